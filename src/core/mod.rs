@@ -1,0 +1,2 @@
+//! Pure core: no I/O.
+pub mod reference;

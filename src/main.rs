@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    kubectl_immutable::run(std::env::args_os())
+}
