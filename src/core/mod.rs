@@ -1,2 +1,5 @@
 //! Pure core: no I/O.
+pub mod image_paths;
+pub mod locate;
 pub mod reference;
+pub mod rewrite;

@@ -1,0 +1,8 @@
+//! Integration tests: the built `kubectl-immutable` binary against real parts (a CNCF Distribution
+//! registry, skopeo, and a real kube-apiserver), never mocks.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod cluster;
+mod registry_support;

@@ -1,0 +1,5 @@
+//! Test support shared by the integration tests: real servers started on loopback ports.
+#![allow(dead_code)]
+
+pub mod cluster;
+pub mod registry;
