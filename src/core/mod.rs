@@ -1,5 +1,7 @@
 //! Pure core: no I/O.
 pub mod image_paths;
 pub mod locate;
+pub mod lock;
+pub mod platform;
 pub mod reference;
 pub mod rewrite;

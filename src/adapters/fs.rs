@@ -1,0 +1,152 @@
+//! Reading manifest sources (files, directories, stdin) and writing files atomically.
+
+use std::fs;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// One input: a file or stdin, with its text.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// How messages name it: the path as given or found, or `-` for stdin.
+    pub name: String,
+    /// `None` for stdin.
+    pub path: Option<PathBuf>,
+    pub text: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("{name}: {source}")]
+    Io { name: String, source: io::Error },
+    #[error("{name}: not UTF-8 text (a binary file?)")]
+    NotText { name: String },
+    #[error("{name}: {message}")]
+    Walk { name: String, message: String },
+}
+
+const MANIFEST_EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
+
+/// Reads every `-f` argument as kubectl does: a file, a directory's `*.yaml`/`*.yml`/`*.json`
+/// (recursively with `recursive`), or `-` for stdin. Directory entries come in name order.
+/// Every unreadable input is reported, not only the first.
+pub fn read_sources(arguments: &[String], recursive: bool) -> Result<Vec<Source>, Vec<InputError>> {
+    let mut sources = Vec::new();
+    let mut errors = Vec::new();
+    for argument in arguments {
+        if argument == "-" {
+            let mut bytes = Vec::new();
+            match io::stdin().read_to_end(&mut bytes) {
+                Ok(_) => match String::from_utf8(bytes) {
+                    Ok(text) => sources.push(Source {
+                        name: "-".into(),
+                        path: None,
+                        text,
+                    }),
+                    Err(_) => errors.push(InputError::NotText { name: "-".into() }),
+                },
+                Err(source) => errors.push(InputError::Io {
+                    name: "-".into(),
+                    source,
+                }),
+            }
+            continue;
+        }
+        let path = Path::new(argument);
+        if path.is_dir() {
+            let depth = if recursive { usize::MAX } else { 1 };
+            // Links are followed as kubectl does; walkdir detects loops and reports them.
+            let walk = walkdir::WalkDir::new(path)
+                .follow_links(true)
+                .max_depth(depth)
+                .sort_by_file_name();
+            for entry in walk {
+                match entry {
+                    Ok(entry) if entry.file_type().is_file() && is_manifest(entry.path()) => {
+                        read_file(entry.path(), &mut sources, &mut errors)
+                    }
+                    Ok(_) => {}
+                    Err(error) => errors.push(InputError::Walk {
+                        name: error
+                            .path()
+                            .map_or_else(|| argument.clone(), |p| p.display().to_string()),
+                        message: walk_message(&error),
+                    }),
+                }
+            }
+        } else {
+            read_file(path, &mut sources, &mut errors);
+        }
+    }
+    if errors.is_empty() {
+        Ok(sources)
+    } else {
+        Err(errors)
+    }
+}
+
+fn walk_message(error: &walkdir::Error) -> String {
+    if let Some(ancestor) = error.loop_ancestor() {
+        return format!("symbolic link loop back to {}", ancestor.display());
+    }
+    error
+        .io_error()
+        .map_or_else(|| error.to_string(), |io| io.to_string())
+}
+
+fn is_manifest(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| MANIFEST_EXTENSIONS.contains(&e))
+}
+
+fn read_file(path: &Path, sources: &mut Vec<Source>, errors: &mut Vec<InputError>) {
+    let name = path.display().to_string();
+    match fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => sources.push(Source {
+                name,
+                path: Some(path.to_path_buf()),
+                text,
+            }),
+            Err(_) => errors.push(InputError::NotText { name }),
+        },
+        Err(source) => errors.push(InputError::Io { name, source }),
+    }
+}
+
+/// A file written to a temporary sibling, renamed over the target only by [`commit_all`].
+pub struct StagedFile {
+    temporary: tempfile::NamedTempFile,
+    target: PathBuf,
+}
+
+/// Writes `contents` next to `target` with the target's permissions, without touching the target.
+pub fn stage(target: &Path, contents: &[u8]) -> io::Result<StagedFile> {
+    let directory = match target.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let mut temporary = tempfile::Builder::new()
+        .prefix(".kubectl-immutable-")
+        .tempfile_in(directory)?;
+    temporary.write_all(contents)?;
+    temporary.as_file().sync_all()?;
+    if let Ok(metadata) = fs::metadata(target) {
+        fs::set_permissions(temporary.path(), metadata.permissions())?;
+    }
+    Ok(StagedFile {
+        temporary,
+        target: target.to_path_buf(),
+    })
+}
+
+/// Renames every staged file over its target. Staging all first means a failure while writing
+/// leaves every target as it was; a rename within one directory is atomic.
+pub fn commit_all(staged: Vec<StagedFile>) -> io::Result<()> {
+    for file in staged {
+        file.temporary
+            .persist(&file.target)
+            .map_err(|error| error.error)?;
+    }
+    Ok(())
+}

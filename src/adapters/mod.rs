@@ -1,0 +1,4 @@
+//! Adapters: everything that touches the outside world.
+pub mod credentials;
+pub mod fs;
+pub mod registry;

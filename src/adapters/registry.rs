@@ -1,0 +1,604 @@
+//! Resolving tags to digests through the OCI distribution API (the `oci-client` crate).
+//!
+//! One client per transport (verified TLS, unverified TLS, plain HTTP) so that only the hosts the
+//! user names as insecure ever skip verification. Each client keeps its connections and tokens,
+//! so every repository costs one token and every reference one HEAD.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use oci_client::client::{ClientConfig, ClientProtocol};
+use oci_client::errors::{OciDistributionError, OciErrorCode};
+use oci_client::secrets::RegistryAuth;
+use oci_client::{Client, Reference};
+use tokio::sync::Mutex;
+
+use super::credentials::{self, Credential};
+use crate::core::platform::{self, ManifestPlatforms, Platform};
+use crate::core::reference::ImageReference;
+
+/// Where digests come from: a registry, or a lock file.
+pub trait DigestSource: Sync {
+    /// The digest `reference`'s tag points at, or that of `platform`'s manifest under it.
+    fn digest(
+        &self,
+        reference: &ImageReference,
+        platform: Option<&Platform>,
+    ) -> impl Future<Output = Result<String, RegistryError>> + Send;
+}
+
+/// Why a registry did not give a digest. Messages never hold credentials.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegistryError {
+    #[error("not found on {host}")]
+    NotFound { host: String },
+    #[error("{host} refused the credentials or asked for some (401)")]
+    Unauthorized { host: String },
+    #[error("{host} denied access (403)")]
+    Denied { host: String },
+    #[error("{host} keeps answering {status}")]
+    Unavailable { host: String, status: u16 },
+    #[error("cannot reach {host}: {reason}")]
+    Unreachable { host: String, reason: String },
+    #[error(
+        "the TLS certificate of {host} is not trusted (to skip verification for it, name it with --insecure-registry {host})"
+    )]
+    UntrustedCertificate { host: String },
+    #[error("{host} did not answer within {seconds}s")]
+    Timeout { host: String, seconds: u64 },
+    #[error("{host} sent content whose digest does not match: {detail}")]
+    DigestMismatch { host: String, detail: String },
+    #[error("the image has no {platform} manifest (it has: {available})")]
+    NoSuchPlatform { platform: String, available: String },
+    #[error("{host} answered with something unexpected: {detail}")]
+    Protocol { host: String, detail: String },
+    #[error("{0}")]
+    Credentials(String),
+    #[error("not in the lock file (run without --offline to resolve it)")]
+    NotLocked,
+}
+
+impl RegistryError {
+    /// Faults worth another try: the registry or the network may recover.
+    fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            RegistryError::Unavailable { .. }
+                | RegistryError::Unreachable { .. }
+                | RegistryError::Timeout { .. }
+        )
+    }
+}
+
+/// `--registry-mirror SOURCE=TARGET`: resolve names under SOURCE (a registry host, optionally
+/// with a path) at TARGET (a host, optionally with a path prefix); the written name stays.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mirror {
+    source: String,
+    target_host: String,
+    target_prefix: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "invalid registry mirror `{0}`: expected SOURCE=TARGET, e.g. docker.io=127.0.0.1:5000/docker.io"
+)]
+pub struct MirrorError(String);
+
+impl FromStr for Mirror {
+    type Err = MirrorError;
+
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        let error = || MirrorError(input.to_string());
+        let (source, target) = input.split_once('=').ok_or_else(error)?;
+        let source = source.trim_end_matches('/');
+        let target = target.trim_end_matches('/');
+        if source.is_empty() || target.is_empty() || target.contains("://") {
+            return Err(error());
+        }
+        let source = match source {
+            "index.docker.io" | "registry-1.docker.io" => "docker.io",
+            other => other,
+        };
+        let (target_host, target_prefix) = match target.split_once('/') {
+            Some((host, prefix)) => (host, Some(prefix.to_string())),
+            None => (target, None),
+        };
+        Ok(Mirror {
+            source: source.to_string(),
+            target_host: target_host.to_string(),
+            target_prefix,
+        })
+    }
+}
+
+impl fmt::Display for Mirror {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}={}", self.source, self.target_host)?;
+        if let Some(prefix) = &self.target_prefix {
+            write!(f, "/{prefix}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The host and repository where a name is resolved, after mirrors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub host: String,
+    pub repository: String,
+}
+
+/// Where `reference` is looked up: the longest matching mirror, or its own registry.
+pub fn locate(reference: &ImageReference, mirrors: &[Mirror]) -> Location {
+    let name = reference.name();
+    let mirror = mirrors
+        .iter()
+        .filter(|m| name == m.source || name.starts_with(&format!("{}/", m.source)))
+        .max_by_key(|m| m.source.len());
+    match mirror {
+        None => Location {
+            host: reference.domain().to_string(),
+            repository: reference.path().to_string(),
+        },
+        Some(mirror) => {
+            let rest = name[mirror.source.len()..].trim_start_matches('/');
+            let repository = match (&mirror.target_prefix, rest.is_empty()) {
+                (Some(prefix), false) => format!("{prefix}/{rest}"),
+                (Some(prefix), true) => prefix.clone(),
+                (None, _) => rest.to_string(),
+            };
+            Location {
+                host: mirror.target_host.clone(),
+                repository,
+            }
+        }
+    }
+}
+
+/// How a registry client behaves.
+#[derive(Debug, Clone)]
+pub struct RegistrySettings {
+    pub mirrors: Vec<Mirror>,
+    /// Hosts (`host[:port]`, as contacted) where plain HTTP or an unverified certificate is allowed.
+    pub insecure_hosts: Vec<String>,
+    /// Limit for each request; a stalled one is cancelled and retried.
+    pub request_timeout: Duration,
+    /// Tries for a transient fault, the first included.
+    pub attempts: u32,
+}
+
+impl Default for RegistrySettings {
+    fn default() -> Self {
+        RegistrySettings {
+            mirrors: Vec::new(),
+            insecure_hosts: Vec::new(),
+            request_timeout: Duration::from_secs(30),
+            attempts: 4,
+        }
+    }
+}
+
+/// The accepted manifest kinds: OCI index and manifest, Docker manifest list and schema 2.
+const MANIFEST_MEDIA_TYPES: [&str; 4] = [
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Transport {
+    VerifiedTls,
+    UnverifiedTls,
+    PlainHttp,
+}
+
+pub struct RegistryClient {
+    settings: RegistrySettings,
+    verified: Client,
+    unverified: Client,
+    plain: Client,
+    /// For insecure hosts, the transport that answered first.
+    transports: Mutex<HashMap<String, Transport>>,
+    /// Credentials per host, looked up once.
+    auths: Mutex<HashMap<String, RegistryAuth>>,
+}
+
+impl RegistryClient {
+    pub fn new(settings: RegistrySettings) -> Self {
+        let client = |protocol, accept_invalid_certificates| {
+            Client::new(ClientConfig {
+                protocol,
+                accept_invalid_certificates,
+                read_timeout: Some(settings.request_timeout),
+                connect_timeout: Some(settings.request_timeout),
+                // Index entries are chosen here, not by the client's default resolver.
+                platform_resolver: None,
+                user_agent: concat!("kubectl-immutable/", env!("CARGO_PKG_VERSION")),
+                ..ClientConfig::default()
+            })
+        };
+        RegistryClient {
+            verified: client(ClientProtocol::Https, false),
+            unverified: client(ClientProtocol::Https, true),
+            plain: client(ClientProtocol::Http, false),
+            settings,
+            transports: Mutex::new(HashMap::new()),
+            auths: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Whether the manifest `reference` names by digest exists.
+    pub async fn digest_exists(&self, reference: &ImageReference) -> Result<bool, RegistryError> {
+        let digest = reference.digest().expect("a reference with a digest");
+        let location = locate(reference, &self.settings.mirrors);
+        let target = Reference::with_digest(
+            location.host.clone(),
+            location.repository.clone(),
+            digest.to_string(),
+        );
+        match self
+            .with_client(&location.host, |client, auth| {
+                let target = &target;
+                async move { client.fetch_manifest_digest(target, &auth).await }
+            })
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(RegistryError::NotFound { .. }) => Ok(false),
+            Err(error) => Err(error),
+        }
+    }
+
+    async fn auth_for(&self, host: &str) -> Result<RegistryAuth, RegistryError> {
+        if let Some(auth) = self.auths.lock().await.get(host) {
+            return Ok(auth.clone());
+        }
+        let lookup_host = host.to_string();
+        // Credential helpers are processes; keep them off the async workers.
+        let credential = tokio::task::spawn_blocking(move || credentials::lookup(&lookup_host))
+            .await
+            .map_err(|error| RegistryError::Credentials(error.to_string()))?
+            .map_err(|error| RegistryError::Credentials(error.to_string()))?;
+        let auth = match credential {
+            Credential::Anonymous => RegistryAuth::Anonymous,
+            Credential::Basic { username, password } => RegistryAuth::Basic(username, password),
+        };
+        self.auths
+            .lock()
+            .await
+            .insert(host.to_string(), auth.clone());
+        Ok(auth)
+    }
+
+    /// Runs `request` with the host's client and credentials, retrying transient faults with
+    /// jittered exponential backoff. For an insecure host, TLS without verification is tried
+    /// first and plain HTTP after it, as Docker does; the one that answers is kept.
+    async fn with_client<T, F, Fut>(&self, host: &str, request: F) -> Result<T, RegistryError>
+    where
+        F: Fn(Client, RegistryAuth) -> Fut,
+        Fut: Future<Output = Result<T, OciDistributionError>>,
+    {
+        let auth = self.auth_for(host).await?;
+        let insecure = self.settings.insecure_hosts.iter().any(|h| h == host);
+        let known = self.transports.lock().await.get(host).copied();
+        let candidates: &[Transport] = match (insecure, known) {
+            (false, _) => &[Transport::VerifiedTls],
+            (true, Some(Transport::UnverifiedTls)) => &[Transport::UnverifiedTls],
+            (true, Some(_)) => &[Transport::PlainHttp],
+            (true, None) => &[Transport::UnverifiedTls, Transport::PlainHttp],
+        };
+        let mut last_error = None;
+        for &transport in candidates {
+            let client = match transport {
+                Transport::VerifiedTls => &self.verified,
+                Transport::UnverifiedTls => &self.unverified,
+                Transport::PlainHttp => &self.plain,
+            };
+            match self
+                .with_retries(host, || request(client.clone(), auth.clone()))
+                .await
+            {
+                Ok(value) => {
+                    if insecure {
+                        self.transports
+                            .lock()
+                            .await
+                            .insert(host.to_string(), transport);
+                    }
+                    return Ok(value);
+                }
+                Err(error @ RegistryError::Unreachable { .. }) if candidates.len() > 1 => {
+                    last_error = Some(error)
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        Err(last_error.expect("at least one transport was tried"))
+    }
+
+    async fn with_retries<T, F, Fut>(&self, host: &str, request: F) -> Result<T, RegistryError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T, OciDistributionError>>,
+    {
+        let timeout = self.settings.request_timeout;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let result = match tokio::time::timeout(timeout, request()).await {
+                Ok(result) => result.map_err(|error| classify(host, error)),
+                Err(_) => Err(RegistryError::Timeout {
+                    host: host.to_string(),
+                    seconds: timeout.as_secs(),
+                }),
+            };
+            match result {
+                Err(error) if error.is_transient() && attempt < self.settings.attempts => {
+                    tokio::time::sleep(backoff(attempt)).await
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn pull_manifest(
+        &self,
+        host: &str,
+        target: &Reference,
+    ) -> Result<(Vec<u8>, String), RegistryError> {
+        self.with_client(host, |client, auth| async move {
+            let (body, digest) = client
+                .pull_manifest_raw(target, &auth, &MANIFEST_MEDIA_TYPES)
+                .await?;
+            Ok((body.to_vec(), digest))
+        })
+        .await
+    }
+
+    async fn platform_digest(
+        &self,
+        host: &str,
+        target: &Reference,
+        platform: &Platform,
+    ) -> Result<String, RegistryError> {
+        // pull_manifest_raw checks the body's sha256 against the digest the registry claims.
+        let (body, digest) = self.pull_manifest(host, target).await?;
+        let protocol = |detail: String| RegistryError::Protocol {
+            host: host.to_string(),
+            detail,
+        };
+        match platform::manifest_platforms(&body).map_err(|e| protocol(e.to_string()))? {
+            ManifestPlatforms::Index(entries) => entries
+                .iter()
+                .find(|(entry, _)| entry == platform)
+                .map(|(_, digest)| digest.clone())
+                .ok_or_else(|| RegistryError::NoSuchPlatform {
+                    platform: platform.to_string(),
+                    available: entries
+                        .iter()
+                        .map(|(p, _)| p.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                }),
+            ManifestPlatforms::Image { config_digest } => {
+                let config = self
+                    .with_client(host, |client, auth| {
+                        let config_digest = config_digest.clone();
+                        async move {
+                            client
+                                .store_auth_if_needed(target.resolve_registry(), &auth)
+                                .await;
+                            let mut blob = Vec::new();
+                            client
+                                .pull_blob(target, config_digest.as_str(), &mut blob)
+                                .await?;
+                            Ok(blob)
+                        }
+                    })
+                    .await?;
+                let found =
+                    platform::config_platform(&config).map_err(|e| protocol(e.to_string()))?;
+                if &found == platform {
+                    Ok(digest)
+                } else {
+                    Err(RegistryError::NoSuchPlatform {
+                        platform: platform.to_string(),
+                        available: found.to_string(),
+                    })
+                }
+            }
+        }
+    }
+}
+
+impl DigestSource for RegistryClient {
+    async fn digest(
+        &self,
+        reference: &ImageReference,
+        platform: Option<&Platform>,
+    ) -> Result<String, RegistryError> {
+        let location = locate(reference, &self.settings.mirrors);
+        let tag = reference.tag_or_latest().unwrap_or("latest");
+        let target = Reference::with_tag(
+            location.host.clone(),
+            location.repository.clone(),
+            tag.to_string(),
+        );
+        match platform {
+            None => {
+                self.with_client(&location.host, |client, auth| {
+                    let target = &target;
+                    async move { client.fetch_manifest_digest(target, &auth).await }
+                })
+                .await
+            }
+            Some(platform) => {
+                self.platform_digest(&location.host, &target, platform)
+                    .await
+            }
+        }
+    }
+}
+
+/// 250 ms, 500 ms, 1 s, … with up to half again of random jitter, so many clients that failed
+/// together do not retry together.
+fn backoff(attempt: u32) -> Duration {
+    let base = Duration::from_millis(250) * 2u32.pow(attempt.saturating_sub(1).min(5));
+    base + base.mul_f64(fastrand::f64() / 2.0)
+}
+
+/// Turns the client's error into one a user can act on.
+fn classify(host: &str, error: OciDistributionError) -> RegistryError {
+    let host = host.to_string();
+    match error {
+        OciDistributionError::UnauthorizedError { .. }
+        | OciDistributionError::AuthenticationFailure(_) => RegistryError::Unauthorized { host },
+        OciDistributionError::RegistryError { envelope, .. } => {
+            let codes: Vec<&OciErrorCode> = envelope.errors.iter().map(|e| &e.code).collect();
+            if codes.iter().any(|c| {
+                matches!(
+                    c,
+                    OciErrorCode::ManifestUnknown
+                        | OciErrorCode::NameUnknown
+                        | OciErrorCode::NotFound
+                        | OciErrorCode::BlobUnknown
+                )
+            }) {
+                RegistryError::NotFound { host }
+            } else if codes.iter().any(|c| matches!(c, OciErrorCode::Denied)) {
+                RegistryError::Denied { host }
+            } else if codes
+                .iter()
+                .any(|c| matches!(c, OciErrorCode::Unauthorized))
+            {
+                RegistryError::Unauthorized { host }
+            } else if codes
+                .iter()
+                .any(|c| matches!(c, OciErrorCode::Toomanyrequests))
+            {
+                RegistryError::Unavailable { host, status: 429 }
+            } else {
+                let detail = envelope
+                    .errors
+                    .iter()
+                    .map(|e| e.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                RegistryError::Protocol { host, detail }
+            }
+        }
+        OciDistributionError::ServerError { code, .. } => match code {
+            401 => RegistryError::Unauthorized { host },
+            403 => RegistryError::Denied { host },
+            404 => RegistryError::NotFound { host },
+            408 | 429 | 500..=599 => RegistryError::Unavailable { host, status: code },
+            _ => RegistryError::Protocol {
+                host,
+                detail: format!("HTTP status {code}"),
+            },
+        },
+        OciDistributionError::DigestError(error) => RegistryError::DigestMismatch {
+            host,
+            detail: error.to_string(),
+        },
+        OciDistributionError::RequestError(error) => {
+            let chain = error_chain(&error);
+            if error.is_timeout() {
+                RegistryError::Timeout { host, seconds: 0 }
+            } else if chain.contains("certificate") || chain.contains("UnknownIssuer") {
+                RegistryError::UntrustedCertificate { host }
+            } else {
+                RegistryError::Unreachable {
+                    host,
+                    reason: innermost(&error),
+                }
+            }
+        }
+        other => RegistryError::Protocol {
+            host,
+            detail: other.to_string(),
+        },
+    }
+}
+
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = format!("{error:?}");
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(&format!(" {cause:?}"));
+        source = cause.source();
+    }
+    text
+}
+
+/// The deepest cause, which names the real fault ("Connection refused") where the outer ones
+/// only say that a request failed.
+fn innermost(error: &dyn std::error::Error) -> String {
+    let mut deepest = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        deepest = cause.to_string();
+        source = cause.source();
+    }
+    deepest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reference(s: &str) -> ImageReference {
+        ImageReference::parse(s).unwrap()
+    }
+
+    #[test]
+    fn mirrors_keep_the_path_under_their_prefix() {
+        let mirrors: Vec<Mirror> = [
+            "docker.io=127.0.0.1:5000/docker.io",
+            "quay.io/prometheus=mirror.local",
+        ]
+        .iter()
+        .map(|m| m.parse().unwrap())
+        .collect();
+        assert_eq!(
+            locate(&reference("nginx:1"), &mirrors),
+            Location {
+                host: "127.0.0.1:5000".into(),
+                repository: "docker.io/library/nginx".into()
+            }
+        );
+        assert_eq!(
+            locate(&reference("quay.io/prometheus/prometheus:v3"), &mirrors),
+            Location {
+                host: "mirror.local".into(),
+                repository: "prometheus".into()
+            }
+        );
+        assert_eq!(
+            locate(&reference("quay.io/prometheusx/a:1"), &mirrors).host,
+            "quay.io"
+        );
+    }
+
+    #[test]
+    fn refuses_malformed_mirrors() {
+        for bad in ["docker.io", "=x", "docker.io=", "docker.io=https://x"] {
+            assert!(bad.parse::<Mirror>().is_err(), "{bad}");
+        }
+        let mirror: Mirror = "index.docker.io=m:5000/hub/".parse().unwrap();
+        assert_eq!(mirror.to_string(), "docker.io=m:5000/hub");
+    }
+
+    #[test]
+    fn backoff_grows_and_is_bounded() {
+        assert!(
+            backoff(1) >= Duration::from_millis(250) && backoff(1) <= Duration::from_millis(375)
+        );
+        assert!(backoff(3) >= Duration::from_secs(1));
+        assert!(backoff(30) <= Duration::from_secs(12));
+    }
+}

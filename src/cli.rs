@@ -1,0 +1,212 @@
+//! The command line, as typed. `commands` turns it into settings before any I/O.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::adapters::registry::Mirror;
+use crate::core::image_paths::ImagePath;
+use crate::core::platform::Platform;
+
+/// The exit codes, shown under every command's help.
+macro_rules! exit_codes {
+    () => {
+        "Exit codes:
+  0  done (nothing unpinned with --check, every digest confirmed with --verify)
+  1  --check found an unpinned image, or --verify found a digest that is gone or a tag that moved
+  2  error: bad input, an image that cannot be resolved, a registry that refuses; nothing written"
+    };
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kubectl-immutable",
+    bin_name = "kubectl immutable",
+    version,
+    about = "Immutable deployments: every container image named by its content digest",
+    after_help = exit_codes!()
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// Print nothing on stderr but errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Resolve every image tag in a set of manifests to its registry digest.
+    #[command(after_help = PIN_EXAMPLES)]
+    Pin(Box<PinArgs>),
+    /// Print a shell completion script.
+    Completion {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+const PIN_EXAMPLES: &str = concat!(
+    "Examples:
+  # Pinned manifests on stdout
+  kubectl immutable pin -f deploy.yaml
+
+  # Rewrite a GitOps repository in place, recording tag -> digest for review
+  kubectl immutable pin -f k8s/ -R --in-place --lock immutable.lock
+
+  # Helm or Kustomize output, pinned to one platform's manifest, straight to kubectl
+  helm template chart | kubectl immutable pin -f - --platform linux/arm64 | kubectl apply -f -
+
+  # CI gate without network: exit 1 if any image is not pinned
+  kubectl immutable pin -f k8s/ -R --check
+
+",
+    exit_codes!()
+);
+
+#[derive(Debug, Args)]
+pub struct PinArgs {
+    /// Manifests to pin: a file, a directory (*.yaml, *.yml, *.json), or - for stdin.
+    #[arg(
+        short = 'f',
+        long = "filename",
+        value_name = "PATH",
+        required = true,
+        help_heading = "Input"
+    )]
+    pub filenames: Vec<String>,
+
+    /// Read directories recursively.
+    #[arg(short = 'R', long, help_heading = "Input")]
+    pub recursive: bool,
+
+    /// Where custom resources keep images, as KIND:dotted.path ([] walks a list), e.g.
+    /// Rollout:spec.template.spec.containers[].image. Repeatable.
+    #[arg(long = "image-path", value_name = "KIND:PATH", help_heading = "Input")]
+    pub image_paths: Vec<ImagePath>,
+
+    /// Config file [default: .kubectl-immutable.yaml in the working directory, if present].
+    #[arg(long, value_name = "FILE", help_heading = "Input")]
+    pub config: Option<PathBuf>,
+
+    /// Rewrite the files instead of printing them; a file that does not change is not touched.
+    #[arg(short = 'i', long, help_heading = "Output", conflicts_with = "check")]
+    pub in_place: bool,
+
+    /// Write name@sha256:... instead of name:tag@sha256:....
+    #[arg(long, help_heading = "Output")]
+    pub digest_only: bool,
+
+    /// Write the list of images (file, line, original, pinned, digest, platform).
+    #[arg(long, value_enum, value_name = "FORMAT", help_heading = "Output")]
+    pub report: Option<ReportFormat>,
+
+    /// Where --report goes [default: stderr].
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "report",
+        help_heading = "Output"
+    )]
+    pub report_file: Option<PathBuf>,
+
+    /// No network, nothing written: list every image without a digest; exit 1 if there is one.
+    #[arg(long, help_heading = "Mode")]
+    pub check: bool,
+
+    /// Check that every digest already written exists, and that a tag@digest's tag still points at it.
+    #[arg(long, help_heading = "Mode", conflicts_with = "check")]
+    pub verify: bool,
+
+    /// Record reference -> digest in this lock file (sorted JSON).
+    #[arg(long, value_name = "FILE", help_heading = "Mode")]
+    pub lock: Option<PathBuf>,
+
+    /// Resolve only from the lock file; no network.
+    #[arg(long, requires = "lock", help_heading = "Mode")]
+    pub offline: bool,
+
+    /// Pin this platform's manifest instead of the multi-platform index: os/arch[/variant].
+    #[arg(long, value_name = "OS/ARCH", help_heading = "Registry")]
+    pub platform: Option<Platform>,
+
+    /// Resolve names under SOURCE at TARGET, writing the original name, e.g.
+    /// docker.io=127.0.0.1:5000/docker.io. Repeatable.
+    #[arg(
+        long = "registry-mirror",
+        value_name = "SOURCE=TARGET",
+        help_heading = "Registry"
+    )]
+    pub registry_mirrors: Vec<Mirror>,
+
+    /// Allow plain HTTP or an unverified certificate for this registry host. Repeatable.
+    #[arg(
+        long = "insecure-registry",
+        value_name = "HOST[:PORT]",
+        help_heading = "Registry"
+    )]
+    pub insecure_registries: Vec<String>,
+
+    /// How many references are resolved at once.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..), help_heading = "Registry")]
+    pub concurrency: u16,
+
+    /// Seconds each registry request may take before it is retried.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..), help_heading = "Registry")]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Json,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn parses_repeated_and_typed_flags() {
+        let cli = Cli::try_parse_from([
+            "kubectl-immutable",
+            "pin",
+            "-f",
+            "a.yaml",
+            "-f",
+            "-",
+            "--platform",
+            "linux/arm64",
+            "--registry-mirror",
+            "docker.io=localhost:5000",
+            "--image-path",
+            "Prometheus:spec.image",
+        ])
+        .unwrap();
+        let Command::Pin(pin) = cli.command else {
+            panic!("not pin")
+        };
+        assert_eq!(pin.filenames, ["a.yaml", "-"]);
+        assert_eq!(pin.platform.unwrap().to_string(), "linux/arm64");
+        assert_eq!(pin.image_paths[0].to_string(), "Prometheus:spec.image");
+    }
+
+    #[test]
+    fn refuses_contradictions() {
+        for args in [
+            vec!["pin", "-f", "a", "--check", "--in-place"],
+            vec!["pin", "-f", "a", "--offline"],
+            vec!["pin", "-f", "a", "--platform", "linux"],
+            vec!["pin"],
+        ] {
+            let argv = std::iter::once("kubectl-immutable").chain(args.iter().copied());
+            assert!(Cli::try_parse_from(argv).is_err(), "{args:?}");
+        }
+    }
+}

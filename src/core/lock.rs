@@ -1,0 +1,96 @@
+//! The lock file: image reference -> digest, sorted and stable so a review shows only what moved.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::reference::is_valid_digest;
+
+/// Format version written into every lock file; a different one is refused.
+const LOCK_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockFile {
+    version: u32,
+    /// The `--platform` the digests were resolved for; none means the tag's own manifest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    /// Canonical reference (`docker.io/library/nginx:1.27`) -> digest.
+    pub images: BTreeMap<String, String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error("not a kubectl-immutable lock file: {0}")]
+    Malformed(#[from] serde_json::Error),
+    #[error("lock file version {0} is not supported (this version reads {LOCK_VERSION})")]
+    Version(u32),
+    #[error("invalid digest `{digest}` for {reference}")]
+    Digest { reference: String, digest: String },
+}
+
+impl LockFile {
+    pub fn new(platform: Option<String>) -> Self {
+        LockFile {
+            version: LOCK_VERSION,
+            platform,
+            images: BTreeMap::new(),
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Self, LockError> {
+        let lock: LockFile = serde_json::from_str(text)?;
+        if lock.version != LOCK_VERSION {
+            return Err(LockError::Version(lock.version));
+        }
+        if let Some((reference, digest)) = lock.images.iter().find(|(_, d)| !is_valid_digest(d)) {
+            return Err(LockError::Digest {
+                reference: reference.clone(),
+                digest: digest.clone(),
+            });
+        }
+        Ok(lock)
+    }
+
+    /// Pretty JSON with sorted keys and a final newline: the same content always gives the same bytes.
+    pub fn render(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("a lock file serialises");
+        text.push('\n');
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn renders_sorted_and_parses_back() {
+        let mut lock = LockFile::new(Some("linux/arm64".into()));
+        lock.images.insert("quay.io/b:1".into(), DIGEST.into());
+        lock.images
+            .insert("docker.io/library/a:1".into(), DIGEST.into());
+        let text = lock.render();
+        assert!(text.find("docker.io/library/a:1").unwrap() < text.find("quay.io/b:1").unwrap());
+        assert!(text.ends_with("}\n"));
+        assert_eq!(LockFile::parse(&text).unwrap(), lock);
+    }
+
+    #[test]
+    fn refuses_bad_digests_and_versions() {
+        let bad_digest = r#"{"version":1,"images":{"a:1":"sha256:12"}}"#;
+        assert_eq!(
+            LockFile::parse(bad_digest).unwrap_err().to_string(),
+            "invalid digest `sha256:12` for a:1"
+        );
+        let future = r#"{"version":2,"images":{}}"#;
+        assert!(matches!(
+            LockFile::parse(future),
+            Err(LockError::Version(2))
+        ));
+        assert!(LockFile::parse("nonsense").is_err());
+    }
+}
