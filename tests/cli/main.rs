@@ -5,4 +5,5 @@
 mod support;
 
 mod cluster;
+mod pin;
 mod registry_support;

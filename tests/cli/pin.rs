@@ -1,0 +1,484 @@
+//! `kubectl immutable pin` against a real CNCF Distribution registry, digests checked with skopeo.
+
+use std::fs;
+use std::path::Path;
+
+use crate::support::plugin::Plugin;
+use crate::support::registry::{Kind, Platform, TestRegistry};
+
+const MULTI: [Platform; 3] = [
+    Platform::LINUX_AMD64,
+    Platform::LINUX_ARM64_V8,
+    Platform::LINUX_ARM_V7,
+];
+
+fn pin(registry: &TestRegistry, extra: &[&str]) -> Plugin {
+    let mut args = vec![
+        "pin".to_string(),
+        "--insecure-registry".to_string(),
+        registry.host(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    Plugin::new(args)
+}
+
+fn manifest(host: &str) -> String {
+    format!(
+        "\
+# Web tier. Comments, key order and quoting must survive.
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: web}}
+spec:
+  template:
+    spec:
+      containers:
+      - name: web   # the server
+        image: {host}/app/web:v1   # pinned by CI
+      - {{name: multi, image: \"{host}/app/multi:v1\"}}
+      initContainers:
+      - name: init
+        image: '{host}/app/web:v1'
+---
+kind: ConfigMap
+data:
+  image: {host}/app/not-an-image:v1
+"
+    )
+}
+
+#[test]
+fn pins_tags_to_the_digests_skopeo_sees_and_changes_nothing_else() {
+    let registry = TestRegistry::start(Kind::Http);
+    let host = registry.host();
+    let web = registry.push_image("app/web", "v1", Platform::LINUX_AMD64);
+    let multi = registry.push_index("app/multi", "v1", &MULTI);
+    assert_eq!(web, registry.skopeo_inspect_digest("app/web:v1"));
+    assert_eq!(multi.digest, registry.skopeo_inspect_digest("app/multi:v1"));
+
+    let input = manifest(&host);
+    let run = pin(&registry, &["-f", "-"])
+        .stdin(&input)
+        .run()
+        .expect_code(0);
+    let expected = input
+        .replace(
+            &format!("image: {host}/app/web:v1 "),
+            &format!("image: {host}/app/web:v1@{web} "),
+        )
+        .replace(
+            &format!("'{host}/app/web:v1'"),
+            &format!("'{host}/app/web:v1@{web}'"),
+        )
+        .replace(
+            &format!("\"{host}/app/multi:v1\""),
+            &format!("\"{host}/app/multi:v1@{}\"", multi.digest),
+        );
+    assert_ne!(expected, input);
+    assert_eq!(run.stdout, expected);
+    assert_eq!(
+        run.stderr,
+        format!("pinned 3 images (2 distinct) in 1 file; 0 already pinned; from {host} 2\n")
+    );
+
+    let again = pin(&registry, &["-f", "-"])
+        .stdin(&run.stdout)
+        .run()
+        .expect_code(0);
+    assert_eq!(
+        again.stdout, run.stdout,
+        "pinning twice equals pinning once"
+    );
+}
+
+#[test]
+fn digest_only_and_platform_pin_the_platform_manifest() {
+    let registry = TestRegistry::start(Kind::Http);
+    let host = registry.host();
+    let multi = registry.push_index("app/multi", "v1", &MULTI);
+    let arm64 = &multi.platform_digests[1];
+    assert_eq!(arm64.0, Platform::LINUX_ARM64_V8);
+    let input = format!("kind: Pod\nspec:\n  containers:\n  - image: {host}/app/multi:v1\n");
+
+    let run = pin(
+        &registry,
+        &["-f", "-", "--platform", "linux/arm64", "--digest-only"],
+    )
+    .stdin(&input)
+    .run()
+    .expect_code(0);
+    assert_eq!(
+        run.stdout,
+        format!(
+            "kind: Pod\nspec:\n  containers:\n  - image: {host}/app/multi@{}\n",
+            arm64.1
+        )
+    );
+
+    let missing = pin(&registry, &["-f", "-", "--platform", "windows/amd64"])
+        .stdin(&input)
+        .run()
+        .expect_code(2);
+    assert_eq!(missing.stdout, "");
+    assert_eq!(
+        missing.stderr,
+        format!(
+            "error: -:4:12: {host}/app/multi:v1: the image has no windows/amd64 manifest (it has: linux/amd64, linux/arm64, linux/arm/v7)\n"
+        )
+    );
+}
+
+#[test]
+fn tls_is_verified_unless_the_host_is_named_insecure() {
+    let registry = TestRegistry::start(Kind::Tls);
+    let host = registry.host();
+    let digest = registry.push_image("app/web", "v1", Platform::LINUX_AMD64);
+    let input = format!("kind: Pod\nspec:\n  containers:\n  - image: {host}/app/web:v1\n");
+
+    let refused = Plugin::new(["pin", "-f", "-"])
+        .stdin(&input)
+        .run()
+        .expect_code(2);
+    assert!(
+        refused
+            .stderr
+            .contains(&format!("the TLS certificate of {host} is not trusted")),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(refused.stdout, "");
+
+    let run = pin(&registry, &["-f", "-"])
+        .stdin(&input)
+        .run()
+        .expect_code(0);
+    assert!(run.stdout.contains(&format!("{host}/app/web:v1@{digest}")));
+}
+
+/// A docker config.json with Basic credentials for `host`.
+fn docker_config(dir: &Path, host: &str, user: &str, password: &str) {
+    use std::io::Write as _;
+    let token = base64_encode(format!("{user}:{password}").as_bytes());
+    let mut file = fs::File::create(dir.join("config.json")).unwrap();
+    write!(file, r#"{{"auths":{{"{host}":{{"auth":"{token}"}}}}}}"#).unwrap();
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn basic_auth_uses_docker_config_and_never_prints_the_password() {
+    let registry = TestRegistry::start(Kind::BasicAuth);
+    let host = registry.host();
+    let (user, password) = registry.credentials().unwrap();
+    let digest = registry.push_image("private/app", "v1", Platform::LINUX_AMD64);
+    let input = format!("kind: Pod\nspec:\n  containers:\n  - image: {host}/private/app:v1\n");
+
+    let anonymous = pin(&registry, &["-f", "-"])
+        .stdin(&input)
+        .run()
+        .expect_code(2);
+    assert_eq!(
+        anonymous.stderr,
+        format!(
+            "error: -:4:12: {host}/private/app:v1: {host} refused the credentials or asked for some (401)\n"
+        )
+    );
+
+    let config = tempfile::tempdir().unwrap();
+    docker_config(config.path(), &host, user, password);
+    let run = pin(&registry, &["-f", "-"])
+        .env("DOCKER_CONFIG", config.path())
+        .stdin(&input)
+        .run()
+        .expect_code(0);
+    assert!(
+        run.stdout
+            .contains(&format!("{host}/private/app:v1@{digest}"))
+    );
+
+    let wrong = tempfile::tempdir().unwrap();
+    docker_config(wrong.path(), &host, user, "not-the-password-5f3a");
+    let refused = pin(&registry, &["-f", "-"])
+        .env("DOCKER_CONFIG", wrong.path())
+        .stdin(&input)
+        .run()
+        .expect_code(2);
+    for output in [&run.stdout, &run.stderr, &refused.stdout, &refused.stderr] {
+        assert!(!output.contains(password) && !output.contains("not-the-password-5f3a"));
+        assert!(!output.contains(&base64_encode(format!("{user}:{password}").as_bytes())));
+    }
+}
+
+#[test]
+fn check_lists_unpinned_images_without_network() {
+    let dir = tempfile::tempdir().unwrap();
+    let digest = format!("sha256:{}", "a".repeat(64));
+    fs::write(
+        dir.path().join("a.yaml"),
+        format!("kind: Pod\nspec:\n  containers:\n  - image: nginx:1\n  - image: redis@{digest}\n"),
+    )
+    .unwrap();
+    let run = Plugin::new(["pin", "--check", "-f"])
+        .current_dir(dir.path())
+        .run();
+    assert_eq!(run.code, 2, "-f needs a value");
+    let run = Plugin::new(["pin", "--check", "-f", "."])
+        .current_dir(dir.path())
+        .run()
+        .expect_code(1);
+    assert_eq!(run.stdout, "./a.yaml:4: nginx:1\n");
+    assert_eq!(run.stderr, "1 of 2 images are not pinned\n");
+
+    fs::write(
+        dir.path().join("a.yaml"),
+        format!("kind: Pod\nspec:\n  containers:\n  - image: nginx:1@{digest}\n"),
+    )
+    .unwrap();
+    let run = Plugin::new(["pin", "--check", "-q", "-f", "a.yaml"])
+        .current_dir(dir.path())
+        .run()
+        .expect_code(0);
+    assert_eq!((run.stdout.as_str(), run.stderr.as_str()), ("", ""));
+}
+
+#[test]
+fn in_place_writes_only_changed_files_and_nothing_when_one_image_fails() {
+    let registry = TestRegistry::start(Kind::Http);
+    let host = registry.host();
+    let digest = registry.push_image("app/web", "v1", Platform::LINUX_AMD64);
+    let dir = tempfile::tempdir().unwrap();
+    let nested = dir.path().join("k8s/base");
+    fs::create_dir_all(&nested).unwrap();
+    let good = nested.join("web.yaml");
+    let untouched = dir.path().join("k8s/service.yml");
+    let bad = dir.path().join("k8s/worker.json");
+    let pod =
+        |image: &str| format!("kind: Pod\r\nspec:\r\n  containers:\r\n  - image: {image}\r\n");
+    fs::write(&good, pod(&format!("{host}/app/web:v1"))).unwrap();
+    fs::write(&untouched, "kind: Service\nmetadata: {name: web}\n").unwrap();
+    fs::write(
+        &bad,
+        format!(
+            r#"{{"kind":"Pod","spec":{{"containers":[{{"image":"{host}/app/missing:v1"}}]}}}}"#
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&good, fs::Permissions::from_mode(0o640)).unwrap();
+    }
+    let snapshot = |path: &Path| {
+        (
+            fs::read(path).unwrap(),
+            fs::metadata(path).unwrap().modified().unwrap(),
+        )
+    };
+    let before = [snapshot(&good), snapshot(&untouched), snapshot(&bad)];
+
+    let k8s = dir.path().join("k8s");
+    let k8s = k8s.to_str().unwrap();
+    let failed = pin(&registry, &["-f", k8s, "-R", "--in-place"])
+        .run()
+        .expect_code(2);
+    assert_eq!(
+        failed.stderr,
+        format!("error: {k8s}/worker.json:1:46: {host}/app/missing:v1: not found on {host}\n")
+    );
+    assert_eq!(
+        [snapshot(&good), snapshot(&untouched), snapshot(&bad)],
+        before
+    );
+
+    fs::remove_file(&bad).unwrap();
+    pin(&registry, &["-f", k8s, "-R", "-i", "-q"])
+        .run()
+        .expect_code(0);
+    assert_eq!(
+        fs::read_to_string(&good).unwrap(),
+        pod(&format!("{host}/app/web:v1@{digest}")),
+        "CRLF kept"
+    );
+    assert_eq!(
+        snapshot(&untouched),
+        before[1],
+        "an unchanged file is not touched"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            fs::metadata(&good).unwrap().permissions().mode() & 0o777,
+            0o640
+        );
+    }
+    let leftovers: Vec<_> = fs::read_dir(&nested)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers, ["web.yaml"], "no temporary file left behind");
+}
+
+#[test]
+fn a_lock_file_lets_offline_pin_reproduce_the_result_without_the_registry() {
+    let registry = TestRegistry::start(Kind::Http);
+    let host = registry.host();
+    let web = registry.push_image("app/web", "v1", Platform::LINUX_AMD64);
+    let dir = tempfile::tempdir().unwrap();
+    let lock = dir.path().join("immutable.lock");
+    let lock = lock.to_str().unwrap();
+    let input = manifest(&host);
+    let online = pin(
+        &registry,
+        &["-f", "-", "--lock", lock, "--platform", "linux/amd64"],
+    )
+    .stdin(&input.replace("app/multi", "app/web"))
+    .run()
+    .expect_code(0);
+    assert_eq!(
+        fs::read_to_string(lock).unwrap(),
+        format!(
+            "{{\n  \"version\": 1,\n  \"platform\": \"linux/amd64\",\n  \"images\": {{\n    \"{host}/app/web:v1\": \"{web}\"\n  }}\n}}\n"
+        )
+    );
+    drop(registry);
+
+    let offline = Plugin::new([
+        "pin",
+        "-f",
+        "-",
+        "--offline",
+        "--lock",
+        lock,
+        "--platform",
+        "linux/amd64",
+    ])
+    .stdin(&input.replace("app/multi", "app/web"))
+    .run()
+    .expect_code(0);
+    assert_eq!(offline.stdout, online.stdout);
+    assert!(offline.stderr.ends_with("from the lock file\n") || !offline.stderr.contains("from"));
+
+    let lacking = Plugin::new([
+        "pin",
+        "-f",
+        "-",
+        "--offline",
+        "--lock",
+        lock,
+        "--platform",
+        "linux/amd64",
+    ])
+    .stdin(&input)
+    .run()
+    .expect_code(2);
+    assert_eq!(
+        lacking.stderr,
+        format!(
+            "error: -:11:30: {host}/app/multi:v1: not in the lock file (run without --offline to resolve it)\n"
+        )
+    );
+    let other_platform = Plugin::new(["pin", "-f", "-", "--offline", "--lock", lock])
+        .stdin(&input)
+        .run()
+        .expect_code(2);
+    assert!(
+        other_platform
+            .stderr
+            .contains("was made for linux/amd64, not for no --platform")
+    );
+}
+
+#[test]
+fn verify_reports_tags_that_moved() {
+    let registry = TestRegistry::start(Kind::Http);
+    let host = registry.host();
+    let old = registry.push_image("app/web", "v1", Platform::LINUX_AMD64);
+    let input = format!("kind: Pod\nspec:\n  containers:\n  - image: {host}/app/web:v1@{old}\n");
+    pin(&registry, &["-f", "-", "--verify"])
+        .stdin(&input)
+        .run()
+        .expect_code(0);
+
+    let new = registry.tag_again("app/web", "v1", Platform::LINUX_AMD64, "re-pushed");
+    assert_ne!(new, old);
+    let moved = pin(&registry, &["-f", "-", "--verify"])
+        .stdin(&input)
+        .run()
+        .expect_code(1);
+    assert_eq!(moved.stdout, "");
+    assert_eq!(
+        moved.stderr,
+        format!("-:4: {host}/app/web:v1@{old}: the tag now points at {new}\n")
+    );
+
+    let gone = format!("sha256:{}", "b".repeat(64));
+    let absent = pin(&registry, &["-f", "-", "--verify"])
+        .stdin(&format!(
+            "kind: Pod\nspec:\n  containers:\n  - image: {host}/app/web@{gone}\n"
+        ))
+        .run()
+        .expect_code(1);
+    assert_eq!(
+        absent.stderr,
+        format!("-:4: {host}/app/web@{gone}: the digest does not exist\n")
+    );
+}
+
+#[test]
+fn bad_input_names_file_line_and_image_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| fs::write(dir.path().join(name), text).unwrap();
+    write(
+        "a-upper.yaml",
+        "kind: Pod\nspec:\n  containers:\n  - image: Nginx:1\n",
+    );
+    write(
+        "b-empty-tag.yaml",
+        "kind: Pod\nspec:\n  containers:\n  - image: 'nginx:'\n",
+    );
+    write(
+        "c-short-digest.yaml",
+        "kind: Pod\nspec:\n  containers:\n  - image: nginx@sha256:abc\n",
+    );
+    write("d-broken.yaml", "kind: Pod\nspec: [\n");
+    let run = Plugin::new(["pin", "-f", ".", "-f", "missing.yaml"])
+        .current_dir(dir.path())
+        .run()
+        .expect_code(2);
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.stderr,
+        "error: missing.yaml: No such file or directory (os error 2)\n"
+    );
+    let run = Plugin::new(["pin", "-f", "."])
+        .current_dir(dir.path())
+        .run()
+        .expect_code(2);
+    assert_eq!(
+        run.stderr,
+        "\
+error: ./a-upper.yaml:4:12: invalid image reference \"Nginx:1\": repository name must be lowercase
+error: ./b-empty-tag.yaml:4:12: invalid image reference \"nginx:\": empty tag
+error: ./c-short-digest.yaml:4:12: invalid image reference \"nginx@sha256:abc\": invalid digest: sha256 needs 64 hex digits
+error: ./d-broken.yaml:3:1: invalid YAML: while parsing a node, did not find expected node content
+"
+    );
+}
