@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::{ExitStatus, Problems};
 use crate::adapters::fs::{self, Source};
 use crate::adapters::registry::{
-    DigestSource, Mirror, RegistryClient, RegistryError, RegistrySettings, locate,
+    DigestSource, Mirror, RegistryClient, RegistryError, RegistrySettings,
 };
 use crate::cli::{PinArgs, ReportFormat};
 use crate::core::image_paths::{ImagePath, builtin_image_paths};
@@ -275,7 +275,7 @@ async fn pin(settings: PinSettings) -> anyhow::Result<ExitStatus> {
         write_report(*format, path.as_deref(), &pinned)?;
     }
     if !settings.quiet {
-        summarise(&settings, &sources, &images, &pinned, lock.is_some());
+        summarise(&sources, &images, &pinned, lock.is_some());
     }
     Ok(ExitStatus::Success)
 }
@@ -557,14 +557,9 @@ fn write_report(
     Ok(())
 }
 
-/// One line on stderr: what was pinned, what already was, and from where.
-fn summarise(
-    settings: &PinSettings,
-    sources: &[Source],
-    images: &[FoundImage],
-    pinned: &[ReportEntry],
-    offline: bool,
-) {
+/// One line on stderr: what was pinned, what already was, and from which registries (as
+/// written, whatever mirror served them).
+fn summarise(sources: &[Source], images: &[FoundImage], pinned: &[ReportEntry], offline: bool) {
     let already = images.len() - pinned.len();
     let distinct = distinct(
         images
@@ -575,7 +570,7 @@ fn summarise(
     let mut per_registry: BTreeMap<String, usize> = BTreeMap::new();
     for reference in &distinct {
         *per_registry
-            .entry(locate(reference, &settings.registry.mirrors).host)
+            .entry(reference.domain().to_string())
             .or_default() += 1;
     }
     let from = if offline {

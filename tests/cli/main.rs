@@ -5,5 +5,6 @@
 mod support;
 
 mod cluster;
+mod corpus;
 mod pin;
 mod registry_support;
