@@ -482,3 +482,91 @@ error: ./d-broken.yaml:3:1: invalid YAML: while parsing a node, did not find exp
 "
     );
 }
+
+#[test]
+fn custom_resources_come_from_image_path_flags_and_the_config_file() {
+    let registry = TestRegistry::start(Kind::Http);
+    let host = registry.host();
+    let runner = registry.push_image("ci/runner", "v2", Platform::LINUX_AMD64);
+    let step = registry.push_image("ci/step", "v1", Platform::LINUX_AMD64);
+    let dir = tempfile::tempdir().unwrap();
+    let input = format!(
+        "kind: Pipeline\nspec:\n  runner:\n    image: {host}/ci/runner:v2\n  steps:\n  - run: make\n    image: {host}/ci/step:v1\n"
+    );
+    fs::write(dir.path().join("pipeline.yaml"), &input).unwrap();
+
+    let nothing = pin(&registry, &["-f", "pipeline.yaml"])
+        .current_dir(dir.path())
+        .run()
+        .expect_code(0);
+    assert_eq!(nothing.stdout, input, "no rule names Pipeline yet");
+
+    fs::write(
+        dir.path().join(".kubectl-immutable.yaml"),
+        "imagePaths: [\"Pipeline:spec.steps[].image\"]\n",
+    )
+    .unwrap();
+    let run = pin(
+        &registry,
+        &[
+            "-f",
+            "pipeline.yaml",
+            "--image-path",
+            "Pipeline:spec.runner.image",
+            "--report",
+            "json",
+        ],
+    )
+    .current_dir(dir.path())
+    .run()
+    .expect_code(0);
+    assert_eq!(
+        run.stdout,
+        input
+            .replace("runner:v2", &format!("runner:v2@{runner}"))
+            .replace("step:v1", &format!("step:v1@{step}"))
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(run.stderr.split_once("\npinned").unwrap().0).unwrap();
+    assert_eq!(
+        report,
+        serde_json::json!([
+            {"file": "pipeline.yaml", "line": 4, "original": format!("{host}/ci/runner:v2"),
+             "pinned": format!("{host}/ci/runner:v2@{runner}"), "digest": runner, "platform": null},
+            {"file": "pipeline.yaml", "line": 7, "original": format!("{host}/ci/step:v1"),
+             "pinned": format!("{host}/ci/step:v1@{step}"), "digest": step, "platform": null},
+        ])
+    );
+}
+
+#[test]
+fn an_unreachable_registry_is_one_line_per_place_and_exit_2() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let host = closed.local_addr().unwrap().to_string();
+    drop(closed);
+    let input =
+        format!("kind: Pod\nspec:\n  containers:\n  - image: {host}/a:1\n  - image: {host}/a:1\n");
+    let run = Plugin::new([
+        "pin",
+        "-f",
+        "-",
+        "--insecure-registry",
+        &host,
+        "--timeout",
+        "2",
+    ])
+    .stdin(&input)
+    .run()
+    .expect_code(2);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", run.stderr);
+    for (line, number) in lines.iter().zip([4, 5]) {
+        assert!(
+            line.starts_with(&format!(
+                "error: -:{number}:12: {host}/a:1: cannot reach {host}: "
+            )),
+            "{line}"
+        );
+    }
+    assert_eq!(run.stdout, "");
+}
