@@ -5,3 +5,5 @@ pub mod lock;
 pub mod platform;
 pub mod reference;
 pub mod rewrite;
+#[cfg(test)]
+mod rewrite_properties;

@@ -8,3 +8,4 @@ mod cluster;
 mod corpus;
 mod pin;
 mod registry_support;
+mod rewrite_golden;
