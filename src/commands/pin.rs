@@ -510,20 +510,25 @@ fn write_outputs(
     Ok(())
 }
 
-/// Sources one after another as one YAML stream: each ends with a newline, and a `---` stands
-/// between two unless the next one starts with its own.
+/// Sources one after another as one YAML stream: a `---` stands between two unless the next one
+/// starts with its own, and a newline is added only where a source without one is followed by
+/// another, so a single source comes out byte for byte.
 fn write_concatenated<'a>(
     out: &mut impl Write,
     texts: impl Iterator<Item = &'a str>,
 ) -> std::io::Result<()> {
-    for (index, text) in texts.enumerate() {
-        if index > 0 && !text.starts_with("---") {
-            out.write_all(b"---\n")?;
+    let mut previous: Option<&str> = None;
+    for text in texts {
+        if let Some(previous) = previous {
+            if !previous.is_empty() && !previous.ends_with('\n') {
+                out.write_all(b"\n")?;
+            }
+            if !text.starts_with("---") {
+                out.write_all(b"---\n")?;
+            }
         }
         out.write_all(text.as_bytes())?;
-        if !text.is_empty() && !text.ends_with('\n') {
-            out.write_all(b"\n")?;
-        }
+        previous = Some(text);
     }
     Ok(())
 }

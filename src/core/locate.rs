@@ -139,7 +139,13 @@ enum Role {
     Metadata,
     /// The root mapping's `items` sequence, whose entries are objects when the root is a List.
     ListItems,
+    /// The value of a merge key (`<<: [*a, *b]`): its mappings merge into the parent mapping.
+    MergeList,
 }
+
+/// YAML's merge key: the mappings under it lend their keys to the mapping that holds it, as
+/// Kubernetes' YAML reader applies them.
+const MERGE_KEY: &str = "<<";
 
 #[derive(Debug)]
 enum Frame {
@@ -317,6 +323,18 @@ impl<'a> Locator<'a> {
                 let Some(Key::Scalar(key)) = key else {
                     return None;
                 };
+                if key == MERGE_KEY {
+                    // Merged keys are matched as if written in the parent mapping itself.
+                    return (!context.live.is_empty()).then(|| Context {
+                        live: context.live.clone(),
+                        object: context.object,
+                        role: if is_mapping {
+                            Role::Other
+                        } else {
+                            Role::MergeList
+                        },
+                    });
+                }
                 let live = advance(
                     self.rules,
                     &context.live,
@@ -336,6 +354,13 @@ impl<'a> Locator<'a> {
                 })
             }
             Frame::Sequence { context } => {
+                if context.role == Role::MergeList {
+                    return (is_mapping && !context.live.is_empty()).then(|| Context {
+                        live: context.live.clone(),
+                        object: context.object,
+                        role: Role::Other,
+                    });
+                }
                 if context.role == Role::ListItems && is_mapping {
                     let object = self.new_object(true);
                     return Some(Context {
@@ -466,6 +491,24 @@ impl<'a> Locator<'a> {
             *key = Some(Key::Complex);
             return Ok(());
         }
+        if let Some(live) = self.merge_position() {
+            // A merged mapping's image fields are found at its anchor only where the anchor
+            // stands under the same rules.
+            if let Some(missed) = self
+                .anchored_collections
+                .get(&anchor)
+                .and_then(|defined_with| live.iter().find(|p| !defined_with.contains(p)))
+            {
+                let problem = Problem::AliasedCollection {
+                    line: span.start.line(),
+                    column: span.start.col() + 1,
+                    anchor,
+                };
+                self.add_candidates(&[missed.rule], Err(problem));
+            }
+            self.end_key();
+            return Ok(());
+        }
         let Some(matches_segment) = self.value_position() else {
             self.end_key();
             return Ok(());
@@ -509,6 +552,21 @@ impl<'a> Locator<'a> {
                 Some(Box::new(|segment| matches!(segment, Segment::EachItem)))
             }
             Frame::Mapping { .. } | Frame::Skipped => None,
+        }
+    }
+
+    /// The rules a merge at the current position feeds: those of the mapping holding `<<`.
+    fn merge_position(&self) -> Option<Vec<Progress>> {
+        match self.stack.last()? {
+            Frame::Mapping {
+                context,
+                key: Some(Key::Scalar(key)),
+                ..
+            } if key == MERGE_KEY => Some(context.live.clone()),
+            Frame::Sequence { context } if context.role == Role::MergeList => {
+                Some(context.live.clone())
+            }
+            _ => None,
         }
     }
 
@@ -698,9 +756,22 @@ fn non_string_kind(value: &str) -> Option<&'static str> {
     match value {
         "" | "~" | "null" | "Null" | "NULL" => Some("null"),
         "true" | "True" | "TRUE" | "false" | "False" | "FALSE" => Some("a boolean"),
-        _ if value.parse::<f64>().is_ok() || is_yaml_int(value) => Some("a number"),
+        _ if is_yaml_float(value) || is_yaml_int(value) => Some("a number"),
         _ => None,
     }
+}
+
+/// YAML 1.2 core schema floats: digits with an optional fraction and exponent, `.inf`, `.nan`.
+/// Words such as `nan` or `infinity` are strings there (and valid image names).
+fn is_yaml_float(value: &str) -> bool {
+    let unsigned = value.trim_start_matches(['-', '+']);
+    matches!(unsigned, ".inf" | ".Inf" | ".INF")
+        || matches!(value, ".nan" | ".NaN" | ".NAN")
+        || (unsigned.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+            && unsigned
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '-' | '+'))
+            && value.parse::<f64>().is_ok())
 }
 
 fn is_yaml_int(value: &str) -> bool {
@@ -1014,6 +1085,43 @@ spec:
         }
         let quoted = "kind: Pod\nspec:\n  containers:\n  - image: \"42\"\n";
         assert_eq!(values(quoted), ["42"]);
+    }
+
+    #[test]
+    fn words_that_rust_reads_as_floats_are_image_names() {
+        let source = "kind: Pod\nspec:\n  containers:\n  - image: nan\n  - image: Infinity\n";
+        assert_eq!(values(source), ["nan", "Infinity"]);
+        let number = "kind: Pod\nspec:\n  containers:\n  - image: -.inf\n";
+        assert_eq!(
+            error(number),
+            "4:12: the image of Pod is a number, not a string"
+        );
+    }
+
+    #[test]
+    fn merge_keys_are_followed_or_refused() {
+        let at_image_path = "\
+kind: Pod
+spec:
+  containers:
+  - &base
+    name: a
+    image: nginx:1
+  - <<: *base
+    name: b
+";
+        assert_eq!(values(at_image_path), ["nginx:1"]);
+        let inline = "kind: Pod\nspec:\n  containers:\n  - <<: {image: nginx:1}\n    name: b\n";
+        assert_eq!(values(inline), ["nginx:1"]);
+        for merge in ["<<: *base", "<<: [*base]"] {
+            let elsewhere = format!(
+                "kind: Pod\nx-base: &base\n  image: nginx:1\nspec:\n  containers:\n  - {merge}\n    name: web\n"
+            );
+            assert!(
+                error(&elsewhere).contains("reached through the alias `*1`"),
+                "{merge}"
+            );
+        }
     }
 
     #[test]
