@@ -492,20 +492,7 @@ impl<'a> Locator<'a> {
             return Ok(());
         }
         if let Some(live) = self.merge_position() {
-            // A merged mapping's image fields are found at its anchor only where the anchor
-            // stands under the same rules.
-            if let Some(missed) = self
-                .anchored_collections
-                .get(&anchor)
-                .and_then(|defined_with| live.iter().find(|p| !defined_with.contains(p)))
-            {
-                let problem = Problem::AliasedCollection {
-                    line: span.start.line(),
-                    column: span.start.col() + 1,
-                    anchor,
-                };
-                self.add_candidates(&[missed.rule], Err(problem));
-            }
+            self.refuse_if_unreached(&live, anchor, span);
             self.end_key();
             return Ok(());
         }
@@ -518,21 +505,29 @@ impl<'a> Locator<'a> {
             if !complete.is_empty() {
                 self.add_candidates(&complete, checked(anchored.image, anchored.found));
             }
-        } else if let Some(defined_with) = self.anchored_collections.get(&anchor) {
-            // The images below an aliased collection are found at its anchor only when the
-            // anchor stands where the same rules reach; otherwise they would be missed.
+        } else {
             let live = self.live_below(matches_segment);
-            if let Some(missed) = live.iter().find(|p| !defined_with.contains(p)) {
-                let problem = Problem::AliasedCollection {
-                    line: span.start.line(),
-                    column: span.start.col() + 1,
-                    anchor,
-                };
-                self.add_candidates(&[missed.rule], Err(problem));
-            }
+            self.refuse_if_unreached(&live, anchor, span);
         }
         self.end_key();
         Ok(())
+    }
+
+    /// The images below an aliased (or merged) collection are found at its anchor only when the
+    /// anchor stands where the same rules reach; otherwise they would be missed, so the alias is
+    /// a problem for the rules `live` that the anchor did not see.
+    fn refuse_if_unreached(&mut self, live: &[Progress], anchor: usize, span: Span) {
+        let Some(defined_with) = self.anchored_collections.get(&anchor) else {
+            return;
+        };
+        if let Some(missed) = live.iter().find(|p| !defined_with.contains(p)) {
+            let problem = Problem::AliasedCollection {
+                line: span.start.line(),
+                column: span.start.col() + 1,
+                anchor,
+            };
+            self.add_candidates(&[missed.rule], Err(problem));
+        }
     }
 
     /// What the next path segment must match for a value at the current position: the
