@@ -7,8 +7,8 @@
 #   test-cluster.sh down    stop it
 #   test-cluster.sh env     print `export KUBECONFIG=...` for the running cluster
 #
-# Cache: ${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-immutable/k8s-v1.20.2/ (bin/, build.log, the
-# source tree) and cluster/ in it for the state of `up`.
+# Cache: ${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-immutable/k8s-v1.20.2/: bin/, build.log, the
+# downloaded source package, and cluster/ with the state and logs of `up`.
 set -euo pipefail
 
 K8S_VERSION=v1.20.2
@@ -18,7 +18,8 @@ STATE_DIR="$CACHE_DIR/cluster"
 BINARIES=(kube-apiserver kube-controller-manager)
 # Debian's reflect2 1.0.2: the vendored 1.0.1 crashes map iteration under Go >= 1.18.
 REFLECT2_DIR=/usr/share/gocode/src/github.com/modern-go/reflect2
-PACKAGES=(etcd-server golang-go rsync jq make openssl golang-github-modern-go-reflect2-dev)
+# curl is for `up` (waiting for /readyz).
+PACKAGES=(etcd-server golang-go rsync jq make openssl curl golang-github-modern-go-reflect2-dev)
 
 log() { printf '[test-cluster] %s\n' "$*" >&2; }
 die() {
@@ -104,7 +105,8 @@ build() {
 	find "$REFLECT2_DIR" -maxdepth 1 -type f \( -name '*.go' -o -name '*.s' \) ! -name '*_test.go' \
 		-exec cp {} "$src/vendor/github.com/modern-go/reflect2/" \;
 
-	# Like Debian's debian/rules: a GOPATH whose src/k8s.io/kubernetes is the tree.
+	# Like Debian's debian/rules: a GOPATH whose src/k8s.io/kubernetes is the tree. The build
+	# runs in GOPATH mode with the vendor folder and keeps its Go cache in the tree's _output.
 	local gopath="$CACHE_DIR/gopath"
 	mkdir -p "$gopath/src/k8s.io"
 	ln -sfn "$src" "$gopath/src/k8s.io/kubernetes"
@@ -113,8 +115,7 @@ build() {
 	local started=$SECONDS
 	if ! (
 		cd "$gopath/src/k8s.io/kubernetes" &&
-			env GOPATH="$gopath" GOCACHE="$CACHE_DIR/gocache" GOFLAGS=-mod=vendor CGO_ENABLED=0 \
-				KUBE_GIT_VERSION="$K8S_VERSION" KUBE_GIT_TREE_STATE=clean \
+			env GOPATH="$gopath" CGO_ENABLED=0 KUBE_GIT_VERSION="$K8S_VERSION" KUBE_GIT_TREE_STATE=clean \
 				make WHAT="cmd/kube-apiserver cmd/kube-controller-manager"
 	) >"$build_log" 2>&1; then
 		tail -n 40 "$build_log" >&2
@@ -128,6 +129,8 @@ build() {
 		install -m 0755 "$src/_output/local/bin/linux/amd64/$bin" "$BIN_DIR/$bin"
 	done
 	binaries_ok || die "the built binaries do not report $K8S_VERSION"
+	# The tree and its Go cache take gigabytes and are not needed once the binaries are in place.
+	rm -rf "$src" "$gopath"
 	local v
 	for bin in "${BINARIES[@]}"; do
 		v=$("$BIN_DIR/$bin" --version)
@@ -136,9 +139,17 @@ build() {
 	log "binaries in $BIN_DIR"
 }
 
+# A port on which nothing accepts connections (bash's /dev/tcp fails to connect to it).
 free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
-		die "python3 is needed to pick a free port"
+	local port
+	for _ in $(seq 100); do
+		port=$((20000 + RANDOM % 30000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			echo "$port"
+			return 0
+		fi
+	done
+	die "no free loopback port found"
 }
 
 pid_alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }

@@ -512,11 +512,19 @@ current-context: {user}@test
     fs::write(path, config).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// The end of a log, or for a Go crash its start (`fatal error:`/`panic:` and the crashing
+/// goroutine), since the goroutine dump that follows buries the cause.
 fn log_tail(log: &Path) -> String {
     let Ok(file) = fs::File::open(log) else {
         return format!("; no log at {}", log.display());
     };
     let lines: Vec<String> = BufReader::new(file).lines().map_while(Result::ok).collect();
-    let tail = lines[lines.len().saturating_sub(LOG_TAIL_LINES)..].join("\n");
-    format!("; last lines of {}:\n{tail}", log.display())
+    let crash = lines
+        .iter()
+        .position(|line| line.starts_with("fatal error:") || line.starts_with("panic:"));
+    let shown = match crash {
+        Some(start) => &lines[start..lines.len().min(start + LOG_TAIL_LINES)],
+        None => &lines[lines.len().saturating_sub(LOG_TAIL_LINES)..],
+    };
+    format!("; from {}:\n{}", log.display(), shown.join("\n"))
 }
