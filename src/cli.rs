@@ -8,8 +8,8 @@ use crate::adapters::registry::Mirror;
 use crate::core::image_paths::ImagePath;
 use crate::core::platform::Platform;
 
-/// The exit codes, shown under every command's help.
-macro_rules! exit_codes {
+/// `pin`'s exit codes, shown under its help.
+macro_rules! pin_exit_codes {
     () => {
         "Exit codes:
   0  done (nothing unpinned with --check, every digest confirmed with --verify)
@@ -18,13 +18,19 @@ macro_rules! exit_codes {
     };
 }
 
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  done, nothing found
+  1  something found: an unpinned image (pin --check), a moved tag (pin --verify), differences (diff)
+  2  error; nothing written";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "kubectl-immutable",
     bin_name = "kubectl immutable",
     version,
     about = "Immutable deployments: every container image named by its content digest",
-    after_help = exit_codes!()
+    after_help = EXIT_CODES
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -40,6 +46,9 @@ pub enum Command {
     /// Resolve every image tag in a set of manifests to its registry digest.
     #[command(after_help = PIN_EXAMPLES)]
     Pin(Box<PinArgs>),
+    /// Show what changes between two releases, object by object and image by image.
+    #[command(after_help = DIFF_EXAMPLES)]
+    Diff(Box<DiffArgs>),
     /// Print a shell completion script.
     Completion {
         #[arg(value_enum)]
@@ -62,7 +71,7 @@ const PIN_EXAMPLES: &str = concat!(
   kubectl immutable pin -f k8s/ -R --check
 
 ",
-    exit_codes!()
+    pin_exit_codes!()
 );
 
 #[derive(Debug, Args)]
@@ -155,6 +164,67 @@ pub struct PinArgs {
     /// Seconds each registry request may take before it is retried.
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..), help_heading = "Registry")]
     pub timeout: u64,
+}
+
+const DIFF_EXAMPLES: &str = "\
+Examples:
+  # Two manifest sets: files, directories, or - for one of them
+  kubectl immutable diff release-1.4/ release-1.5/ -R
+
+  # Two git revisions of a GitOps repository, without a checkout
+  kubectl immutable diff v1.4:k8s/ HEAD:k8s/ -R
+
+  # For CI bots
+  kubectl immutable diff old.yaml new.yaml -o json
+
+Exit codes (as kubectl diff):
+  0  no differences
+  1  differences
+  2  error";
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The old and the new release: a file, a directory, - for stdin, or REV:PATH from the git
+    /// repository around the working directory (a path that exists on disk wins).
+    #[arg(value_name = "SIDE", num_args = 2, required = true)]
+    pub sides: Vec<String>,
+
+    /// Read directories recursively.
+    #[arg(short = 'R', long)]
+    pub recursive: bool,
+
+    /// The namespace of objects that name none [default: the kubeconfig context's, else default].
+    #[arg(short = 'n', long)]
+    pub namespace: Option<String>,
+
+    /// Where custom resources keep images, as KIND:dotted.path. Repeatable.
+    #[arg(long = "image-path", value_name = "KIND:PATH")]
+    pub image_paths: Vec<ImagePath>,
+
+    /// Config file [default: .kubectl-immutable.yaml in the working directory, if present].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = DiffFormat::Text)]
+    pub output: DiffFormat,
+
+    /// Colour the text output: auto colours a terminal unless NO_COLOR is set.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -93,7 +93,7 @@ fn walk_message(error: &walkdir::Error) -> String {
         .map_or_else(|| error.to_string(), |io| io.to_string())
 }
 
-fn is_manifest(path: &Path) -> bool {
+pub fn is_manifest(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| MANIFEST_EXTENSIONS.contains(&e))

@@ -1,7 +1,10 @@
 //! One module per subcommand; this one parses the command line, runs the command and turns the
 //! outcome into stderr text and an exit code, in one place.
 
+pub mod complete;
 mod completion;
+mod config;
+mod diff;
 mod pin;
 
 use std::ffi::OsString;
@@ -31,6 +34,14 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    // Hidden entry points, read before clap so that every word after them is theirs: kubectl's
+    // completion protocol, and the generator of completions/ and man/.
+    match args.get(1).and_then(|word| word.to_str()) {
+        Some(complete::ENTRY) => return complete::run(&args[2..]),
+        Some(completion::GENERATE) => return completion::generate(&args[2..]),
+        _ => {}
+    }
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(error) => {
@@ -41,6 +52,7 @@ where
     };
     let outcome = match cli.command {
         Command::Pin(args) => pin::run(*args, cli.quiet),
+        Command::Diff(args) => diff::run(*args),
         Command::Completion { shell } => completion::run(shell),
     };
     match outcome {

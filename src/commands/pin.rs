@@ -9,21 +9,17 @@ use anyhow::Context as _;
 use futures::StreamExt as _;
 use serde::Serialize;
 
+use super::config::Config;
 use super::{ExitStatus, Problems};
 use crate::adapters::fs::{self, Source};
-use crate::adapters::registry::{
-    DigestSource, Mirror, RegistryClient, RegistryError, RegistrySettings,
-};
+use crate::adapters::registry::{DigestSource, RegistryClient, RegistryError, RegistrySettings};
 use crate::cli::{PinArgs, ReportFormat};
-use crate::core::image_paths::{ImagePath, builtin_image_paths};
+use crate::core::image_paths::ImagePath;
 use crate::core::locate::{LocatedImage, locate_images};
 use crate::core::lock::LockFile;
 use crate::core::platform::Platform;
 use crate::core::reference::ImageReference;
 use crate::core::rewrite::{Replacement, splice};
-
-/// The config file read from the working directory when `--config` names none.
-const DEFAULT_CONFIG: &str = ".kubectl-immutable.yaml";
 
 /// `pin`'s flags resolved with the config file, before any I/O on manifests or registries.
 #[derive(Debug)]
@@ -50,38 +46,12 @@ pub enum Output {
     Check,
 }
 
-/// `.kubectl-immutable.yaml`: the flags a repository wants every time.
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ConfigFile {
-    #[serde(default)]
-    image_paths: Vec<String>,
-    #[serde(default)]
-    registry_mirrors: Vec<String>,
-    #[serde(default)]
-    insecure_registries: Vec<String>,
-}
-
 impl PinSettings {
     pub fn resolve(args: PinArgs, quiet: bool) -> anyhow::Result<Self> {
-        let config_path = args.config.clone().or_else(|| {
-            let default = PathBuf::from(DEFAULT_CONFIG);
-            default.is_file().then_some(default)
-        });
-        let config = match &config_path {
-            Some(path) => read_config(path)?,
-            None => ConfigFile::default(),
-        };
-        let config_name = config_path.unwrap_or_default().display().to_string();
-        let mut rules = builtin_image_paths();
-        for rule in &config.image_paths {
-            rules.push(rule.parse().with_context(|| config_name.clone())?);
-        }
+        let config = Config::load(args.config.as_deref())?;
+        let mut rules = config.image_paths;
         rules.extend(args.image_paths);
-        let mut mirrors: Vec<Mirror> = Vec::new();
-        for mirror in &config.registry_mirrors {
-            mirrors.push(mirror.parse().with_context(|| config_name.clone())?);
-        }
+        let mut mirrors = config.registry_mirrors;
         mirrors.extend(args.registry_mirrors);
         let mut insecure_hosts = config.insecure_registries;
         insecure_hosts.extend(args.insecure_registries);
@@ -114,12 +84,6 @@ impl PinSettings {
             quiet,
         })
     }
-}
-
-fn read_config(path: &Path) -> anyhow::Result<ConfigFile> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read config file {}", path.display()))?;
-    serde_saphyr::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
 }
 
 pub fn run(args: PinArgs, quiet: bool) -> anyhow::Result<ExitStatus> {

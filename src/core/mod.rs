@@ -1,7 +1,9 @@
 //! Pure core: no I/O.
+pub mod diff;
 pub mod image_paths;
 pub mod locate;
 pub mod lock;
+pub mod manifest;
 pub mod platform;
 pub mod reference;
 pub mod rewrite;

@@ -1,0 +1,65 @@
+//! `.kubectl-immutable.yaml`: the settings a repository wants every time, shared by the commands.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+
+use crate::adapters::registry::Mirror;
+use crate::core::image_paths::{ImagePath, builtin_image_paths};
+
+/// The config file read from the working directory when `--config` names none.
+const DEFAULT_CONFIG: &str = ".kubectl-immutable.yaml";
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ConfigFile {
+    #[serde(default)]
+    image_paths: Vec<String>,
+    #[serde(default)]
+    registry_mirrors: Vec<String>,
+    #[serde(default)]
+    insecure_registries: Vec<String>,
+}
+
+/// The config file's settings, parsed, with the name of the file they came from.
+#[derive(Debug, Default)]
+pub struct Config {
+    /// Built-in image paths followed by the file's own.
+    pub image_paths: Vec<ImagePath>,
+    pub registry_mirrors: Vec<Mirror>,
+    pub insecure_registries: Vec<String>,
+}
+
+impl Config {
+    /// Reads `--config FILE`, else `.kubectl-immutable.yaml` in the working directory if present.
+    pub fn load(explicit: Option<&Path>) -> anyhow::Result<Config> {
+        let path = explicit.map(Path::to_path_buf).or_else(|| {
+            let default = PathBuf::from(DEFAULT_CONFIG);
+            default.is_file().then_some(default)
+        });
+        let mut config = Config {
+            image_paths: builtin_image_paths(),
+            ..Config::default()
+        };
+        let Some(path) = path else {
+            return Ok(config);
+        };
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read config file {name}"))?;
+        let file: ConfigFile =
+            serde_saphyr::from_str(&text).with_context(|| format!("invalid config file {name}"))?;
+        for rule in &file.image_paths {
+            config
+                .image_paths
+                .push(rule.parse().with_context(|| name.clone())?);
+        }
+        for mirror in &file.registry_mirrors {
+            config
+                .registry_mirrors
+                .push(mirror.parse().with_context(|| name.clone())?);
+        }
+        config.insecure_registries = file.insecure_registries;
+        Ok(config)
+    }
+}

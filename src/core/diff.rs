@@ -1,0 +1,406 @@
+//! What changes between two releases: objects matched by identity, an image table, and a
+//! unified diff per changed object. Pure: the caller reads the two sides.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+use serde_json::Value;
+use similar::TextDiff;
+
+use super::image_paths::ImagePath;
+use super::locate::locate_images;
+use super::manifest::ObjectKey;
+use super::reference::ImageReference;
+
+/// The objects of one side, by identity.
+pub type ObjectSet = BTreeMap<ObjectKey, Value>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    Added,
+    Removed,
+    Changed,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub added: usize,
+    pub removed: usize,
+    pub changed: usize,
+    pub unchanged: usize,
+}
+
+/// Why an image change deserves a second look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImageNote {
+    /// Same name and tag, another digest: the tag was pushed again.
+    TagMoved,
+    /// One side names the image without a digest.
+    Unpinned,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImageChange {
+    pub object: String,
+    pub container: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+    pub note: Option<ImageNote>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ObjectDiff {
+    pub object: String,
+    pub change: Change,
+    pub diff: String,
+}
+
+/// The whole comparison, in the order it is printed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DiffReport {
+    pub summary: Summary,
+    pub images: Vec<ImageChange>,
+    pub objects: Vec<ObjectDiff>,
+}
+
+impl DiffReport {
+    pub fn has_differences(&self) -> bool {
+        !self.objects.is_empty()
+    }
+}
+
+/// Compares two sides object by object; `rules` say where images are.
+pub fn diff(old: &ObjectSet, new: &ObjectSet, rules: &[ImagePath]) -> DiffReport {
+    let mut report = DiffReport::default();
+    let keys: std::collections::BTreeSet<&ObjectKey> = old.keys().chain(new.keys()).collect();
+    for key in keys {
+        let (before, after) = (old.get(key), new.get(key));
+        let change = match (before, after) {
+            (Some(a), Some(b)) if a == b => {
+                report.summary.unchanged += 1;
+                continue;
+            }
+            (Some(_), Some(_)) => Change::Changed,
+            (None, Some(_)) => Change::Added,
+            (Some(_), None) => Change::Removed,
+            (None, None) => unreachable!("every key comes from a side"),
+        };
+        match change {
+            Change::Added => report.summary.added += 1,
+            Change::Removed => report.summary.removed += 1,
+            Change::Changed => report.summary.changed += 1,
+        }
+        let name = key.to_string();
+        report
+            .images
+            .extend(image_changes(&name, before, after, rules));
+        let (before, after) = redacted(key, before, after);
+        report.objects.push(ObjectDiff {
+            diff: unified(&name, before.as_ref(), after.as_ref()),
+            object: name,
+            change,
+        });
+    }
+    report
+}
+
+/// Container name -> image, as the pin locator finds them.
+fn container_images(object: &Value, rules: &[ImagePath]) -> BTreeMap<String, String> {
+    let text = serde_json::to_string(object).expect("a JSON value serialises");
+    locate_images(&text, rules)
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+        .map(|(index, image)| {
+            let container = image.container.unwrap_or_else(|| format!("#{}", index + 1));
+            (container, image.value)
+        })
+        .collect()
+}
+
+fn image_changes(
+    object: &str,
+    before: Option<&Value>,
+    after: Option<&Value>,
+    rules: &[ImagePath],
+) -> Vec<ImageChange> {
+    let images =
+        |side: Option<&Value>| side.map_or_else(BTreeMap::new, |o| container_images(o, rules));
+    let (old, new) = (images(before), images(after));
+    let containers: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    containers
+        .into_iter()
+        .filter_map(|container| {
+            let (old, new) = (old.get(container), new.get(container));
+            (old != new).then(|| ImageChange {
+                object: object.to_string(),
+                container: container.clone(),
+                note: note(old, new),
+                old: old.cloned(),
+                new: new.cloned(),
+            })
+        })
+        .collect()
+}
+
+fn note(old: Option<&String>, new: Option<&String>) -> Option<ImageNote> {
+    let parse = |value: Option<&String>| value.and_then(|v| ImageReference::parse(v).ok());
+    let (old, new) = (parse(old), parse(new));
+    let unpinned = |r: &Option<ImageReference>| r.as_ref().is_some_and(|r| r.digest().is_none());
+    if unpinned(&old) || unpinned(&new) {
+        return Some(ImageNote::Unpinned);
+    }
+    match (old, new) {
+        (Some(old), Some(new))
+            if old.name() == new.name()
+                && old.tag().is_some()
+                && old.tag() == new.tag()
+                && old.digest() != new.digest() =>
+        {
+            Some(ImageNote::TagMoved)
+        }
+        _ => None,
+    }
+}
+
+/// Secrets with their values replaced, as `kubectl diff` masks them: `***` where a key is the
+/// same on both sides, `*** (before)` and `*** (after)` where it changed.
+fn redacted(
+    key: &ObjectKey,
+    before: Option<&Value>,
+    after: Option<&Value>,
+) -> (Option<Value>, Option<Value>) {
+    let (mut before, mut after) = (before.cloned(), after.cloned());
+    if key.group.is_empty() && key.kind == "Secret" {
+        for field in ["data", "stringData"] {
+            let old = before.as_ref().and_then(|o| o.get(field)).cloned();
+            let new = after.as_ref().and_then(|o| o.get(field)).cloned();
+            if let Some(object) = before.as_mut().and_then(|o| o.get_mut(field)) {
+                mask(object, new.as_ref(), "*** (before)");
+            }
+            if let Some(object) = after.as_mut().and_then(|o| o.get_mut(field)) {
+                mask(object, old.as_ref(), "*** (after)");
+            }
+        }
+    }
+    (before, after)
+}
+
+fn mask(values: &mut Value, other: Option<&Value>, changed: &str) {
+    if let Value::Object(map) = values {
+        for (name, value) in map.iter_mut() {
+            let same = other.and_then(|o| o.get(name)) == Some(&*value);
+            *value = Value::String(if same { "***" } else { changed }.to_string());
+        }
+    } else {
+        *values = Value::String("***".to_string());
+    }
+}
+
+/// An object as YAML for a line diff: multi-line strings as literal blocks, so a changed line
+/// of a script shows as one line, and long single-line strings (image references) never folded.
+fn yaml(object: Option<&Value>) -> String {
+    let mut options = serde_saphyr::SerializerOptions::default();
+    options.folded_wrap_chars = usize::MAX;
+    object.map_or_else(String::new, |o| {
+        serde_saphyr::to_string_with_options(o, options).expect("a JSON value serialises as YAML")
+    })
+}
+
+/// A unified diff with 3 lines of context; an added or removed object is shown whole.
+fn unified(name: &str, before: Option<&Value>, after: Option<&Value>) -> String {
+    let (old, new) = (yaml(before), yaml(after));
+    let old_header = if before.is_some() {
+        format!("a/{name}")
+    } else {
+        "/dev/null".into()
+    };
+    let new_header = if after.is_some() {
+        format!("b/{name}")
+    } else {
+        "/dev/null".into()
+    };
+    TextDiff::from_lines(&old, &new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&old_header, &new_header)
+        .to_string()
+}
+
+/// The report as text: summary, image table, diffs; ANSI colours when `color`.
+pub fn render_text(report: &DiffReport, color: bool) -> String {
+    let paint = |style: anstyle::Style, text: &str| {
+        if color {
+            format!("{style}{text}{style:#}")
+        } else {
+            text.to_string()
+        }
+    };
+    let Summary {
+        added,
+        removed,
+        changed,
+        unchanged,
+    } = report.summary;
+    let mut out =
+        format!("{added} added, {removed} removed, {changed} changed, {unchanged} unchanged\n");
+    if !report.images.is_empty() {
+        out.push('\n');
+        let rows: Vec<[String; 5]> =
+            std::iter::once(["OBJECT", "CONTAINER", "OLD", "NEW", "NOTE"].map(String::from))
+                .chain(report.images.iter().map(|image| {
+                    [
+                        image.object.clone(),
+                        image.container.clone(),
+                        image.old.clone().unwrap_or_else(|| "-".into()),
+                        image.new.clone().unwrap_or_else(|| "-".into()),
+                        match image.note {
+                            Some(ImageNote::TagMoved) => "tag moved".into(),
+                            Some(ImageNote::Unpinned) => "unpinned".into(),
+                            None => String::new(),
+                        },
+                    ]
+                }))
+                .collect();
+        let widths: Vec<usize> = (0..5)
+            .map(|column| rows.iter().map(|row| row[column].len()).max().unwrap_or(0))
+            .collect();
+        let warn = anstyle::AnsiColor::Yellow.on_default().bold();
+        for row in rows {
+            let mut line = String::new();
+            for (column, cell) in row.iter().enumerate().take(4) {
+                let _ = write!(line, "{cell:width$}  ", width = widths[column]);
+            }
+            let line = format!("{line}{}", paint(warn, &row[4]));
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+    }
+    let bold = anstyle::Style::new().bold();
+    let red = anstyle::AnsiColor::Red.on_default();
+    let green = anstyle::AnsiColor::Green.on_default();
+    let cyan = anstyle::AnsiColor::Cyan.on_default();
+    for object in &report.objects {
+        out.push('\n');
+        for line in object.diff.split_inclusive('\n') {
+            let (text, newline) = match line.strip_suffix('\n') {
+                Some(text) => (text, "\n"),
+                None => (line, ""),
+            };
+            let style = if text.starts_with("---") || text.starts_with("+++") {
+                bold
+            } else if text.starts_with('-') {
+                red
+            } else if text.starts_with('+') {
+                green
+            } else if text.starts_with("@@") {
+                cyan
+            } else {
+                anstyle::Style::new()
+            };
+            out.push_str(&paint(style, text));
+            out.push_str(newline);
+        }
+    }
+    out
+}
+
+/// The report as JSON, for CI bots.
+pub fn render_json(report: &DiffReport) -> String {
+    let mut text = serde_json::to_string_pretty(report).expect("a report serialises");
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::image_paths::builtin_image_paths;
+    use crate::core::manifest::object_key;
+    use serde_json::json;
+
+    const A: &str = "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    const B: &str = "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+
+    fn set(objects: &[Value]) -> ObjectSet {
+        objects
+            .iter()
+            .map(|o| (object_key(o, "default").unwrap(), o.clone()))
+            .collect()
+    }
+
+    fn deployment(image: &str) -> Value {
+        json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+               "spec": {"template": {"spec": {"containers": [{"name": "web", "image": image}]}}}})
+    }
+
+    #[test]
+    fn notes_moved_tags_and_unpinned_images() {
+        let old = set(&[deployment(&format!("nginx:1.27@{A}"))]);
+        let moved = diff(
+            &old,
+            &set(&[deployment(&format!("nginx:1.27@{B}"))]),
+            &builtin_image_paths(),
+        );
+        assert_eq!(moved.images[0].note, Some(ImageNote::TagMoved));
+        let upgraded = diff(
+            &old,
+            &set(&[deployment(&format!("nginx:1.28@{B}"))]),
+            &builtin_image_paths(),
+        );
+        assert_eq!(upgraded.images[0].note, None);
+        let unpinned = diff(
+            &old,
+            &set(&[deployment("nginx:1.28")]),
+            &builtin_image_paths(),
+        );
+        assert_eq!(unpinned.images[0].note, Some(ImageNote::Unpinned));
+        assert_eq!(
+            unpinned.summary,
+            Summary {
+                changed: 1,
+                ..Summary::default()
+            }
+        );
+    }
+
+    #[test]
+    fn equal_objects_are_unchanged_whatever_their_order() {
+        let a = json!({"kind": "ConfigMap", "apiVersion": "v1", "metadata": {"name": "a"}});
+        let b = json!({"kind": "ConfigMap", "apiVersion": "v1", "metadata": {"name": "b"}});
+        let report = diff(
+            &set(&[a.clone(), b.clone()]),
+            &set(&[b, a]),
+            &builtin_image_paths(),
+        );
+        assert!(!report.has_differences());
+        assert_eq!(report.summary.unchanged, 2);
+    }
+
+    #[test]
+    fn secret_values_never_reach_the_output() {
+        let secret = |password: &str| {
+            json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"},
+                   "data": {"user": "YWRtaW4=", "password": password}})
+        };
+        let report = diff(
+            &set(&[secret("czNjcjN0")]),
+            &set(&[secret("bjN3LXMzY3IzdA==")]),
+            &builtin_image_paths(),
+        );
+        let text = render_text(&report, false) + &render_json(&report);
+        assert!(
+            !text.contains("czNjcjN0")
+                && !text.contains("bjN3LXMzY3IzdA==")
+                && !text.contains("YWRtaW4=")
+        );
+        assert!(
+            text.contains("-  password: '*** (before)'")
+                || text.contains("-  password: \"*** (before)\""),
+            "{text}"
+        );
+    }
+}
