@@ -6,6 +6,7 @@ mod support;
 
 mod cluster;
 mod corpus;
+mod diff;
 mod pin;
 mod registry_support;
 mod rewrite_golden;

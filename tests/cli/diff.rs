@@ -1,0 +1,198 @@
+//! `kubectl immutable diff` between manifest sets and git revisions, checked against snapshots.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support::plugin::{Plugin, Run};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/diff")
+}
+
+fn diff(args: &[&str]) -> Run {
+    Plugin::new(["diff"].iter().chain(args))
+        .current_dir(&fixtures())
+        .run()
+}
+
+#[test]
+fn two_releases_as_text() {
+    let run = diff(&["release-1", "release-2", "--color", "never"]).expect_code(1);
+    assert_eq!(run.stderr, "");
+    insta::assert_snapshot!(run.stdout);
+}
+
+#[test]
+fn two_releases_in_colour() {
+    let run = diff(&["release-1", "release-2", "--color", "always"]).expect_code(1);
+    assert!(run.stdout.contains("\u{1b}[32m+  replicas: 3\u{1b}[0m"));
+    insta::assert_snapshot!(run.stdout);
+}
+
+#[test]
+fn two_releases_as_json() {
+    let run = diff(&["release-1", "release-2", "-o", "json"]).expect_code(1);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        report["summary"],
+        serde_json::json!({"added": 1, "removed": 1, "changed": 3, "unchanged": 1})
+    );
+    insta::assert_snapshot!(run.stdout);
+}
+
+#[test]
+fn secret_values_are_never_printed() {
+    for format in ["text", "json"] {
+        let run = diff(&["release-1", "release-2", "-o", format]).expect_code(1);
+        for secret in ["YWRtaW4=", "czNjcjN0LTE=", "czNjcjN0LTI="] {
+            assert!(!run.stdout.contains(secret), "{format} shows {secret}");
+        }
+        assert!(run.stdout.contains("password"), "the changed key is named");
+    }
+}
+
+#[test]
+fn equal_sets_in_another_order_are_no_difference() {
+    let text = std::fs::read_to_string(fixtures().join("release-2/all.yaml")).unwrap();
+    let mut documents: Vec<&str> = text.split("\n---\n").collect();
+    documents.reverse();
+    let reordered = documents.join("\n---\n");
+    let run = Plugin::new(["diff", "release-2/all.yaml", "-"])
+        .current_dir(&fixtures())
+        .stdin(&reordered)
+        .run()
+        .expect_code(0);
+    assert_eq!(run.stdout, "0 added, 0 removed, 0 changed, 5 unchanged\n");
+}
+
+#[test]
+fn objects_without_a_namespace_take_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {k: '1'}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("b.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: team}\ndata: {k: '2'}\n",
+    )
+    .unwrap();
+    let run = Plugin::new(["diff", "a.yaml", "b.yaml", "-n", "team"])
+        .current_dir(dir.path())
+        .run()
+        .expect_code(1);
+    assert!(
+        run.stdout
+            .starts_with("0 added, 0 removed, 1 changed, 0 unchanged\n")
+    );
+    assert!(run.stdout.contains("--- a/configmap/team/c\n"));
+    let run = Plugin::new(["diff", "a.yaml", "b.yaml"])
+        .current_dir(dir.path())
+        .run()
+        .expect_code(1);
+    assert!(
+        run.stdout
+            .starts_with("1 added, 1 removed, 0 changed, 0 unchanged\n")
+    );
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .unwrap();
+    assert!(status.success(), "git {args:?}");
+}
+
+#[test]
+fn git_revisions_are_read_without_a_checkout() {
+    let repo = tempfile::tempdir().unwrap();
+    let k8s = repo.path().join("k8s");
+    std::fs::create_dir_all(k8s.join("apps")).unwrap();
+    for file in ["app.yaml", "secrets.yaml"] {
+        std::fs::copy(
+            fixtures().join("release-1").join(file),
+            k8s.join("apps").join(file),
+        )
+        .unwrap();
+    }
+    git(repo.path(), &["init", "-q"]);
+    git(repo.path(), &["add", "."]);
+    git(repo.path(), &["commit", "-qm", "release 1"]);
+    git(repo.path(), &["tag", "v1.4"]);
+    std::fs::remove_file(k8s.join("apps/app.yaml")).unwrap();
+    std::fs::remove_file(k8s.join("apps/secrets.yaml")).unwrap();
+    std::fs::copy(
+        fixtures().join("release-2/all.yaml"),
+        k8s.join("apps/all.yaml"),
+    )
+    .unwrap();
+    git(repo.path(), &["add", "-A"]);
+    git(repo.path(), &["commit", "-qm", "release 2"]);
+    std::fs::write(k8s.join("apps/all.yaml"), "work tree: not committed\n").unwrap();
+
+    let from_git = Plugin::new(["diff", "v1.4:k8s", "HEAD:k8s", "-R", "--color", "never"])
+        .current_dir(repo.path())
+        .run()
+        .expect_code(1);
+    let from_disk = diff(&["release-1", "release-2", "--color", "never"]);
+    assert_eq!(from_git.stdout, from_disk.stdout);
+
+    let not_recursive = Plugin::new(["diff", "v1.4:k8s", "HEAD:k8s"])
+        .current_dir(&k8s)
+        .run();
+    assert_eq!(
+        not_recursive.code, 2,
+        "k8s/ is outside the working directory k8s/"
+    );
+
+    let from_subdirectory = Plugin::new(["diff", "v1.4:apps", "HEAD:apps"])
+        .current_dir(&k8s)
+        .run()
+        .expect_code(1);
+    assert!(
+        from_subdirectory
+            .stdout
+            .starts_with("1 added, 1 removed, 3 changed, 1 unchanged\n")
+    );
+
+    let missing = Plugin::new(["diff", "v9:k8s", "HEAD:k8s"])
+        .current_dir(repo.path())
+        .run()
+        .expect_code(2);
+    assert!(
+        missing.stderr.starts_with("error: v9:k8s: "),
+        "{}",
+        missing.stderr
+    );
+}
+
+#[test]
+fn bad_sides_are_one_line_each_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("broken.yaml"), "kind: Pod\nspec: [\n").unwrap();
+    std::fs::write(
+        dir.path().join("nameless.yaml"),
+        "apiVersion: v1\nkind: Pod\n",
+    )
+    .unwrap();
+    let run = Plugin::new(["diff", "broken.yaml", "nameless.yaml"])
+        .current_dir(dir.path())
+        .run()
+        .expect_code(2);
+    assert_eq!(
+        run.stderr,
+        "error: broken.yaml: invalid YAML: line 2 column 7: unclosed bracket '['\nerror: nameless.yaml: Pod without metadata.name\n"
+    );
+    let run = Plugin::new(["diff", "missing.yaml", "broken.yaml"])
+        .current_dir(dir.path())
+        .run()
+        .expect_code(2);
+    assert!(
+        run.stderr
+            .starts_with("error: missing.yaml: No such file or directory")
+    );
+}
