@@ -28,7 +28,8 @@ Exit codes:
 #[command(
     name = "kubectl-immutable",
     bin_name = "kubectl immutable",
-    version,
+    // The crate version and the commit it was built from: `0.1.0 (abc1234)` (see build.rs).
+    version = env!("KUBECTL_IMMUTABLE_VERSION"),
     about = "Immutable deployments: every container image named by its content digest",
     after_help = EXIT_CODES
 )]
@@ -49,12 +50,29 @@ pub enum Command {
     /// Show what changes between two releases, object by object and image by image.
     #[command(after_help = DIFF_EXAMPLES)]
     Diff(Box<DiffArgs>),
-    /// Print a shell completion script.
+    /// Print a shell completion script for kubectl-immutable.
+    #[command(after_help = COMPLETION_EXAMPLES)]
     Completion {
+        /// The shell to complete in.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
 }
+
+const COMPLETION_EXAMPLES: &str = "\
+Examples:
+  # bash: completion for kubectl-immutable in every new shell
+  echo 'source <(kubectl-immutable completion bash)' >> ~/.bashrc
+
+  # zsh: into a directory on $fpath
+  kubectl-immutable completion zsh > \"${fpath[1]}/_kubectl-immutable\"
+
+  # `kubectl immutable <TAB>` is completed by kubectl (1.26 and later) instead: put
+  # completions/kubectl_complete-immutable from the release archive on PATH.
+
+Exit codes:
+  0  script printed
+  2  error: unknown shell";
 
 const PIN_EXAMPLES: &str = concat!(
     "Examples:
@@ -76,28 +94,11 @@ const PIN_EXAMPLES: &str = concat!(
 
 #[derive(Debug, Args)]
 pub struct PinArgs {
-    /// Manifests to pin: a file, a directory (*.yaml, *.yml, *.json), or - for stdin.
-    #[arg(
-        short = 'f',
-        long = "filename",
-        value_name = "PATH",
-        required = true,
-        help_heading = "Input"
-    )]
-    pub filenames: Vec<String>,
+    #[command(flatten)]
+    pub sources: SourceArgs,
 
-    /// Read directories recursively.
-    #[arg(short = 'R', long, help_heading = "Input")]
-    pub recursive: bool,
-
-    /// Where custom resources keep images, as KIND:dotted.path ([] walks a list), e.g.
-    /// Rollout:spec.template.spec.containers[].image. Repeatable.
-    #[arg(long = "image-path", value_name = "KIND:PATH", help_heading = "Input")]
-    pub image_paths: Vec<ImagePath>,
-
-    /// Config file [default: .kubectl-immutable.yaml in the working directory, if present].
-    #[arg(long, value_name = "FILE", help_heading = "Input")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub resolve: ResolveArgs,
 
     /// Rewrite the files instead of printing them; a file that does not change is not touched.
     #[arg(short = 'i', long, help_heading = "Output", conflicts_with = "check")]
@@ -127,7 +128,38 @@ pub struct PinArgs {
     /// Check that every digest already written exists, and that a tag@digest's tag still points at it.
     #[arg(long, help_heading = "Mode", conflicts_with = "check")]
     pub verify: bool,
+}
 
+/// Which manifests, and where their images are: shared by `pin` and `apply`.
+#[derive(Debug, Args)]
+pub struct SourceArgs {
+    /// Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin.
+    #[arg(
+        short = 'f',
+        long = "filename",
+        value_name = "PATH",
+        required = true,
+        help_heading = "Input"
+    )]
+    pub filenames: Vec<String>,
+
+    /// Read directories recursively.
+    #[arg(short = 'R', long, help_heading = "Input")]
+    pub recursive: bool,
+
+    /// Where custom resources keep images, as KIND:dotted.path ([] walks a list), e.g.
+    /// Rollout:spec.template.spec.containers[].image. Repeatable.
+    #[arg(long = "image-path", value_name = "KIND:PATH", help_heading = "Input")]
+    pub image_paths: Vec<ImagePath>,
+
+    /// Config file [default: .kubectl-immutable.yaml in the working directory, if present].
+    #[arg(long, value_name = "FILE", help_heading = "Input")]
+    pub config: Option<PathBuf>,
+}
+
+/// How tags become digests: shared by `pin` and `apply`.
+#[derive(Debug, Args)]
+pub struct ResolveArgs {
     /// Record reference -> digest in this lock file (sorted JSON).
     #[arg(long, value_name = "FILE", help_heading = "Mode")]
     pub lock: Option<PathBuf>,
@@ -262,9 +294,12 @@ mod tests {
         let Command::Pin(pin) = cli.command else {
             panic!("not pin")
         };
-        assert_eq!(pin.filenames, ["a.yaml", "-"]);
-        assert_eq!(pin.platform.unwrap().to_string(), "linux/arm64");
-        assert_eq!(pin.image_paths[0].to_string(), "Prometheus:spec.image");
+        assert_eq!(pin.sources.filenames, ["a.yaml", "-"]);
+        assert_eq!(pin.resolve.platform.unwrap().to_string(), "linux/arm64");
+        assert_eq!(
+            pin.sources.image_paths[0].to_string(),
+            "Prometheus:spec.image"
+        );
     }
 
     #[test]

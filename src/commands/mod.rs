@@ -76,6 +76,15 @@ where
     }
 }
 
+/// The async runtime the network-bound commands run on.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    use anyhow::Context as _;
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
 /// A closed stdout (`| head`) is the reader's choice, not a failure.
 fn is_broken_pipe(error: &anyhow::Error) -> bool {
     error

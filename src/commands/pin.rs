@@ -13,7 +13,7 @@ use super::config::Config;
 use super::{ExitStatus, Problems};
 use crate::adapters::fs::{self, Source};
 use crate::adapters::registry::{DigestSource, RegistryClient, RegistryError, RegistrySettings};
-use crate::cli::{PinArgs, ReportFormat};
+use crate::cli::{PinArgs, ReportFormat, ResolveArgs, SourceArgs};
 use crate::core::image_paths::ImagePath;
 use crate::core::locate::{LocatedImage, locate_images};
 use crate::core::lock::LockFile;
@@ -22,21 +22,61 @@ use crate::core::reference::ImageReference;
 use crate::core::rewrite::{Replacement, splice};
 
 /// `pin`'s flags resolved with the config file, before any I/O on manifests or registries.
+/// How manifests are read and their images resolved, shared by `pin` and `apply`: flags merged
+/// with the config file, before any I/O on manifests or registries.
 #[derive(Debug)]
-pub struct PinSettings {
+pub struct ResolveSettings {
     pub filenames: Vec<String>,
     pub recursive: bool,
     pub rules: Vec<ImagePath>,
-    pub output: Output,
-    pub verify: bool,
     pub digest_only: bool,
     pub platform: Option<Platform>,
     pub lock: Option<PathBuf>,
     pub offline: bool,
     pub registry: RegistrySettings,
     pub concurrency: usize,
-    pub report: Option<(ReportFormat, Option<PathBuf>)>,
+    /// Images (as written, or by name) that may stay unpinned when they cannot be resolved.
+    pub allow_unpinned: Vec<String>,
     pub quiet: bool,
+}
+
+impl ResolveSettings {
+    pub fn new(sources: SourceArgs, resolve: ResolveArgs, quiet: bool) -> anyhow::Result<Self> {
+        let config = Config::load(sources.config.as_deref())?;
+        let mut rules = config.image_paths;
+        rules.extend(sources.image_paths);
+        let mut mirrors = config.registry_mirrors;
+        mirrors.extend(resolve.registry_mirrors);
+        let mut insecure_hosts = config.insecure_registries;
+        insecure_hosts.extend(resolve.insecure_registries);
+        Ok(ResolveSettings {
+            filenames: sources.filenames,
+            recursive: sources.recursive,
+            rules,
+            digest_only: false,
+            platform: resolve.platform,
+            lock: resolve.lock,
+            offline: resolve.offline,
+            registry: RegistrySettings {
+                mirrors,
+                insecure_hosts,
+                request_timeout: Duration::from_secs(resolve.timeout),
+                ..RegistrySettings::default()
+            },
+            concurrency: usize::from(resolve.concurrency),
+            allow_unpinned: Vec::new(),
+            quiet,
+        })
+    }
+}
+
+/// `pin`'s settings: how to resolve, and what to do with the result.
+#[derive(Debug)]
+pub struct PinSettings {
+    pub resolve: ResolveSettings,
+    pub output: Output,
+    pub verify: bool,
+    pub report: Option<(ReportFormat, Option<PathBuf>)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,52 +87,29 @@ pub enum Output {
 }
 
 impl PinSettings {
-    pub fn resolve(args: PinArgs, quiet: bool) -> anyhow::Result<Self> {
-        let config = Config::load(args.config.as_deref())?;
-        let mut rules = config.image_paths;
-        rules.extend(args.image_paths);
-        let mut mirrors = config.registry_mirrors;
-        mirrors.extend(args.registry_mirrors);
-        let mut insecure_hosts = config.insecure_registries;
-        insecure_hosts.extend(args.insecure_registries);
+    pub fn new(args: PinArgs, quiet: bool) -> anyhow::Result<Self> {
         let output = match (args.check, args.in_place) {
             (true, _) => Output::Check,
             (false, true) => Output::InPlace,
             (false, false) => Output::Stdout,
         };
-        if output == Output::InPlace && args.filenames.iter().any(|f| f == "-") {
+        if output == Output::InPlace && args.sources.filenames.iter().any(|f| f == "-") {
             anyhow::bail!("--in-place cannot rewrite stdin (-f -)");
         }
+        let mut resolve = ResolveSettings::new(args.sources, args.resolve, quiet)?;
+        resolve.digest_only = args.digest_only;
         Ok(PinSettings {
-            filenames: args.filenames,
-            recursive: args.recursive,
-            rules,
+            resolve,
             output,
             verify: args.verify,
-            digest_only: args.digest_only,
-            platform: args.platform,
-            lock: args.lock,
-            offline: args.offline,
-            registry: RegistrySettings {
-                mirrors,
-                insecure_hosts,
-                request_timeout: Duration::from_secs(args.timeout),
-                ..RegistrySettings::default()
-            },
-            concurrency: usize::from(args.concurrency),
             report: args.report.map(|format| (format, args.report_file)),
-            quiet,
         })
     }
 }
 
 pub fn run(args: PinArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
-    let settings = PinSettings::resolve(args, quiet)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(pin(settings))
+    let settings = PinSettings::new(args, quiet)?;
+    super::runtime()?.block_on(pin(settings))
 }
 
 /// An image value found in a source, with its parsed reference.
@@ -149,56 +166,78 @@ fn lock_key(reference: &ImageReference) -> String {
     }
 }
 
-async fn pin(settings: PinSettings) -> anyhow::Result<ExitStatus> {
+/// Every source with its images found and parsed.
+pub struct Found {
+    pub sources: Vec<Source>,
+    images: Vec<FoundImage>,
+}
+
+/// Reads every source and finds its images; every problem in them is reported.
+pub fn read_and_find(settings: &ResolveSettings) -> Result<Found, Problems> {
     let sources = fs::read_sources(&settings.filenames, settings.recursive)
         .map_err(|errors| Problems(errors.iter().map(ToString::to_string).collect()))?;
     let images = find_images(&sources, &settings.rules)?;
+    Ok(Found { sources, images })
+}
 
-    if settings.output == Output::Check {
-        return check(&sources, &images, settings.quiet);
+/// The sources with every tag resolved and spliced in.
+pub struct Resolution {
+    pub found: Found,
+    digests: HashMap<String, Result<String, RegistryError>>,
+    /// Each source's new text, where it changed.
+    pub outputs: Vec<Option<String>>,
+    pub pinned: Vec<ReportEntry>,
+    from_lock: bool,
+}
+
+impl Resolution {
+    /// Each source's text after pinning.
+    pub fn texts(&self) -> impl Iterator<Item = &str> {
+        self.found
+            .sources
+            .iter()
+            .zip(&self.outputs)
+            .map(|(source, output)| output.as_deref().unwrap_or(&source.text))
     }
+}
 
+/// Resolves every distinct tag once (from the lock file with `offline`) and splices the digests
+/// into the sources. Every reference that does not resolve is reported, at every place it is
+/// written, unless `allow_unpinned` names it.
+pub async fn resolve(
+    settings: &ResolveSettings,
+    client: &RegistryClient,
+    found: Found,
+    include_pinned_tags: bool,
+) -> anyhow::Result<Resolution> {
     let lock = match (&settings.lock, settings.offline) {
         (Some(path), true) => Some(read_lock(path, settings.platform.as_ref())?),
         _ => None,
     };
     let to_resolve: Vec<&ImageReference> = distinct(
-        images
+        found
+            .images
             .iter()
-            .filter(|image| image.reference.digest().is_none() || settings.verify)
+            .filter(|image| image.reference.digest().is_none() || include_pinned_tags)
             .filter(|image| image.reference.tag_or_latest().is_some())
             .map(|image| &image.reference),
     );
-
-    let client = RegistryClient::new(settings.registry.clone());
     let digests = match &lock {
-        Some(lock) => resolve_all(&LockSource(lock), &to_resolve, &settings, "lock file").await,
-        None => resolve_all(&client, &to_resolve, &settings, "registries").await,
+        Some(lock) => resolve_all(&LockSource(lock), &to_resolve, settings, "lock file").await,
+        None => resolve_all(client, &to_resolve, settings, "registries").await,
     };
-    report_failures(&sources, &images, &digests)?;
-
-    let mut verify_problems = Vec::new();
-    if settings.verify {
-        verify(
-            &client,
-            &sources,
-            &images,
-            &digests,
-            &settings,
-            &mut verify_problems,
-        )
-        .await?;
-    }
+    report_failures(&found, &digests, &settings.allow_unpinned)?;
 
     let mut pinned = Vec::new();
-    let mut replacements: Vec<Vec<Replacement>> = vec![Vec::new(); sources.len()];
-    for image in images
+    let mut replacements: Vec<Vec<Replacement>> = vec![Vec::new(); found.sources.len()];
+    for image in found
+        .images
         .iter()
         .filter(|image| image.reference.digest().is_none())
     {
-        let digest = digests[&lock_key(&image.reference)]
-            .as_ref()
-            .expect("failures were reported");
+        let Some(Ok(digest)) = digests.get(&lock_key(&image.reference)) else {
+            continue;
+        };
         let value = image.reference.pinned(digest, settings.digest_only);
         replacements[image.source].push(Replacement::in_style(
             image.located.span.clone(),
@@ -206,7 +245,7 @@ async fn pin(settings: PinSettings) -> anyhow::Result<ExitStatus> {
             image.located.style,
         ));
         pinned.push(ReportEntry {
-            file: sources[image.source].name.clone(),
+            file: found.sources[image.source].name.clone(),
             line: image.located.line,
             original: image.located.value.clone(),
             pinned: value,
@@ -214,38 +253,62 @@ async fn pin(settings: PinSettings) -> anyhow::Result<ExitStatus> {
             platform: settings.platform.as_ref().map(ToString::to_string),
         });
     }
-
-    if !verify_problems.is_empty() {
-        let mut stderr = std::io::stderr().lock();
-        for problem in &verify_problems {
-            writeln!(stderr, "{problem}")?;
-        }
-        return Ok(ExitStatus::Found);
-    }
-
-    let outputs: Vec<Option<String>> = sources
+    let outputs = found
+        .sources
         .iter()
         .zip(&replacements)
         .map(|(source, replacements)| {
             (!replacements.is_empty()).then(|| splice(&source.text, replacements))
         })
         .collect();
-    let new_lock = match (&settings.lock, settings.offline) {
-        (Some(path), false) => Some((path, locked(&digests, settings.platform.as_ref()))),
+    Ok(Resolution {
+        found,
+        digests,
+        outputs,
+        pinned,
+        from_lock: lock.is_some(),
+    })
+}
+
+async fn pin(settings: PinSettings) -> anyhow::Result<ExitStatus> {
+    let found = read_and_find(&settings.resolve)?;
+    if settings.output == Output::Check {
+        return check(&found, settings.resolve.quiet);
+    }
+    let client = RegistryClient::new(settings.resolve.registry.clone());
+    let resolution = resolve(&settings.resolve, &client, found, settings.verify).await?;
+
+    if settings.verify {
+        let problems = verify(&client, &resolution, settings.resolve.concurrency).await;
+        if !problems.is_empty() {
+            let mut stderr = std::io::stderr().lock();
+            for problem in &problems {
+                writeln!(stderr, "{problem}")?;
+            }
+            return Ok(ExitStatus::Found);
+        }
+    }
+
+    let new_lock = match (&settings.resolve.lock, settings.resolve.offline) {
+        (Some(path), false) => Some((
+            path,
+            locked(&resolution.digests, settings.resolve.platform.as_ref()),
+        )),
         _ => None,
     };
-    write_outputs(&settings, &sources, &outputs, new_lock)?;
+    write_outputs(settings.output, &resolution, new_lock)?;
     if let Some((format, path)) = &settings.report {
-        write_report(*format, path.as_deref(), &pinned)?;
+        write_report(*format, path.as_deref(), &resolution.pinned)?;
     }
-    if !settings.quiet {
-        summarise(&sources, &images, &pinned, lock.is_some());
+    if !settings.resolve.quiet {
+        summarise(&resolution);
     }
     Ok(ExitStatus::Success)
 }
 
 /// `--check`: every image without a digest, as `file:line: image`; exit 1 when there is one.
-fn check(sources: &[Source], images: &[FoundImage], quiet: bool) -> anyhow::Result<ExitStatus> {
+fn check(found: &Found, quiet: bool) -> anyhow::Result<ExitStatus> {
+    let Found { sources, images } = found;
     let mut stdout = std::io::stdout().lock();
     let unpinned: Vec<&FoundImage> = images
         .iter()
@@ -320,7 +383,7 @@ fn read_lock(path: &Path, platform: Option<&Platform>) -> anyhow::Result<LockFil
 async fn resolve_all(
     source: &impl DigestSource,
     references: &[&ImageReference],
-    settings: &PinSettings,
+    settings: &ResolveSettings,
     from: &str,
 ) -> HashMap<String, Result<String, RegistryError>> {
     let progress = if settings.quiet || !std::io::stderr().is_terminal() {
@@ -348,19 +411,27 @@ async fn resolve_all(
     results
 }
 
-/// Every reference that did not resolve, named at every place it is written.
+/// Every reference that did not resolve, named at every place it is written, unless it is
+/// allowed to stay unpinned (named as written or by name).
 fn report_failures(
-    sources: &[Source],
-    images: &[FoundImage],
+    found: &Found,
     digests: &HashMap<String, Result<String, RegistryError>>,
+    allow_unpinned: &[String],
 ) -> Result<(), Problems> {
-    let problems: Vec<String> = images
+    let allowed = |image: &FoundImage| {
+        allow_unpinned
+            .iter()
+            .any(|a| *a == image.located.value || *a == image.reference.written_name())
+    };
+    let problems: Vec<String> = found
+        .images
         .iter()
+        .filter(|image| !allowed(image))
         .filter_map(|image| {
             let error = digests.get(&lock_key(&image.reference))?.as_ref().err()?;
             Some(format!(
                 "{}:{}:{}: {}: {error}",
-                sources[image.source].name,
+                found.sources[image.source].name,
                 image.located.line,
                 image.located.column,
                 image.located.value
@@ -377,12 +448,11 @@ fn report_failures(
 /// `--verify`: every digest written must exist, and a tag written beside it must still point at it.
 async fn verify(
     client: &RegistryClient,
-    sources: &[Source],
-    images: &[FoundImage],
-    digests: &HashMap<String, Result<String, RegistryError>>,
-    settings: &PinSettings,
-    problems: &mut Vec<String>,
-) -> anyhow::Result<()> {
+    resolution: &Resolution,
+    concurrency: usize,
+) -> Vec<String> {
+    let Found { sources, images } = &resolution.found;
+    let mut problems = Vec::new();
     let written: Vec<&FoundImage> = images
         .iter()
         .filter(|image| image.reference.digest().is_some())
@@ -392,7 +462,7 @@ async fn verify(
             let reference = &image.reference;
             (reference.canonical(), client.digest_exists(reference).await)
         }))
-        .buffer_unordered(settings.concurrency)
+        .buffer_unordered(concurrency)
         .collect()
         .await;
     for image in written {
@@ -408,13 +478,13 @@ async fn verify(
         }
         if let (Some(_), Some(Ok(current))) = (
             image.reference.tag(),
-            digests.get(&lock_key(&image.reference)),
+            resolution.digests.get(&lock_key(&image.reference)),
         ) && current != digest
         {
             problems.push(format!("{place}: the tag now points at {current}"));
         }
     }
-    Ok(())
+    problems
 }
 
 fn locked(
@@ -433,9 +503,8 @@ fn locked(
 /// Writes every changed file (in place) or all sources (stdout), and the lock file. In place,
 /// everything is staged before anything is renamed, so a failure leaves every file as it was.
 fn write_outputs(
-    settings: &PinSettings,
-    sources: &[Source],
-    outputs: &[Option<String>],
+    output: Output,
+    resolution: &Resolution,
     lock: Option<(&PathBuf, LockFile)>,
 ) -> anyhow::Result<()> {
     let mut staged = Vec::new();
@@ -448,9 +517,9 @@ fn write_outputs(
             );
         }
     }
-    match settings.output {
+    match output {
         Output::InPlace => {
-            for (source, output) in sources.iter().zip(outputs) {
+            for (source, output) in resolution.found.sources.iter().zip(&resolution.outputs) {
                 if let (Some(path), Some(text)) = (&source.path, output) {
                     staged.push(
                         fs::stage(path, text.as_bytes())
@@ -463,11 +532,7 @@ fn write_outputs(
         Output::Stdout | Output::Check => {
             fs::commit_all(staged).context("cannot write the lock file")?;
             let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-            let texts = sources
-                .iter()
-                .zip(outputs)
-                .map(|(source, output)| output.as_deref().unwrap_or(&source.text));
-            write_concatenated(&mut stdout, texts)?;
+            write_concatenated(&mut stdout, resolution.texts())?;
             stdout.flush()?;
         }
     }
@@ -497,8 +562,9 @@ fn write_concatenated<'a>(
     Ok(())
 }
 
+/// One image value pinned: where it is, what it was, what it became.
 #[derive(Debug, Serialize)]
-struct ReportEntry {
+pub struct ReportEntry {
     file: String,
     line: usize,
     original: String,
@@ -528,7 +594,9 @@ fn write_report(
 
 /// One line on stderr: what was pinned, what already was, and from which registries (as
 /// written, whatever mirror served them).
-fn summarise(sources: &[Source], images: &[FoundImage], pinned: &[ReportEntry], offline: bool) {
+fn summarise(resolution: &Resolution) {
+    let Found { sources, images } = &resolution.found;
+    let (pinned, offline) = (&resolution.pinned, resolution.from_lock);
     let already = images.len() - pinned.len();
     let distinct = distinct(
         images
