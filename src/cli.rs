@@ -225,9 +225,8 @@ pub struct DiffArgs {
     #[arg(short = 'R', long)]
     pub recursive: bool,
 
-    /// The namespace of objects that name none [default: the kubeconfig context's, else default].
-    #[arg(short = 'n', long)]
-    pub namespace: Option<String>,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 
     /// Where custom resources keep images, as KIND:dotted.path. Repeatable.
     #[arg(long = "image-path", value_name = "KIND:PATH")]
@@ -244,6 +243,22 @@ pub struct DiffArgs {
     /// Colour the text output: auto colours a terminal unless NO_COLOR is set.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+/// kubectl's connection flags.
+#[derive(Debug, Clone, Args)]
+pub struct ClusterArgs {
+    /// Path to the kubeconfig file [default: KUBECONFIG, else ~/.kube/config].
+    #[arg(long, value_name = "FILE", help_heading = "Cluster")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// The kubeconfig context to use [default: the current context].
+    #[arg(long, value_name = "NAME", help_heading = "Cluster")]
+    pub context: Option<String>,
+
+    /// The namespace of objects that name none [default: the context's, else default].
+    #[arg(short = 'n', long, help_heading = "Cluster")]
+    pub namespace: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

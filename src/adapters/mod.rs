@@ -1,4 +1,5 @@
 //! Adapters: everything that touches the outside world.
+pub mod cluster;
 pub mod credentials;
 pub mod fs;
 pub mod git;

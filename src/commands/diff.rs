@@ -16,8 +16,9 @@ pub fn run(args: DiffArgs) -> anyhow::Result<ExitStatus> {
     let mut rules = config.image_paths;
     rules.extend(args.image_paths);
     let namespace = args
+        .cluster
         .namespace
-        .or_else(|| kubeconfig::context_namespace(None))
+        .or_else(|| kubeconfig::context_namespace(args.cluster.context.as_deref()))
         .unwrap_or_else(|| "default".to_string());
 
     let old = read_side(&args.sides[0], args.recursive, &namespace);
