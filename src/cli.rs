@@ -18,6 +18,17 @@ macro_rules! pin_exit_codes {
     };
 }
 
+const ROOT_EXAMPLES: &str = "\
+Examples:
+  # Pin every image of a GitOps repository in place, recording tag -> digest
+  kubectl immutable pin -f k8s/ -R --in-place --lock immutable.lock
+
+  # What changes between two releases, images first
+  kubectl immutable diff release-1.4/ release-1.5/ -R
+
+  # Every command explains itself, with examples
+  kubectl immutable pin --help";
+
 const EXIT_CODES: &str = "\
 Exit codes:
   0  done, nothing found
@@ -31,7 +42,7 @@ Exit codes:
     // The crate version and the commit it was built from: `0.1.0 (abc1234)` (see build.rs).
     version = env!("KUBECTL_IMMUTABLE_VERSION"),
     about = "Immutable deployments: every container image named by its content digest",
-    after_help = EXIT_CODES
+    after_help = format!("{ROOT_EXAMPLES}\n\n{EXIT_CODES}")
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -47,6 +58,9 @@ pub enum Command {
     /// Resolve every image tag in a set of manifests to its registry digest.
     #[command(after_help = PIN_EXAMPLES)]
     Pin(Box<PinArgs>),
+    /// Pin, then server-side apply through the Kubernetes API: all or nothing.
+    #[command(after_help = APPLY_EXAMPLES)]
+    Apply(Box<ApplyArgs>),
     /// Show what changes between two releases, object by object and image by image.
     #[command(after_help = DIFF_EXAMPLES)]
     Diff(Box<DiffArgs>),
@@ -195,7 +209,7 @@ pub struct ResolveArgs {
 
     /// Seconds each registry request may take before it is retried.
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..), help_heading = "Registry")]
-    pub timeout: u64,
+    pub registry_timeout: u64,
 }
 
 const DIFF_EXAMPLES: &str = "\
@@ -243,6 +257,79 @@ pub struct DiffArgs {
     /// Colour the text output: auto colours a terminal unless NO_COLOR is set.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+const APPLY_EXAMPLES: &str = "\
+Examples:
+  # Pin every image, check every object with a server-side dry run, then apply them all
+  kubectl immutable apply -f k8s/ -R -n shop
+
+  # What the API server would store, nothing persisted
+  kubectl immutable apply -f k8s/ -R --dry-run=server -o yaml
+
+  # Helm output, waiting for the rollouts
+  helm template chart | kubectl immutable apply -f - --wait --timeout 5m
+
+  # Only digests from the reviewed lock file, no registry
+  kubectl immutable apply -f k8s/ -R --offline --lock immutable.lock
+
+Exit codes:
+  0  applied (or nothing to change)
+  1  some objects failed while applying for real, or a rollout did not finish (--wait)
+  2  stopped before anything but the release's own Namespaces and CRDs was applied";
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub sources: SourceArgs,
+
+    #[command(flatten)]
+    pub resolve: ResolveArgs,
+
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+
+    /// The field manager the server records as owner of the applied fields.
+    #[arg(long, default_value = "kubectl-immutable", help_heading = "Apply")]
+    pub field_manager: String,
+
+    /// Take over fields another field manager owns.
+    #[arg(long, help_heading = "Apply")]
+    pub force_conflicts: bool,
+
+    /// none: apply; server: what the server would store, nothing persisted; client: pin only.
+    #[arg(long, value_enum, default_value_t = DryRun::None, num_args = 0..=1, default_missing_value = "client", help_heading = "Apply")]
+    pub dry_run: DryRun,
+
+    /// Apply even though this image cannot be pinned (as written, or its name). Repeatable.
+    #[arg(long, value_name = "IMAGE", help_heading = "Apply")]
+    pub allow_unpinned: Vec<String>,
+
+    /// Print the objects instead of one line each.
+    #[arg(short = 'o', long, value_enum, help_heading = "Apply")]
+    pub output: Option<ApplyOutput>,
+
+    /// Wait for Deployments, StatefulSets and DaemonSets to finish their rollout.
+    #[arg(long, help_heading = "Apply")]
+    pub wait: bool,
+
+    /// How long --wait waits, e.g. 90s, 5m.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration, help_heading = "Apply")]
+    pub timeout: std::time::Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DryRun {
+    None,
+    Server,
+    Client,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ApplyOutput {
+    Name,
+    Yaml,
+    Json,
 }
 
 /// kubectl's connection flags.

@@ -1,6 +1,7 @@
 //! One module per subcommand; this one parses the command line, runs the command and turns the
 //! outcome into stderr text and an exit code, in one place.
 
+mod apply;
 pub mod complete;
 mod completion;
 mod config;
@@ -53,6 +54,7 @@ where
     let outcome = match cli.command {
         Command::Pin(args) => pin::run(*args, cli.quiet),
         Command::Diff(args) => diff::run(*args),
+        Command::Apply(args) => apply::run(*args, cli.quiet),
         Command::Completion { shell } => completion::run(shell),
     };
     match outcome {

@@ -60,7 +60,7 @@ impl ResolveSettings {
             registry: RegistrySettings {
                 mirrors,
                 insecure_hosts,
-                request_timeout: Duration::from_secs(resolve.timeout),
+                request_timeout: Duration::from_secs(resolve.registry_timeout),
                 ..RegistrySettings::default()
             },
             concurrency: usize::from(resolve.concurrency),

@@ -107,8 +107,9 @@ pub fn diff(old: &ObjectSet, new: &ObjectSet, rules: &[ImagePath]) -> DiffReport
     report
 }
 
-/// Container name -> image, as the pin locator finds them.
-fn container_images(object: &Value, rules: &[ImagePath]) -> BTreeMap<String, String> {
+/// Container name -> image, as the pin locator finds them (`#1`, `#2`, ... where a rule's image
+/// is not in a named container).
+pub fn container_images(object: &Value, rules: &[ImagePath]) -> BTreeMap<String, String> {
     let text = serde_json::to_string(object).expect("a JSON value serialises");
     locate_images(&text, rules)
         .unwrap_or_default()
@@ -164,6 +165,42 @@ fn note(old: Option<&String>, new: Option<&String>) -> Option<ImageNote> {
         }
         _ => None,
     }
+}
+
+/// Annotations the API server or kubectl write by themselves, not part of what a user applies.
+const SERVER_ANNOTATIONS: [&str; 2] = [
+    "kubectl.kubernetes.io/last-applied-configuration",
+    "deployment.kubernetes.io/revision",
+];
+
+/// A live object (or a dry-run result) without what the server keeps for itself: `status`,
+/// `managedFields`, `resourceVersion`, `uid`, `generation`, `creationTimestamp`, `selfLink`, and
+/// the annotations of [`SERVER_ANNOTATIONS`], so that it compares with what was applied.
+pub fn normalize_live(mut object: Value) -> Value {
+    if let Value::Object(fields) = &mut object {
+        fields.remove("status");
+    }
+    if let Some(Value::Object(metadata)) = object.get_mut("metadata") {
+        for field in [
+            "managedFields",
+            "resourceVersion",
+            "uid",
+            "generation",
+            "creationTimestamp",
+            "selfLink",
+        ] {
+            metadata.remove(field);
+        }
+        if let Some(Value::Object(annotations)) = metadata.get_mut("annotations") {
+            for annotation in SERVER_ANNOTATIONS {
+                annotations.remove(annotation);
+            }
+            if annotations.is_empty() {
+                metadata.remove("annotations");
+            }
+        }
+    }
+    object
 }
 
 /// Secrets with their values replaced, as `kubectl diff` masks them: `***` where a key is the
@@ -378,6 +415,43 @@ mod tests {
         );
         assert!(!report.has_differences());
         assert_eq!(report.summary.unchanged, 2);
+    }
+
+    #[test]
+    fn live_objects_lose_what_the_server_keeps_for_itself() {
+        let live = json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {
+                "name": "web", "namespace": "shop", "uid": "0f9e", "generation": 3,
+                "resourceVersion": "812", "creationTimestamp": "2024-01-01T00:00:00Z",
+                "selfLink": "/apis/apps/v1/namespaces/shop/deployments/web",
+                "managedFields": [{"manager": "kubectl"}],
+                "labels": {"app": "web"},
+                "annotations": {
+                    "deployment.kubernetes.io/revision": "2",
+                    "kubectl.kubernetes.io/last-applied-configuration": "{}",
+                    "team": "core"
+                }
+            },
+            "spec": {"replicas": 2, "template": {"metadata": {"creationTimestamp": null}}},
+            "status": {"replicas": 2}
+        });
+        assert_eq!(
+            normalize_live(live),
+            json!({
+                "apiVersion": "apps/v1", "kind": "Deployment",
+                "metadata": {"name": "web", "namespace": "shop", "labels": {"app": "web"},
+                             "annotations": {"team": "core"}},
+                "spec": {"replicas": 2, "template": {"metadata": {"creationTimestamp": null}}}
+            })
+        );
+        let only_server_annotations = json!({"kind": "ConfigMap", "metadata": {
+            "name": "c", "annotations": {"deployment.kubernetes.io/revision": "1"}}});
+        assert_eq!(
+            normalize_live(only_server_annotations),
+            json!({"kind": "ConfigMap", "metadata": {"name": "c"}})
+        );
+        assert_eq!(normalize_live(json!("text")), json!("text"));
     }
 
     #[test]

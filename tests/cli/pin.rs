@@ -545,7 +545,7 @@ fn an_unreachable_registry_is_one_line_per_place_and_exit_2() {
         "-",
         "--insecure-registry",
         &host,
-        "--timeout",
+        "--registry-timeout",
         "2",
     ])
     .stdin(&input)

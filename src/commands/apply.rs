@@ -1,0 +1,702 @@
+//! `kubectl immutable apply`: pin in memory, check every object with a server-side dry run, and
+//! only then apply them all for real.
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use serde_json::Value;
+
+use super::pin::{ResolveSettings, read_and_find, resolve};
+use super::{ExitStatus, Problems};
+use crate::adapters::cluster::{Cluster, ClusterError, ClusterSettings, Resource};
+use crate::adapters::registry::RegistryClient;
+use crate::cli::{ApplyArgs, ApplyOutput, DryRun};
+use crate::core::diff::container_images;
+use crate::core::image_paths::ImagePath;
+use crate::core::manifest::{ObjectKey, parse_objects};
+
+/// The annotation recording the image references as written before pinning, so `diff` and
+/// `history` can show `nginx:1.27 -> sha256:…`.
+pub const ORIGINAL_IMAGES: &str = "kubectl-immutable/original-images";
+
+/// One object of the release, in input order.
+struct ReleaseObject {
+    /// The source it came from, for messages.
+    source: String,
+    object: Value,
+    /// Resolved once discovery knows its kind.
+    target: Option<(Resource, ObjectKey)>,
+}
+
+impl ReleaseObject {
+    fn kind(&self) -> &str {
+        self.object["kind"].as_str().unwrap_or_default()
+    }
+
+    /// Namespaces and CRDs go first: the rest cannot even be checked without them.
+    fn is_foundation(&self) -> bool {
+        let api_version = self.object["apiVersion"].as_str().unwrap_or_default();
+        (self.kind() == "Namespace" && api_version == "v1")
+            || (self.kind() == "CustomResourceDefinition"
+                && api_version.starts_with("apiextensions.k8s.io/"))
+    }
+
+    fn name(&self) -> String {
+        match &self.target {
+            Some((_, key)) => kubectl_name(key),
+            None => format!(
+                "{}/{}",
+                self.kind().to_ascii_lowercase(),
+                self.object["metadata"]["name"].as_str().unwrap_or_default()
+            ),
+        }
+    }
+}
+
+/// `deployment.apps/web`, as kubectl names objects in its output.
+fn kubectl_name(key: &ObjectKey) -> String {
+    let kind = key.kind.to_ascii_lowercase();
+    if key.group.is_empty() {
+        format!("{kind}/{}", key.name)
+    } else {
+        format!("{kind}.{}/{}", key.group, key.name)
+    }
+}
+
+pub fn run(args: ApplyArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
+    super::runtime()?.block_on(apply(args, quiet))
+}
+
+async fn apply(args: ApplyArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
+    let mut settings = ResolveSettings::new(args.sources, args.resolve, quiet)?;
+    settings.allow_unpinned = args.allow_unpinned.clone();
+    let registry = RegistryClient::new(settings.registry.clone());
+    let resolution = resolve(&settings, &registry, read_and_find(&settings)?, false).await?;
+
+    let mut problems = Vec::new();
+    let mut release = Vec::new();
+    for ((source, pinned), original) in resolution
+        .found
+        .sources
+        .iter()
+        .zip(resolution.texts())
+        .zip(resolution.found.sources.iter().map(|s| s.text.as_str()))
+    {
+        match (parse_objects(pinned), parse_objects(original)) {
+            (Ok(objects), Ok(originals)) => {
+                for (mut object, original) in objects.into_iter().zip(originals) {
+                    record_original_images(&mut object, &original, &settings.rules);
+                    release.push(ReleaseObject {
+                        source: source.name.clone(),
+                        object,
+                        target: None,
+                    });
+                }
+            }
+            (Err(error), _) | (_, Err(error)) => problems.push(format!("{}: {error}", source.name)),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Problems(problems).into());
+    }
+
+    if args.dry_run == DryRun::Client {
+        let objects: Vec<&Value> = release.iter().map(|o| &o.object).collect();
+        print_objects(
+            args.output,
+            &objects,
+            &release,
+            "serverside-applied (client dry run)",
+        )?;
+        return Ok(ExitStatus::Success);
+    }
+
+    let cluster_settings = ClusterSettings {
+        kubeconfig: args.cluster.kubeconfig.clone(),
+        context: args.cluster.context.clone(),
+        namespace: args.cluster.namespace.clone(),
+    };
+    let mut cluster = Cluster::connect(&cluster_settings).await?;
+    let release_kinds = kinds_defined_by(&release);
+    for object in &mut release {
+        match cluster.resource(&object.object) {
+            Ok(resource) => {
+                let key = cluster.key(&object.object, &resource);
+                object.target = Some((resource, key));
+            }
+            Err(ClusterError::UnknownKind { .. })
+                if release_kinds.contains(&group_kind(&object.object)) => {}
+            Err(error) => problems.push(format!("{}: {}: {error}", object.source, object.name())),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Problems(problems).into());
+    }
+
+    let manager = args.field_manager.as_str();
+    let server_dry_run = args.dry_run == DryRun::Server;
+    let mut applied_foundations = Vec::new();
+    let mut results: Vec<Option<(Value, Outcome)>> = vec![None; release.len()];
+
+    // Namespaces and CRDs first: checked, then applied (unless this is a dry run), so that the
+    // objects in them can be checked too.
+    let foundations: Vec<usize> = (0..release.len())
+        .filter(|&i| release[i].is_foundation())
+        .collect();
+    let checked = dry_run_all(
+        &cluster,
+        &release,
+        &foundations,
+        manager,
+        args.force_conflicts,
+    )
+    .await;
+    refuse_failures(&release, &foundations, &checked, &[])?;
+    for (&index, (result, _)) in foundations.iter().zip(checked) {
+        let dry = result.expect("failures were refused");
+        let outcome = if server_dry_run {
+            (dry, Outcome::DryRun)
+        } else {
+            let applied = apply_one(
+                &cluster,
+                &release[index],
+                &dry,
+                manager,
+                args.force_conflicts,
+            )
+            .await;
+            match applied {
+                Ok(outcome) => outcome,
+                Err(error) => {
+                    return Err(Problems(vec![format!(
+                        "{}: {}: {error}",
+                        release[index].source,
+                        release[index].name()
+                    )])
+                    .into());
+                }
+            }
+        };
+        if outcome.1 == Outcome::Applied {
+            applied_foundations.push(release[index].name());
+        }
+        results[index] = Some(outcome);
+    }
+    if !server_dry_run && release.iter().any(|o| o.target.is_none()) {
+        wait_for_crds(&cluster, &release, &foundations).await?;
+        cluster.refresh().await?;
+        for object in release.iter_mut().filter(|o| o.target.is_none()) {
+            match cluster.resource(&object.object) {
+                Ok(resource) => {
+                    let key = cluster.key(&object.object, &resource);
+                    object.target = Some((resource, key));
+                }
+                Err(error) => {
+                    problems.push(format!("{}: {}: {error}", object.source, object.name()))
+                }
+            }
+        }
+        if !problems.is_empty() {
+            problems.extend(applied_note(&applied_foundations));
+            return Err(Problems(problems).into());
+        }
+    }
+
+    // Everything else: every object checked by the server before any is applied.
+    let rest: Vec<usize> = (0..release.len())
+        .filter(|&i| !release[i].is_foundation() && release[i].target.is_some())
+        .collect();
+    let checked = dry_run_all(&cluster, &release, &rest, manager, args.force_conflicts).await;
+    refuse_failures(&release, &rest, &checked, &applied_foundations)?;
+
+    let mut failed = 0;
+    let mut stdout = std::io::stdout().lock();
+    for (&index, (result, live)) in rest.iter().zip(checked) {
+        let dry = result.expect("failures were refused");
+        let outcome = if server_dry_run {
+            (dry, Outcome::DryRun)
+        } else if live.as_ref().is_some_and(|live| same_as_live(&dry, live)) {
+            (live.expect("checked above"), Outcome::Unchanged)
+        } else {
+            match apply_one(
+                &cluster,
+                &release[index],
+                &dry,
+                manager,
+                args.force_conflicts,
+            )
+            .await
+            {
+                Ok(outcome) => outcome,
+                Err(error) => {
+                    failed += 1;
+                    writeln!(stdout, "{} failed: {error}", release[index].name())?;
+                    continue;
+                }
+            }
+        };
+        results[index] = Some(outcome);
+    }
+    drop(stdout);
+
+    let done: Vec<(usize, &(Value, Outcome))> = results
+        .iter()
+        .enumerate()
+        .filter_map(|(index, result)| Some((index, result.as_ref()?)))
+        .collect();
+    match args.output {
+        Some(format) => {
+            let objects: Vec<&Value> = done.iter().map(|(_, (object, _))| object).collect();
+            print_objects(Some(format), &objects, &release, "")?;
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            for (index, (_, outcome)) in &done {
+                writeln!(stdout, "{} {}", release[*index].name(), outcome.describe())?;
+            }
+        }
+    }
+    if failed > 0 {
+        return Ok(ExitStatus::Found);
+    }
+    if args.wait && !server_dry_run {
+        let rollouts: Vec<&ObjectKey> = release
+            .iter()
+            .filter_map(|o| o.target.as_ref().map(|(_, key)| key))
+            .filter(|key| {
+                key.group == "apps"
+                    && matches!(
+                        key.kind.as_str(),
+                        "Deployment" | "StatefulSet" | "DaemonSet"
+                    )
+            })
+            .collect();
+        if let Err(stuck) =
+            wait_for_rollouts(&cluster, &release, &rollouts, args.timeout, quiet).await
+        {
+            eprintln!("error: {stuck}");
+            return Ok(ExitStatus::Found);
+        }
+    }
+    Ok(ExitStatus::Success)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Applied,
+    Unchanged,
+    DryRun,
+}
+
+impl Outcome {
+    fn describe(self) -> &'static str {
+        match self {
+            Outcome::Applied => "serverside-applied",
+            Outcome::Unchanged => "unchanged",
+            Outcome::DryRun => "serverside-applied (server dry run)",
+        }
+    }
+}
+
+/// Adds the annotation naming each container's image as written, where pinning changed it.
+fn record_original_images(object: &mut Value, original: &Value, rules: &[ImagePath]) {
+    let before = container_images(original, rules);
+    let after = container_images(object, rules);
+    let changed: BTreeMap<&String, &String> = before
+        .iter()
+        .filter(|(container, image)| after.get(*container) != Some(image))
+        .collect();
+    if changed.is_empty() {
+        return;
+    }
+    let value = serde_json::to_string(&changed).expect("a map serialises");
+    let metadata = object.as_object_mut().map(|o| {
+        o.entry("metadata")
+            .or_insert_with(|| Value::Object(Default::default()))
+    });
+    if let Some(Value::Object(metadata)) = metadata {
+        let annotations = metadata
+            .entry("annotations")
+            .or_insert_with(|| Value::Object(Default::default()));
+        if let Value::Object(annotations) = annotations {
+            annotations.insert(ORIGINAL_IMAGES.to_string(), Value::String(value));
+        }
+    }
+}
+
+fn group_kind(object: &Value) -> (String, String) {
+    let api_version = object["apiVersion"].as_str().unwrap_or_default();
+    let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+    (
+        group.to_string(),
+        object["kind"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+/// The (group, kind) pairs the release's own CRDs define.
+fn kinds_defined_by(release: &[ReleaseObject]) -> Vec<(String, String)> {
+    release
+        .iter()
+        .filter(|o| o.kind() == "CustomResourceDefinition")
+        .filter_map(|o| {
+            let spec = &o.object["spec"];
+            Some((
+                spec["group"].as_str()?.to_string(),
+                spec["names"]["kind"].as_str()?.to_string(),
+            ))
+        })
+        .collect()
+}
+
+type Checked = (Result<Value, ClusterError>, Option<Value>);
+
+/// A server-side dry run of each object, and its live state; every object is tried.
+async fn dry_run_all(
+    cluster: &Cluster,
+    release: &[ReleaseObject],
+    indices: &[usize],
+    manager: &str,
+    force: bool,
+) -> Vec<Checked> {
+    let mut checked = Vec::with_capacity(indices.len());
+    for &index in indices {
+        let (resource, key) = release[index].target.as_ref().expect("resolved kinds");
+        let live = cluster.get(resource, key).await.ok().flatten();
+        let result = cluster
+            .apply(resource, key, &release[index].object, manager, force, true)
+            .await;
+        checked.push((result, live));
+    }
+    checked
+}
+
+/// Stops the release when any dry run failed, listing every failure with the server's reason.
+fn refuse_failures(
+    release: &[ReleaseObject],
+    indices: &[usize],
+    checked: &[Checked],
+    applied: &[String],
+) -> Result<(), Problems> {
+    let mut problems: Vec<String> = indices
+        .iter()
+        .zip(checked)
+        .filter_map(|(&index, (result, _))| {
+            let error = result.as_ref().err()?;
+            let object = &release[index];
+            Some(format!(
+                "{}: {}: {}",
+                object.source,
+                object.name(),
+                explain(error)
+            ))
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        problems.push("nothing else was applied".to_string());
+        problems.extend(applied_note(applied));
+        Err(Problems(problems))
+    }
+}
+
+fn applied_note(applied: &[String]) -> Option<String> {
+    (!applied.is_empty()).then(|| {
+        format!(
+            "applied before stopping (the release's own Namespaces and CRDs): {}",
+            applied.join(", ")
+        )
+    })
+}
+
+/// The server's reason, with what to do about a field-manager conflict.
+fn explain(error: &ClusterError) -> String {
+    match error {
+        ClusterError::Refused {
+            code: 409, message, ..
+        } => {
+            format!("{message} (use --force-conflicts to take these fields over)")
+        }
+        other => other.to_string(),
+    }
+}
+
+async fn apply_one(
+    cluster: &Cluster,
+    object: &ReleaseObject,
+    dry: &Value,
+    manager: &str,
+    force: bool,
+) -> Result<(Value, Outcome), ClusterError> {
+    let (resource, key) = object.target.as_ref().expect("resolved kinds");
+    if let Some(live) = cluster.get(resource, key).await?
+        && same_as_live(dry, &live)
+    {
+        return Ok((live, Outcome::Unchanged));
+    }
+    let applied = cluster
+        .apply(resource, key, &object.object, manager, force, false)
+        .await?;
+    Ok((applied, Outcome::Applied))
+}
+
+/// Whether a dry run's result is what is already stored: equal but for `status`,
+/// `resourceVersion` and the times in `managedFields`.
+fn same_as_live(dry: &Value, live: &Value) -> bool {
+    comparable(dry) == comparable(live)
+}
+
+fn comparable(object: &Value) -> Value {
+    let mut object = object.clone();
+    if let Value::Object(map) = &mut object {
+        map.remove("status");
+    }
+    if let Some(Value::Object(metadata)) = object.get_mut("metadata") {
+        metadata.remove("resourceVersion");
+        if let Some(Value::Array(entries)) = metadata.get_mut("managedFields") {
+            // The server adds a `before-first-apply` entry the first time it applies to an
+            // object that has none (a Namespace created by apply on 1.20); it records no
+            // change of ours, so it does not make a write worthwhile.
+            entries.retain(|entry| entry["manager"] != "before-first-apply");
+            for entry in entries.iter_mut() {
+                if let Value::Object(entry) = entry {
+                    entry.remove("time");
+                }
+            }
+            if entries.is_empty() {
+                metadata.remove("managedFields");
+            }
+        }
+    }
+    object
+}
+
+/// Waits until every CRD of the release reports `Established`.
+async fn wait_for_crds(
+    cluster: &Cluster,
+    release: &[ReleaseObject],
+    foundations: &[usize],
+) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for &index in foundations {
+        let object = &release[index];
+        if object.kind() != "CustomResourceDefinition" {
+            continue;
+        }
+        let (resource, key) = object.target.as_ref().expect("CRDs are a known kind");
+        loop {
+            let live = cluster.get(resource, key).await?;
+            let established = live.as_ref().is_some_and(|crd| {
+                crd["status"]["conditions"]
+                    .as_array()
+                    .is_some_and(|conditions| {
+                        conditions
+                            .iter()
+                            .any(|c| c["type"] == "Established" && c["status"] == "True")
+                    })
+            });
+            if established {
+                break;
+            }
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "{} did not become Established within 60s",
+                object.name()
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    Ok(())
+}
+
+/// Waits for every rollout to finish; on timeout, names the stuck object and its conditions.
+async fn wait_for_rollouts(
+    cluster: &Cluster,
+    release: &[ReleaseObject],
+    rollouts: &[&ObjectKey],
+    timeout: Duration,
+    quiet: bool,
+) -> Result<(), String> {
+    let deadline = Instant::now() + timeout;
+    for key in rollouts {
+        let resource = release
+            .iter()
+            .find_map(|o| o.target.as_ref().filter(|(_, k)| k == *key).map(|(r, _)| r))
+            .expect("a key of the release");
+        let mut last = String::new();
+        loop {
+            let live = cluster
+                .get(resource, key)
+                .await
+                .map_err(|e| e.to_string())?
+                .unwrap_or(Value::Null);
+            let (done, progress) = rollout_progress(&key.kind, &live);
+            if done {
+                break;
+            }
+            if !quiet && progress != last {
+                eprintln!("waiting for {}: {progress}", kubectl_name(key));
+                last = progress;
+            }
+            if Instant::now() >= deadline {
+                return Err(format!(
+                    "{} did not finish its rollout within {}: {last}; conditions: {}",
+                    kubectl_name(key),
+                    humantime::format_duration(timeout),
+                    conditions(&live)
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+    Ok(())
+}
+
+/// Whether a workload's rollout is complete, and how far it is, as `kubectl rollout status` judges.
+fn rollout_progress(kind: &str, live: &Value) -> (bool, String) {
+    let number = |pointer: &str| live.pointer(pointer).and_then(Value::as_i64).unwrap_or(0);
+    let generation_seen = number("/status/observedGeneration") >= number("/metadata/generation");
+    match kind {
+        "DaemonSet" => {
+            let desired = number("/status/desiredNumberScheduled");
+            let updated = number("/status/updatedNumberScheduled");
+            let available = number("/status/numberAvailable");
+            (
+                generation_seen && updated == desired && available == desired,
+                format!("{updated}/{desired} updated, {available}/{desired} available"),
+            )
+        }
+        _ => {
+            let wanted = live
+                .pointer("/spec/replicas")
+                .and_then(Value::as_i64)
+                .unwrap_or(1);
+            let updated = number("/status/updatedReplicas");
+            let ready = if kind == "StatefulSet" {
+                number("/status/readyReplicas")
+            } else {
+                number("/status/availableReplicas")
+            };
+            let word = if kind == "StatefulSet" {
+                "ready"
+            } else {
+                "available"
+            };
+            (
+                generation_seen && updated == wanted && ready == wanted,
+                format!("{updated}/{wanted} updated, {ready}/{wanted} {word}"),
+            )
+        }
+    }
+}
+
+fn conditions(live: &Value) -> String {
+    live["status"]["conditions"]
+        .as_array()
+        .map(|conditions| {
+            conditions
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{}={} ({})",
+                        c["type"].as_str().unwrap_or_default(),
+                        c["status"].as_str().unwrap_or_default(),
+                        c["message"].as_str().unwrap_or_default()
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+        .unwrap_or_else(|| "none".to_string())
+}
+
+fn print_objects(
+    format: Option<ApplyOutput>,
+    objects: &[&Value],
+    release: &[ReleaseObject],
+    describe: &str,
+) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match format {
+        None => {
+            for object in release {
+                writeln!(stdout, "{} {describe}", object.name())?;
+            }
+        }
+        Some(ApplyOutput::Name) => {
+            for object in release {
+                writeln!(stdout, "{}", object.name())?;
+            }
+        }
+        Some(ApplyOutput::Json) => {
+            let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": objects});
+            writeln!(stdout, "{}", serde_json::to_string_pretty(&list)?)?;
+        }
+        Some(ApplyOutput::Yaml) => {
+            for (index, object) in objects.iter().enumerate() {
+                if index > 0 {
+                    writeln!(stdout, "---")?;
+                }
+                let text = serde_saphyr::to_string(object).context("cannot write YAML")?;
+                stdout.write_all(text.as_bytes())?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::image_paths::builtin_image_paths;
+    use serde_json::json;
+
+    #[test]
+    fn records_the_images_pinning_changed() {
+        let pod = |web: &str| {
+            json!({"kind": "Pod", "metadata": {"name": "p"},
+                   "spec": {"containers": [{"name": "web", "image": web}, {"name": "db", "image": "db@sha256:1"}]}})
+        };
+        let original = pod("nginx:1.27");
+        let mut pinned = pod("nginx:1.27@sha256:abc");
+        record_original_images(&mut pinned, &original, &builtin_image_paths());
+        assert_eq!(
+            pinned["metadata"]["annotations"][ORIGINAL_IMAGES],
+            r#"{"web":"nginx:1.27"}"#
+        );
+        let mut untouched = original.clone();
+        record_original_images(&mut untouched, &original, &builtin_image_paths());
+        assert!(untouched["metadata"].get("annotations").is_none());
+    }
+
+    #[test]
+    fn a_dry_run_equal_but_for_times_and_versions_is_unchanged() {
+        let live = json!({"metadata": {"name": "a", "resourceVersion": "5",
+            "managedFields": [{"manager": "m", "time": "2026-01-01T00:00:00Z"}]},
+            "spec": {"x": 1}, "status": {"ready": true}});
+        let dry = json!({"metadata": {"name": "a", "resourceVersion": "6",
+            "managedFields": [{"manager": "m", "time": "2026-01-02T00:00:00Z"}]},
+            "spec": {"x": 1}});
+        assert!(same_as_live(&dry, &live));
+        let changed = json!({"metadata": {"name": "a"}, "spec": {"x": 2}});
+        assert!(!same_as_live(&changed, &live));
+    }
+
+    #[test]
+    fn rollouts_are_done_when_every_replica_is_updated_and_available() {
+        let deployment = |available: i64| {
+            json!({"metadata": {"generation": 2}, "spec": {"replicas": 2},
+                   "status": {"observedGeneration": 2, "updatedReplicas": 2, "availableReplicas": available}})
+        };
+        assert_eq!(
+            rollout_progress("Deployment", &deployment(1)),
+            (false, "2/2 updated, 1/2 available".to_string())
+        );
+        assert!(rollout_progress("Deployment", &deployment(2)).0);
+        let stale = json!({"metadata": {"generation": 3}, "spec": {"replicas": 1},
+            "status": {"observedGeneration": 2, "updatedReplicas": 1, "availableReplicas": 1}});
+        assert!(!rollout_progress("Deployment", &stale).0);
+    }
+}
