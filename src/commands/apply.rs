@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::time::{Duration, Instant};
 
-use anyhow::Context as _;
 use serde_json::Value;
 
 use super::pin::{ResolveSettings, read_and_find, resolve};
@@ -15,7 +14,7 @@ use crate::adapters::registry::RegistryClient;
 use crate::cli::{ApplyArgs, ApplyOutput, DryRun};
 use crate::core::diff::container_images;
 use crate::core::image_paths::ImagePath;
-use crate::core::manifest::{ObjectKey, parse_objects};
+use crate::core::manifest::{ObjectKey, parse_objects, to_yaml};
 
 /// The annotation recording the image references as written before pinning, so `diff` and
 /// `history` can show `nginx:1.27 -> sha256:…`.
@@ -103,13 +102,9 @@ async fn apply(args: ApplyArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
     }
 
     if args.dry_run == DryRun::Client {
-        let objects: Vec<&Value> = release.iter().map(|o| &o.object).collect();
-        print_objects(
-            args.output,
-            &objects,
-            &release,
-            "serverside-applied (client dry run)",
-        )?;
+        let objects: Vec<(String, &Value)> =
+            release.iter().map(|o| (o.name(), &o.object)).collect();
+        print_objects(args.output, &objects, "serverside-applied (client dry run)")?;
         return Ok(ExitStatus::Success);
     }
 
@@ -241,15 +236,19 @@ async fn apply(args: ApplyArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
     }
     drop(stdout);
 
-    let done: Vec<(usize, &(Value, Outcome))> = results
+    // In the order they were applied: Namespaces and CRDs, then the rest in input order.
+    let done: Vec<(usize, &(Value, Outcome))> = foundations
         .iter()
-        .enumerate()
-        .filter_map(|(index, result)| Some((index, result.as_ref()?)))
+        .chain(&rest)
+        .filter_map(|&index| Some((index, results[index].as_ref()?)))
         .collect();
     match args.output {
         Some(format) => {
-            let objects: Vec<&Value> = done.iter().map(|(_, (object, _))| object).collect();
-            print_objects(Some(format), &objects, &release, "")?;
+            let objects: Vec<(String, &Value)> = done
+                .iter()
+                .map(|(index, (object, _))| (release[*index].name(), object))
+                .collect();
+            print_objects(Some(format), &objects, "")?;
         }
         None => {
             let mut stdout = std::io::stdout().lock();
@@ -612,35 +611,35 @@ fn conditions(live: &Value) -> String {
         .unwrap_or_else(|| "none".to_string())
 }
 
+/// The objects as `-o` asks, or one `name describe` line each.
 fn print_objects(
     format: Option<ApplyOutput>,
-    objects: &[&Value],
-    release: &[ReleaseObject],
+    objects: &[(String, &Value)],
     describe: &str,
 ) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
     match format {
         None => {
-            for object in release {
-                writeln!(stdout, "{} {describe}", object.name())?;
+            for (name, _) in objects {
+                writeln!(stdout, "{name} {describe}")?;
             }
         }
         Some(ApplyOutput::Name) => {
-            for object in release {
-                writeln!(stdout, "{}", object.name())?;
+            for (name, _) in objects {
+                writeln!(stdout, "{name}")?;
             }
         }
         Some(ApplyOutput::Json) => {
-            let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": objects});
+            let items: Vec<&Value> = objects.iter().map(|(_, object)| *object).collect();
+            let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items});
             writeln!(stdout, "{}", serde_json::to_string_pretty(&list)?)?;
         }
         Some(ApplyOutput::Yaml) => {
-            for (index, object) in objects.iter().enumerate() {
+            for (index, (_, object)) in objects.iter().enumerate() {
                 if index > 0 {
                     writeln!(stdout, "---")?;
                 }
-                let text = serde_saphyr::to_string(object).context("cannot write YAML")?;
-                stdout.write_all(text.as_bytes())?;
+                stdout.write_all(to_yaml(object).as_bytes())?;
             }
         }
     }

@@ -10,7 +10,7 @@ use similar::TextDiff;
 
 use super::image_paths::ImagePath;
 use super::locate::locate_images;
-use super::manifest::ObjectKey;
+use super::manifest::{ObjectKey, to_yaml};
 use super::reference::ImageReference;
 
 /// The objects of one side, by identity.
@@ -237,14 +237,8 @@ fn mask(values: &mut Value, other: Option<&Value>, changed: &str) {
     }
 }
 
-/// An object as YAML for a line diff: multi-line strings as literal blocks, so a changed line
-/// of a script shows as one line, and long single-line strings (image references) never folded.
 fn yaml(object: Option<&Value>) -> String {
-    let mut options = serde_saphyr::SerializerOptions::default();
-    options.folded_wrap_chars = usize::MAX;
-    object.map_or_else(String::new, |o| {
-        serde_saphyr::to_string_with_options(o, options).expect("a JSON value serialises as YAML")
-    })
+    object.map_or_else(String::new, to_yaml)
 }
 
 /// A unified diff with 3 lines of context; an added or removed object is shown whole.

@@ -130,6 +130,14 @@ fn first_line(message: &str) -> String {
         .to_string()
 }
 
+/// An object as YAML: multi-line strings as literal blocks, so a changed line of a script reads
+/// as one line, and long single-line strings (image references) never folded.
+pub fn to_yaml(object: &Value) -> String {
+    let mut options = serde_saphyr::SerializerOptions::default();
+    options.folded_wrap_chars = usize::MAX;
+    serde_saphyr::to_string_with_options(object, options).expect("a JSON value serialises as YAML")
+}
+
 /// The identity of `object`, with the namespace defaulted as kubectl does for namespaced kinds.
 pub fn object_key(object: &Value, default_namespace: &str) -> Result<ObjectKey, String> {
     let text = |pointer: &str| object.pointer(pointer).and_then(Value::as_str);
