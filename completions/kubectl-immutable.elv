@@ -1,0 +1,132 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[kubectl-immutable] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'kubectl-immutable'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'kubectl-immutable'= {
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand pin 'Resolve every image tag in a set of manifests to its registry digest'
+            cand apply 'Pin, then server-side apply through the Kubernetes API: all or nothing'
+            cand diff 'Show what changes between two releases, object by object and image by image'
+            cand completion 'Print a shell completion script for kubectl-immutable'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kubectl-immutable;pin'= {
+            cand -f 'Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin'
+            cand --filename 'Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin'
+            cand --image-path 'Where custom resources keep images, as KIND:dotted.path ([] walks a list), e.g. Rollout:spec.template.spec.containers[].image. Repeatable'
+            cand --config 'Config file [default: .kubectl-immutable.yaml in the working directory, if present]'
+            cand --lock 'Record reference -> digest in this lock file (sorted JSON)'
+            cand --platform 'Pin this platform''s manifest instead of the multi-platform index: os/arch[/variant]'
+            cand --registry-mirror 'Resolve names under SOURCE at TARGET, writing the original name, e.g. docker.io=127.0.0.1:5000/docker.io. Repeatable'
+            cand --insecure-registry 'Allow plain HTTP or an unverified certificate for this registry host. Repeatable'
+            cand --concurrency 'How many references are resolved at once'
+            cand --registry-timeout 'Seconds each registry request may take before it is retried'
+            cand --report 'Write the list of images (file, line, original, pinned, digest, platform)'
+            cand --report-file 'Where --report goes [default: stderr]'
+            cand -R 'Read directories recursively'
+            cand --recursive 'Read directories recursively'
+            cand --offline 'Resolve only from the lock file; no network'
+            cand -i 'Rewrite the files instead of printing them; a file that does not change is not touched'
+            cand --in-place 'Rewrite the files instead of printing them; a file that does not change is not touched'
+            cand --digest-only 'Write name@sha256:... instead of name:tag@sha256:....'
+            cand --check 'No network, nothing written: list every image without a digest; exit 1 if there is one'
+            cand --verify 'Check that every digest already written exists, and that a tag@digest''s tag still points at it'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'kubectl-immutable;apply'= {
+            cand -f 'Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin'
+            cand --filename 'Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin'
+            cand --image-path 'Where custom resources keep images, as KIND:dotted.path ([] walks a list), e.g. Rollout:spec.template.spec.containers[].image. Repeatable'
+            cand --config 'Config file [default: .kubectl-immutable.yaml in the working directory, if present]'
+            cand --lock 'Record reference -> digest in this lock file (sorted JSON)'
+            cand --platform 'Pin this platform''s manifest instead of the multi-platform index: os/arch[/variant]'
+            cand --registry-mirror 'Resolve names under SOURCE at TARGET, writing the original name, e.g. docker.io=127.0.0.1:5000/docker.io. Repeatable'
+            cand --insecure-registry 'Allow plain HTTP or an unverified certificate for this registry host. Repeatable'
+            cand --concurrency 'How many references are resolved at once'
+            cand --registry-timeout 'Seconds each registry request may take before it is retried'
+            cand --kubeconfig 'Path to the kubeconfig file [default: KUBECONFIG, else ~/.kube/config]'
+            cand --context 'The kubeconfig context to use [default: the current context]'
+            cand -n 'The namespace of objects that name none [default: the context''s, else default]'
+            cand --namespace 'The namespace of objects that name none [default: the context''s, else default]'
+            cand --field-manager 'The field manager the server records as owner of the applied fields'
+            cand --dry-run 'none: apply; server: what the server would store, nothing persisted; client: pin only'
+            cand --allow-unpinned 'Apply even though this image cannot be pinned (as written, or its name). Repeatable'
+            cand -o 'Print the objects instead of one line each'
+            cand --output 'Print the objects instead of one line each'
+            cand --timeout 'How long --wait waits, e.g. 90s, 5m'
+            cand -R 'Read directories recursively'
+            cand --recursive 'Read directories recursively'
+            cand --offline 'Resolve only from the lock file; no network'
+            cand --force-conflicts 'Take over fields another field manager owns'
+            cand --wait 'Wait for Deployments, StatefulSets and DaemonSets to finish their rollout'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'kubectl-immutable;diff'= {
+            cand --kubeconfig 'Path to the kubeconfig file [default: KUBECONFIG, else ~/.kube/config]'
+            cand --context 'The kubeconfig context to use [default: the current context]'
+            cand -n 'The namespace of objects that name none [default: the context''s, else default]'
+            cand --namespace 'The namespace of objects that name none [default: the context''s, else default]'
+            cand --image-path 'Where custom resources keep images, as KIND:dotted.path. Repeatable'
+            cand --config 'Config file [default: .kubectl-immutable.yaml in the working directory, if present]'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --color 'Colour the text output: auto colours a terminal unless NO_COLOR is set'
+            cand -R 'Read directories recursively'
+            cand --recursive 'Read directories recursively'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'kubectl-immutable;completion'= {
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'kubectl-immutable;help'= {
+            cand pin 'Resolve every image tag in a set of manifests to its registry digest'
+            cand apply 'Pin, then server-side apply through the Kubernetes API: all or nothing'
+            cand diff 'Show what changes between two releases, object by object and image by image'
+            cand completion 'Print a shell completion script for kubectl-immutable'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kubectl-immutable;help;pin'= {
+        }
+        &'kubectl-immutable;help;apply'= {
+        }
+        &'kubectl-immutable;help;diff'= {
+        }
+        &'kubectl-immutable;help;completion'= {
+        }
+        &'kubectl-immutable;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

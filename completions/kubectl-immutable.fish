@@ -1,0 +1,100 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_kubectl_immutable_global_optspecs
+    string join \n q/quiet h/help V/version
+end
+
+function __fish_kubectl_immutable_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_kubectl_immutable_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_kubectl_immutable_using_subcommand
+    set -l cmd (__fish_kubectl_immutable_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -s h -l help -d 'Print help'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -s V -l version -d 'Print version'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -f -a "pin" -d 'Resolve every image tag in a set of manifests to its registry digest'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -f -a "apply" -d 'Pin, then server-side apply through the Kubernetes API: all or nothing'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -f -a "diff" -d 'Show what changes between two releases, object by object and image by image'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -f -a "completion" -d 'Print a shell completion script for kubectl-immutable'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -s f -l filename -d 'Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l image-path -d 'Where custom resources keep images, as KIND:dotted.path ([] walks a list), e.g. Rollout:spec.template.spec.containers[].image. Repeatable' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l config -d 'Config file [default: .kubectl-immutable.yaml in the working directory, if present]' -r -F
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l lock -d 'Record reference -> digest in this lock file (sorted JSON)' -r -F
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l platform -d 'Pin this platform\'s manifest instead of the multi-platform index: os/arch[/variant]' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l registry-mirror -d 'Resolve names under SOURCE at TARGET, writing the original name, e.g. docker.io=127.0.0.1:5000/docker.io. Repeatable' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l insecure-registry -d 'Allow plain HTTP or an unverified certificate for this registry host. Repeatable' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l concurrency -d 'How many references are resolved at once' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l registry-timeout -d 'Seconds each registry request may take before it is retried' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l report -d 'Write the list of images (file, line, original, pinned, digest, platform)' -r -f -a "json\t''"
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l report-file -d 'Where --report goes [default: stderr]' -r -F
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -s R -l recursive -d 'Read directories recursively'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l offline -d 'Resolve only from the lock file; no network'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -s i -l in-place -d 'Rewrite the files instead of printing them; a file that does not change is not touched'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l digest-only -d 'Write name@sha256:... instead of name:tag@sha256:....'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l check -d 'No network, nothing written: list every image without a digest; exit 1 if there is one'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l verify -d 'Check that every digest already written exists, and that a tag@digest\'s tag still points at it'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -s h -l help -d 'Print help'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -s f -l filename -d 'Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l image-path -d 'Where custom resources keep images, as KIND:dotted.path ([] walks a list), e.g. Rollout:spec.template.spec.containers[].image. Repeatable' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l config -d 'Config file [default: .kubectl-immutable.yaml in the working directory, if present]' -r -F
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l lock -d 'Record reference -> digest in this lock file (sorted JSON)' -r -F
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l platform -d 'Pin this platform\'s manifest instead of the multi-platform index: os/arch[/variant]' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l registry-mirror -d 'Resolve names under SOURCE at TARGET, writing the original name, e.g. docker.io=127.0.0.1:5000/docker.io. Repeatable' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l insecure-registry -d 'Allow plain HTTP or an unverified certificate for this registry host. Repeatable' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l concurrency -d 'How many references are resolved at once' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l registry-timeout -d 'Seconds each registry request may take before it is retried' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l kubeconfig -d 'Path to the kubeconfig file [default: KUBECONFIG, else ~/.kube/config]' -r -F
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l context -d 'The kubeconfig context to use [default: the current context]' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -s n -l namespace -d 'The namespace of objects that name none [default: the context\'s, else default]' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l field-manager -d 'The field manager the server records as owner of the applied fields' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l dry-run -d 'none: apply; server: what the server would store, nothing persisted; client: pin only' -r -f -a "none\t''
+server\t''
+client\t''"
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l allow-unpinned -d 'Apply even though this image cannot be pinned (as written, or its name). Repeatable' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -s o -l output -d 'Print the objects instead of one line each' -r -f -a "name\t''
+yaml\t''
+json\t''"
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l timeout -d 'How long --wait waits, e.g. 90s, 5m' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -s R -l recursive -d 'Read directories recursively'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l offline -d 'Resolve only from the lock file; no network'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l force-conflicts -d 'Take over fields another field manager owns'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l wait -d 'Wait for Deployments, StatefulSets and DaemonSets to finish their rollout'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -s h -l help -d 'Print help'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l kubeconfig -d 'Path to the kubeconfig file [default: KUBECONFIG, else ~/.kube/config]' -r -F
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l context -d 'The kubeconfig context to use [default: the current context]' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s n -l namespace -d 'The namespace of objects that name none [default: the context\'s, else default]' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l image-path -d 'Where custom resources keep images, as KIND:dotted.path. Repeatable' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l config -d 'Config file [default: .kubectl-immutable.yaml in the working directory, if present]' -r -F
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s o -l output -d 'Output format' -r -f -a "text\t''
+json\t''"
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l color -d 'Colour the text output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s R -l recursive -d 'Read directories recursively'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s h -l help -d 'Print help'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand completion" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand completion" -s h -l help -d 'Print help'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff completion help" -f -a "pin" -d 'Resolve every image tag in a set of manifests to its registry digest'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff completion help" -f -a "apply" -d 'Pin, then server-side apply through the Kubernetes API: all or nothing'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff completion help" -f -a "diff" -d 'Show what changes between two releases, object by object and image by image'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff completion help" -f -a "completion" -d 'Print a shell completion script for kubectl-immutable'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
