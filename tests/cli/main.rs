@@ -4,9 +4,11 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod apply;
 mod cluster;
 mod corpus;
 mod diff;
+mod diff_cluster;
 mod distribution;
 mod pin;
 mod registry_support;
