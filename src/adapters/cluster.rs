@@ -11,6 +11,7 @@ use kube::core::GroupVersionKind;
 use kube::discovery::{ApiCapabilities, ApiResource, Discovery, Scope};
 use serde_json::Value;
 
+use super::innermost;
 use crate::core::manifest::{ObjectKey, api_group};
 
 #[derive(Debug, thiserror::Error)]
@@ -41,17 +42,6 @@ impl From<kube::Error> for ClusterError {
             other => ClusterError::Unreachable(innermost(&other)),
         }
     }
-}
-
-/// The deepest cause names the real fault ("Connection refused", "certificate unknown").
-fn innermost(error: &dyn std::error::Error) -> String {
-    let mut deepest = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        deepest = cause.to_string();
-        source = cause.source();
-    }
-    deepest
 }
 
 /// Which kubeconfig, context and namespace: kubectl's flags.

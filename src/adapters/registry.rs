@@ -16,6 +16,7 @@ use oci_client::{Client, Reference};
 use tokio::sync::Mutex;
 
 use super::credentials::{self, Credential};
+use super::innermost;
 use crate::core::platform::{self, ManifestPlatforms, Platform};
 use crate::core::reference::ImageReference;
 
@@ -330,7 +331,7 @@ impl RegistryClient {
         loop {
             attempt += 1;
             let result = match tokio::time::timeout(timeout, request()).await {
-                Ok(result) => result.map_err(|error| classify(host, error)),
+                Ok(result) => result.map_err(|error| classify(host, timeout, error)),
                 Err(_) => Err(RegistryError::Timeout {
                     host: host.to_string(),
                     seconds: timeout.as_secs(),
@@ -452,7 +453,7 @@ fn backoff(attempt: u32) -> Duration {
 }
 
 /// Turns the client's error into one a user can act on.
-fn classify(host: &str, error: OciDistributionError) -> RegistryError {
+fn classify(host: &str, timeout: Duration, error: OciDistributionError) -> RegistryError {
     let host = host.to_string();
     match error {
         OciDistributionError::UnauthorizedError { .. }
@@ -508,7 +509,10 @@ fn classify(host: &str, error: OciDistributionError) -> RegistryError {
         OciDistributionError::RequestError(error) => {
             let chain = error_chain(&error);
             if error.is_timeout() {
-                RegistryError::Timeout { host, seconds: 0 }
+                RegistryError::Timeout {
+                    host,
+                    seconds: timeout.as_secs(),
+                }
             } else if chain.contains("certificate") || chain.contains("UnknownIssuer") {
                 RegistryError::UntrustedCertificate { host }
             } else {
@@ -533,18 +537,6 @@ fn error_chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
-}
-
-/// The deepest cause, which names the real fault ("Connection refused") where the outer ones
-/// only say that a request failed.
-fn innermost(error: &dyn std::error::Error) -> String {
-    let mut deepest = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        deepest = cause.to_string();
-        source = cause.source();
-    }
-    deepest
 }
 
 #[cfg(test)]

@@ -47,6 +47,31 @@ spec:
     )
 }
 
+/// A namespace of its own and a file with one Deployment whose image is already pinned, so no
+/// registry is needed.
+struct PinnedWeb {
+    ns: String,
+    file: String,
+    image: String,
+    _dir: tempfile::TempDir,
+}
+
+fn pinned_web(cluster: &TestCluster, prefix: &str, digit: char) -> PinnedWeb {
+    let ns = cluster.namespace(prefix);
+    let dir = tempfile::tempdir().unwrap();
+    let image = format!(
+        "registry.test/web:1@sha256:{}",
+        digit.to_string().repeat(64)
+    );
+    let file = write(dir.path(), "web.yaml", &deployment(&ns, "web", &image));
+    PinnedWeb {
+        ns,
+        file,
+        image,
+        _dir: dir,
+    }
+}
+
 fn get(cluster: &TestCluster, args: &[&str]) -> Value {
     cluster.kubectl_json(args)
 }
@@ -114,10 +139,12 @@ fn pins_applies_and_records_the_original_images() {
 #[test]
 fn server_dry_run_stores_nothing_and_prints_what_would_be_stored() {
     let cluster = cluster();
-    let ns = cluster.namespace("dry");
-    let dir = tempfile::tempdir().unwrap();
-    let pinned = format!("registry.test/web:1@sha256:{}", "d".repeat(64));
-    let file = write(dir.path(), "web.yaml", &deployment(&ns, "web", &pinned));
+    let PinnedWeb {
+        ns,
+        file,
+        image: pinned,
+        ..
+    } = pinned_web(cluster, "dry", 'd');
     let run = apply(cluster, &["-f", &file, "--dry-run=server", "-o", "yaml"])
         .run()
         .expect_code(0);
@@ -266,11 +293,10 @@ fn a_crd_and_its_custom_resource_in_one_run() {
 #[test]
 fn a_field_owned_by_another_manager_stops_the_release_until_forced() {
     let cluster = cluster();
-    let ns = cluster.namespace("conflict");
-    let dir = tempfile::tempdir().unwrap();
-    let a = format!("registry.test/web:1@sha256:{}", "a".repeat(64));
+    let PinnedWeb {
+        ns, file, image: a, ..
+    } = pinned_web(cluster, "conflict", 'a');
     let b = format!("registry.test/web:2@sha256:{}", "b".repeat(64));
-    let file = write(dir.path(), "web.yaml", &deployment(&ns, "web", &a));
     apply(cluster, &["-f", &file]).run().expect_code(0);
     cluster.kubectl_ok(&[
         "set",
@@ -337,10 +363,7 @@ fn a_user_without_rights_gets_one_line_per_object() {
 #[test]
 fn wait_follows_the_rollout_and_names_a_stuck_one() {
     let cluster = cluster();
-    let ns = cluster.namespace("wait");
-    let dir = tempfile::tempdir().unwrap();
-    let pinned = format!("registry.test/web:1@sha256:{}", "a".repeat(64));
-    let file = write(dir.path(), "web.yaml", &deployment(&ns, "web", &pinned));
+    let PinnedWeb { ns, file, .. } = pinned_web(cluster, "wait", 'a');
 
     let stuck = apply(cluster, &["-f", &file, "--wait", "--timeout", "3s"])
         .run()
