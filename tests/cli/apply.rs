@@ -48,7 +48,7 @@ spec:
 }
 
 /// A namespace of its own and a file with one Deployment whose image is already pinned, so no
-/// registry is needed.
+/// registry is needed. Keep `_dir` bound: the file lives as long as it does.
 struct PinnedWeb {
     ns: String,
     file: String,
@@ -143,7 +143,7 @@ fn server_dry_run_stores_nothing_and_prints_what_would_be_stored() {
         ns,
         file,
         image: pinned,
-        ..
+        _dir,
     } = pinned_web(cluster, "dry", 'd');
     let run = apply(cluster, &["-f", &file, "--dry-run=server", "-o", "yaml"])
         .run()
@@ -294,7 +294,10 @@ fn a_crd_and_its_custom_resource_in_one_run() {
 fn a_field_owned_by_another_manager_stops_the_release_until_forced() {
     let cluster = cluster();
     let PinnedWeb {
-        ns, file, image: a, ..
+        ns,
+        file,
+        image: a,
+        _dir,
     } = pinned_web(cluster, "conflict", 'a');
     let b = format!("registry.test/web:2@sha256:{}", "b".repeat(64));
     apply(cluster, &["-f", &file]).run().expect_code(0);
@@ -363,7 +366,7 @@ fn a_user_without_rights_gets_one_line_per_object() {
 #[test]
 fn wait_follows_the_rollout_and_names_a_stuck_one() {
     let cluster = cluster();
-    let PinnedWeb { ns, file, .. } = pinned_web(cluster, "wait", 'a');
+    let PinnedWeb { ns, file, _dir, .. } = pinned_web(cluster, "wait", 'a');
 
     let stuck = apply(cluster, &["-f", &file, "--wait", "--timeout", "3s"])
         .run()
