@@ -30,6 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-immutable' -ScriptBlock
             [CompletionResult]::new('pin', 'pin', [CompletionResultType]::ParameterValue, 'Resolve every image tag in a set of manifests to its registry digest')
             [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Pin, then server-side apply through the Kubernetes API: all or nothing')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Show what changes between two releases, object by object and image by image')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List a workload''s rollout revisions with the image digests each ran')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script for kubectl-immutable')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -94,6 +95,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-immutable' -ScriptBlock
             break
         }
         'kubectl-immutable;diff' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifests to compare with the live cluster: a file, a directory, or - for stdin. Repeatable')
+            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Manifests to compare with the live cluster: a file, a directory, or - for stdin. Repeatable')
+            [CompletionResult]::new('--revision', '--revision', [CompletionResultType]::ParameterName, 'With TYPE/NAME: a rollout revision to compare; once, against the current revision; twice, old then new [default: the previous against the current]')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file [default: KUBECONFIG, else ~/.kube/config]')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use [default: the current context]')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace of objects that name none [default: the context''s, else default]')
@@ -111,6 +115,19 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-immutable' -ScriptBlock
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'kubectl-immutable;history' {
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file [default: KUBECONFIG, else ~/.kube/config]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use [default: the current context]')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace of objects that name none [default: the context''s, else default]')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace of objects that name none [default: the context''s, else default]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'kubectl-immutable;completion' {
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
@@ -122,6 +139,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-immutable' -ScriptBlock
             [CompletionResult]::new('pin', 'pin', [CompletionResultType]::ParameterValue, 'Resolve every image tag in a set of manifests to its registry digest')
             [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Pin, then server-side apply through the Kubernetes API: all or nothing')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Show what changes between two releases, object by object and image by image')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List a workload''s rollout revisions with the image digests each ran')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script for kubectl-immutable')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -133,6 +151,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-immutable' -ScriptBlock
             break
         }
         'kubectl-immutable;help;diff' {
+            break
+        }
+        'kubectl-immutable;help;history' {
             break
         }
         'kubectl-immutable;help;completion' {

@@ -28,6 +28,9 @@ _kubectl__immutable() {
             kubectl__immutable,help)
                 cmd="kubectl__immutable__subcmd__help"
                 ;;
+            kubectl__immutable,history)
+                cmd="kubectl__immutable__subcmd__history"
+                ;;
             kubectl__immutable,pin)
                 cmd="kubectl__immutable__subcmd__pin"
                 ;;
@@ -43,6 +46,9 @@ _kubectl__immutable() {
             kubectl__immutable__subcmd__help,help)
                 cmd="kubectl__immutable__subcmd__help__subcmd__help"
                 ;;
+            kubectl__immutable__subcmd__help,history)
+                cmd="kubectl__immutable__subcmd__help__subcmd__history"
+                ;;
             kubectl__immutable__subcmd__help,pin)
                 cmd="kubectl__immutable__subcmd__help__subcmd__pin"
                 ;;
@@ -53,7 +59,7 @@ _kubectl__immutable() {
 
     case "${cmd}" in
         kubectl__immutable)
-            opts="-q -h -V --quiet --help --version pin apply diff completion help"
+            opts="-q -h -V --quiet --help --version pin apply diff history completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -175,12 +181,24 @@ _kubectl__immutable() {
             return 0
             ;;
         kubectl__immutable__subcmd__diff)
-            opts="-R -n -o -q -h --recursive --kubeconfig --context --namespace --image-path --config --output --color --quiet --help"
+            opts="-f -R -n -o -q -h --filename --revision --recursive --kubeconfig --context --namespace --image-path --config --output --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --filename)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --revision)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --kubeconfig)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -225,7 +243,7 @@ _kubectl__immutable() {
             return 0
             ;;
         kubectl__immutable__subcmd__help)
-            opts="pin apply diff completion help"
+            opts="pin apply diff history completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -294,6 +312,20 @@ _kubectl__immutable() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        kubectl__immutable__subcmd__help__subcmd__history)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         kubectl__immutable__subcmd__help__subcmd__pin)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -301,6 +333,44 @@ _kubectl__immutable() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__immutable__subcmd__history)
+            opts="-n -o -q -h --kubeconfig --context --namespace --output --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -27,6 +27,7 @@ set edit:completion:arg-completer[kubectl-immutable] = {|@words|
             cand pin 'Resolve every image tag in a set of manifests to its registry digest'
             cand apply 'Pin, then server-side apply through the Kubernetes API: all or nothing'
             cand diff 'Show what changes between two releases, object by object and image by image'
+            cand history 'List a workload''s rollout revisions with the image digests each ran'
             cand completion 'Print a shell completion script for kubectl-immutable'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -88,6 +89,9 @@ set edit:completion:arg-completer[kubectl-immutable] = {|@words|
             cand --help 'Print help'
         }
         &'kubectl-immutable;diff'= {
+            cand -f 'Manifests to compare with the live cluster: a file, a directory, or - for stdin. Repeatable'
+            cand --filename 'Manifests to compare with the live cluster: a file, a directory, or - for stdin. Repeatable'
+            cand --revision 'With TYPE/NAME: a rollout revision to compare; once, against the current revision; twice, old then new [default: the previous against the current]'
             cand --kubeconfig 'Path to the kubeconfig file [default: KUBECONFIG, else ~/.kube/config]'
             cand --context 'The kubeconfig context to use [default: the current context]'
             cand -n 'The namespace of objects that name none [default: the context''s, else default]'
@@ -104,6 +108,18 @@ set edit:completion:arg-completer[kubectl-immutable] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'kubectl-immutable;history'= {
+            cand --kubeconfig 'Path to the kubeconfig file [default: KUBECONFIG, else ~/.kube/config]'
+            cand --context 'The kubeconfig context to use [default: the current context]'
+            cand -n 'The namespace of objects that name none [default: the context''s, else default]'
+            cand --namespace 'The namespace of objects that name none [default: the context''s, else default]'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'kubectl-immutable;completion'= {
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
@@ -114,6 +130,7 @@ set edit:completion:arg-completer[kubectl-immutable] = {|@words|
             cand pin 'Resolve every image tag in a set of manifests to its registry digest'
             cand apply 'Pin, then server-side apply through the Kubernetes API: all or nothing'
             cand diff 'Show what changes between two releases, object by object and image by image'
+            cand history 'List a workload''s rollout revisions with the image digests each ran'
             cand completion 'Print a shell completion script for kubectl-immutable'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -122,6 +139,8 @@ set edit:completion:arg-completer[kubectl-immutable] = {|@words|
         &'kubectl-immutable;help;apply'= {
         }
         &'kubectl-immutable;help;diff'= {
+        }
+        &'kubectl-immutable;help;history'= {
         }
         &'kubectl-immutable;help;completion'= {
         }

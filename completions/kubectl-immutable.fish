@@ -30,6 +30,7 @@ complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -s V -
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -f -a "pin" -d 'Resolve every image tag in a set of manifests to its registry digest'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -f -a "apply" -d 'Pin, then server-side apply through the Kubernetes API: all or nothing'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -f -a "diff" -d 'Show what changes between two releases, object by object and image by image'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -f -a "history" -d 'List a workload\'s rollout revisions with the image digests each ran'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -f -a "completion" -d 'Print a shell completion script for kubectl-immutable'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -s f -l filename -d 'Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin' -r
@@ -78,6 +79,8 @@ complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand appl
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l wait -d 'Wait for Deployments, StatefulSets and DaemonSets to finish their rollout'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -s h -l help -d 'Print help'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s f -l filename -d 'Manifests to compare with the live cluster: a file, a directory, or - for stdin. Repeatable' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l revision -d 'With TYPE/NAME: a rollout revision to compare; once, against the current revision; twice, old then new [default: the previous against the current]' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l kubeconfig -d 'Path to the kubeconfig file [default: KUBECONFIG, else ~/.kube/config]' -r -F
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l context -d 'The kubeconfig context to use [default: the current context]' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s n -l namespace -d 'The namespace of objects that name none [default: the context\'s, else default]' -r
@@ -91,10 +94,18 @@ never\t''"
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s R -l recursive -d 'Read directories recursively'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s h -l help -d 'Print help'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand history" -l kubeconfig -d 'Path to the kubeconfig file [default: KUBECONFIG, else ~/.kube/config]' -r -F
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand history" -l context -d 'The kubeconfig context to use [default: the current context]' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand history" -s n -l namespace -d 'The namespace of objects that name none [default: the context\'s, else default]' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand history" -s o -l output -d 'Output format' -r -f -a "text\t''
+json\t''"
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand history" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand history" -s h -l help -d 'Print help'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand completion" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand completion" -s h -l help -d 'Print help'
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff completion help" -f -a "pin" -d 'Resolve every image tag in a set of manifests to its registry digest'
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff completion help" -f -a "apply" -d 'Pin, then server-side apply through the Kubernetes API: all or nothing'
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff completion help" -f -a "diff" -d 'Show what changes between two releases, object by object and image by image'
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff completion help" -f -a "completion" -d 'Print a shell completion script for kubectl-immutable'
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff history completion help" -f -a "pin" -d 'Resolve every image tag in a set of manifests to its registry digest'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff history completion help" -f -a "apply" -d 'Pin, then server-side apply through the Kubernetes API: all or nothing'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff history completion help" -f -a "diff" -d 'Show what changes between two releases, object by object and image by image'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff history completion help" -f -a "history" -d 'List a workload\'s rollout revisions with the image digests each ran'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff history completion help" -f -a "completion" -d 'Print a shell completion script for kubectl-immutable'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff history completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

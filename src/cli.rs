@@ -64,6 +64,9 @@ pub enum Command {
     /// Show what changes between two releases, object by object and image by image.
     #[command(after_help = DIFF_EXAMPLES)]
     Diff(Box<DiffArgs>),
+    /// List a workload's rollout revisions with the image digests each ran.
+    #[command(after_help = HISTORY_EXAMPLES)]
+    History(Box<HistoryArgs>),
     /// Print a shell completion script for kubectl-immutable.
     #[command(after_help = COMPLETION_EXAMPLES)]
     Completion {
@@ -223,6 +226,15 @@ Examples:
   # For CI bots
   kubectl immutable diff old.yaml new.yaml -o json
 
+  # A release against the live cluster: what a server-side apply would change
+  kubectl immutable diff -f release-1.5/ -R -n shop
+
+  # A Deployment's current rollout revision against the previous one
+  kubectl immutable diff deployment/web -n shop
+
+  # Two rollout revisions of a StatefulSet
+  kubectl immutable diff sts/db --revision 3 --revision 5
+
 Exit codes (as kubectl diff):
   0  no differences
   1  differences
@@ -230,10 +242,29 @@ Exit codes (as kubectl diff):
 
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// The old and the new release: a file, a directory, - for stdin, or REV:PATH from the git
-    /// repository around the working directory (a path that exists on disk wins).
-    #[arg(value_name = "SIDE", num_args = 2, required = true)]
-    pub sides: Vec<String>,
+    /// The old release: a file, a directory, - for stdin, or REV:PATH from the git repository
+    /// around the working directory (a path that exists on disk wins). Alone, TYPE/NAME of a
+    /// deployment, statefulset or daemonset whose rollout revisions to compare.
+    #[arg(
+        value_name = "OLD|TYPE/NAME",
+        required_unless_present = "filenames",
+        conflicts_with = "filenames"
+    )]
+    pub old: Option<String>,
+
+    /// The new release, as OLD.
+    #[arg(value_name = "NEW", conflicts_with = "revisions")]
+    pub new: Option<String>,
+
+    /// Manifests to compare with the live cluster: a file, a directory, or - for stdin.
+    /// Repeatable.
+    #[arg(short = 'f', long = "filename", value_name = "PATH")]
+    pub filenames: Vec<String>,
+
+    /// With TYPE/NAME: a rollout revision to compare; once, against the current revision;
+    /// twice, old then new [default: the previous against the current].
+    #[arg(long = "revision", value_name = "N", conflicts_with = "filenames", value_parser = clap::value_parser!(u64).range(1..))]
+    pub revisions: Vec<u64>,
 
     /// Read directories recursively.
     #[arg(short = 'R', long)]
@@ -257,6 +288,35 @@ pub struct DiffArgs {
     /// Colour the text output: auto colours a terminal unless NO_COLOR is set.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+const HISTORY_EXAMPLES: &str = "\
+Examples:
+  # Revisions, when, why, and the image digest of every container
+  kubectl immutable history deployment/web -n shop
+
+  # For scripts
+  kubectl immutable history sts/db -o json
+
+A digest marked (from pod) is what the revision's running pods pulled for a tag (their
+status.containerStatuses[].imageID); a tag without a running pod shows (no digest).
+
+Exit codes:
+  0  listed
+  2  error: not a deployment, statefulset or daemonset; not found; the cluster refuses";
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The workload: deployment/NAME, statefulset/NAME or daemonset/NAME (deploy, sts, ds).
+    #[arg(value_name = "TYPE/NAME")]
+    pub workload: String,
+
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = DiffFormat::Text)]
+    pub output: DiffFormat,
 }
 
 const APPLY_EXAMPLES: &str = "\
@@ -405,12 +465,46 @@ mod tests {
     }
 
     #[test]
+    fn diff_takes_two_sides_a_workload_or_filenames() {
+        let diff = |args: &[&str]| {
+            let argv = ["kubectl-immutable", "diff"]
+                .into_iter()
+                .chain(args.iter().copied());
+            match Cli::try_parse_from(argv).unwrap().command {
+                Command::Diff(diff) => diff,
+                _ => panic!("not diff"),
+            }
+        };
+        let sides = diff(&["a", "b"]);
+        assert_eq!(
+            (sides.old.as_deref(), sides.new.as_deref()),
+            (Some("a"), Some("b"))
+        );
+        let live = diff(&["-f", "a", "-f", "-", "-R"]);
+        assert_eq!(
+            (live.old, live.filenames),
+            (None, vec!["a".into(), "-".into()])
+        );
+        let rollout = diff(&["deploy/web", "--revision", "3", "--revision", "5"]);
+        assert_eq!(rollout.old.as_deref(), Some("deploy/web"));
+        assert_eq!(rollout.revisions, [3, 5]);
+    }
+
+    #[test]
     fn refuses_contradictions() {
         for args in [
             vec!["pin", "-f", "a", "--check", "--in-place"],
             vec!["pin", "-f", "a", "--offline"],
             vec!["pin", "-f", "a", "--platform", "linux"],
             vec!["pin"],
+            vec!["diff"],
+            vec!["diff", "a", "b", "c"],
+            vec!["diff", "a", "b", "-f", "c"],
+            vec!["diff", "deploy/web", "-f", "c"],
+            vec!["diff", "a", "b", "--revision", "1"],
+            vec!["diff", "-f", "a", "--revision", "1"],
+            vec!["diff", "deploy/web", "--revision", "0"],
+            vec!["history"],
         ] {
             let argv = std::iter::once("kubectl-immutable").chain(args.iter().copied());
             assert!(Cli::try_parse_from(argv).is_err(), "{args:?}");

@@ -6,6 +6,7 @@ pub mod complete;
 mod completion;
 mod config;
 mod diff;
+mod history;
 mod pin;
 
 use std::ffi::OsString;
@@ -54,6 +55,7 @@ where
     let outcome = match cli.command {
         Command::Pin(args) => pin::run(*args, cli.quiet),
         Command::Diff(args) => diff::run(*args),
+        Command::History(args) => history::run(*args),
         Command::Apply(args) => apply::run(*args, cli.quiet),
         Command::Completion { shell } => completion::run(shell),
     };

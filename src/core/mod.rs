@@ -9,3 +9,4 @@ pub mod reference;
 pub mod rewrite;
 #[cfg(test)]
 mod rewrite_properties;
+pub mod rollout;
