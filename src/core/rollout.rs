@@ -296,10 +296,27 @@ pub fn revision_object(kind: WorkloadKind, key: &ObjectKey, revision: &Revision)
 
 /// A revision diff as JSON: the report with the object and the revisions compared.
 pub fn render_revisions_json(key: &ObjectKey, old: u64, new: u64, report: &DiffReport) -> String {
-    let mut value = serde_json::to_value(report).expect("a report serialises");
-    value["object"] = Value::String(key.to_string());
-    value["revisions"] = json!({"old": old, "new": new});
-    let mut text = serde_json::to_string_pretty(&value).expect("JSON serialises");
+    #[derive(Serialize)]
+    struct Compared {
+        old: u64,
+        new: u64,
+    }
+    #[derive(Serialize)]
+    struct RevisionDiff<'a> {
+        object: String,
+        revisions: Compared,
+        #[serde(flatten)]
+        report: &'a DiffReport,
+    }
+    pretty_json(&RevisionDiff {
+        object: key.to_string(),
+        revisions: Compared { old, new },
+        report,
+    })
+}
+
+fn pretty_json(value: &impl Serialize) -> String {
+    let mut text = serde_json::to_string_pretty(value).expect("JSON serialises");
     text.push('\n');
     text
 }
@@ -459,10 +476,15 @@ pub fn render_history_text(key: &ObjectKey, history: &[RevisionHistory]) -> Stri
 
 /// The history as JSON, for scripts.
 pub fn render_history_json(key: &ObjectKey, history: &[RevisionHistory]) -> String {
-    let value = json!({"object": key.to_string(), "revisions": history});
-    let mut text = serde_json::to_string_pretty(&value).expect("JSON serialises");
-    text.push('\n');
-    text
+    #[derive(Serialize)]
+    struct History<'a> {
+        object: String,
+        revisions: &'a [RevisionHistory],
+    }
+    pretty_json(&History {
+        object: key.to_string(),
+        revisions: history,
+    })
 }
 
 #[cfg(test)]
