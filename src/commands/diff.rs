@@ -88,7 +88,12 @@ fn two_sides(
         .cluster
         .namespace
         .clone()
-        .or_else(|| kubeconfig::context_namespace(args.cluster.context.as_deref()))
+        .or_else(|| {
+            kubeconfig::context_namespace(
+                args.cluster.kubeconfig.as_deref(),
+                args.cluster.context.as_deref(),
+            )
+        })
         .unwrap_or_else(|| "default".to_string());
     match (
         read_side(old, args.recursive, &namespace),

@@ -196,3 +196,40 @@ fn bad_sides_are_one_line_each_and_exit_2() {
             .starts_with("error: missing.yaml: No such file or directory")
     );
 }
+
+#[test]
+fn the_namespace_defaults_to_the_kubeconfig_context() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("kubeconfig"),
+        "apiVersion: v1\nkind: Config\ncurrent-context: dev\ncontexts:\n- name: dev\n  context: {cluster: c, user: u, namespace: team}\n- name: ops\n  context: {cluster: c, user: u, namespace: ops}\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\nusers: [{name: u, user: {}}]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("a.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+    )
+    .unwrap();
+    for (flags, namespace) in [
+        (vec!["--kubeconfig", "kubeconfig"], "team"),
+        (
+            vec!["--kubeconfig", "kubeconfig", "--context", "ops"],
+            "ops",
+        ),
+        (vec![], "default"),
+    ] {
+        let mut args = vec!["diff", "a.yaml", "-"];
+        args.extend(flags);
+        let run = Plugin::new(args)
+            .current_dir(dir.path())
+            .stdin("")
+            .run()
+            .expect_code(1);
+        assert!(
+            run.stdout
+                .contains(&format!("--- a/configmap/{namespace}/c\n")),
+            "{}",
+            run.stdout
+        );
+    }
+}
