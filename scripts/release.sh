@@ -93,7 +93,8 @@ sha256() {
 pack() {
 	local dir="$1" archive="$2"
 	shift 2
-	if tar --version 2>/dev/null | grep -q 'GNU tar'; then
+	# (grep -q in a pipeline would close it early: with pipefail, a spurious failure.)
+	if [[ "$(tar --version 2>/dev/null)" == *"GNU tar"* ]]; then
 		tar -C "$dir" --sort=name --owner=0 --group=0 --numeric-owner \
 			--mtime="@$SOURCE_DATE_EPOCH" -cf - "$@" | gzip -9 -n >"$archive"
 	else
@@ -179,13 +180,15 @@ for platform in "${platforms[@]}"; do
 			cargo build --release --locked
 			binary="$root/target/release/$(bin_name "$os")"
 		fi
-		"$binary" --version | grep -qE "^kubectl-immutable $version( |$)" ||
-			die "$binary --version says '$("$binary" --version)', not version $version"
+		reported="$("$binary" --version)"
+		[[ "$reported" == "kubectl-immutable $version" || "$reported" == "kubectl-immutable $version "* ]] ||
+			die "$binary --version says '$reported', not version $version"
 		check_generated "$binary"
 		make_archive "$os" "$binary" "$out/$archive"
 		built+=("$os $arch $archive")
 	elif [[ -f "$out/$archive" ]]; then
-		tar -tzf "$out/$archive" | grep -qx "\(\./\)\?$(bin_name "$os")" ||
+		listing="$(tar -tzf "$out/$archive")"
+		grep -qx "\(\./\)\?$(bin_name "$os")" <<<"$listing" ||
 			die "$out/$archive has no $(bin_name "$os")"
 		note "using $archive, already in $out"
 		built+=("$os $arch $archive")

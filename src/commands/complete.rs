@@ -11,6 +11,9 @@
 //!   else `~/.kube/config`);
 //! - `-n/--namespace`: the namespaces of the cluster of that context, when it answers within
 //!   [`NAMESPACE_TIMEOUT`]; nothing otherwise;
+//! - a `TYPE/NAME` positional (history, diff): `deployment/`, `statefulset/`, `daemonset/`, then
+//!   the names of that kind in the namespace typed (else the context's), from the cluster, within
+//!   the same time;
 //! - possible values of an argument (`--report json`, `completion bash`) and `--platform`'s usual
 //!   platforms;
 //! - path arguments and positionals: the shell's own file completion.
@@ -420,11 +423,73 @@ fn values(arg: &Arg, current: &str, prefix: &str, line: &Line, sources: &Sources
         | ValueHint::FilePath
         | ValueHint::ExecutablePath
         | ValueHint::CommandName => Completions::new(Vec::new(), directive::DEFAULT),
-        // A positional without a kind (diff's SIDE): files, as cobra completes arguments.
+        // A workload (history's TYPE/NAME, diff's OLD|TYPE/NAME): its kind, then its name from
+        // the cluster.
+        ValueHint::Unknown if arg.is_positional() && takes_workload(arg) => {
+            workload_values(arg, partial, line, sources)
+        }
+        // A positional without a kind: files, as cobra completes arguments.
         ValueHint::Unknown if arg.is_positional() => {
             Completions::new(Vec::new(), directive::DEFAULT)
         }
         _ => Completions::none(),
+    }
+}
+
+/// Whether the value names a workload as `TYPE/NAME`, by its value name.
+fn takes_workload(arg: &Arg) -> bool {
+    arg.get_value_names()
+        .is_some_and(|names| names.iter().any(|name| name.contains("TYPE/NAME")))
+}
+
+/// `TYPE/NAME`: before the `/`, the kinds (no space after them); after it, the names of that
+/// kind in the namespace the line names. Where the same argument also takes a path
+/// (`OLD|TYPE/NAME`), a word that starts no kind is a file name, and so is an empty one.
+fn workload_values(arg: &Arg, current: &str, line: &Line, sources: &Sources) -> Completions {
+    let also_paths = arg
+        .get_value_names()
+        .is_some_and(|names| names.iter().any(|name| name.contains('|')));
+    match current.split_once('/') {
+        Some((kind, partial)) => {
+            let files = sources.kubeconfig_files(line.value_of("kubeconfig"));
+            let found = workloads(
+                &files,
+                line.value_of("context"),
+                line.value_of("namespace"),
+                kind,
+                sources.namespace_timeout,
+            );
+            if found.is_empty() && also_paths {
+                return Completions::new(Vec::new(), directive::DEFAULT);
+            }
+            let candidates = found
+                .into_iter()
+                .filter(|name| name.starts_with(partial))
+                .map(|name| Candidate {
+                    value: format!("{kind}/{name}"),
+                    description: None,
+                })
+                .collect();
+            Completions::new(candidates, directive::NO_FILE_COMP)
+        }
+        None => {
+            if also_paths && current.is_empty() {
+                return Completions::new(Vec::new(), directive::DEFAULT);
+            }
+            let candidates: Vec<Candidate> = WORKLOAD_KINDS
+                .iter()
+                .map(|(kind, _)| *kind)
+                .filter(|kind| kind.starts_with(current))
+                .map(|kind| Candidate {
+                    value: format!("{kind}/"),
+                    description: None,
+                })
+                .collect();
+            if candidates.is_empty() && also_paths {
+                return Completions::new(Vec::new(), directive::DEFAULT);
+            }
+            Completions::new(candidates, directive::NO_SPACE | directive::NO_FILE_COMP)
+        }
     }
 }
 
@@ -489,6 +554,80 @@ pub fn contexts(files: &[PathBuf]) -> Vec<(String, Option<String>)> {
 /// The namespaces of the cluster that `context` (or the current context) of these kubeconfig
 /// files names, if it lists them within `timeout`; otherwise none.
 pub fn namespaces(files: &[PathBuf], context: Option<&str>, timeout: Duration) -> Vec<String> {
+    ask_cluster(files, context, timeout, |client, _| async move {
+        use k8s_openapi::api::core::v1::Namespace;
+        names(kube::Api::<Namespace>::all(client)).await
+    })
+}
+
+/// The workloads whose rollouts `TYPE/NAME` names, by their kubectl names and aliases.
+const WORKLOAD_KINDS: [(&str, &[&str]); 3] = [
+    ("deployment", &["deployment", "deployments", "deploy"]),
+    ("statefulset", &["statefulset", "statefulsets", "sts"]),
+    ("daemonset", &["daemonset", "daemonsets", "ds"]),
+];
+
+/// The names of the workloads of this kind (`deployment`, `sts`, ...) in `namespace` (or the
+/// context's namespace, else `default`), if the cluster lists them within `timeout`.
+pub fn workloads(
+    files: &[PathBuf],
+    context: Option<&str>,
+    namespace: Option<&str>,
+    kind: &str,
+    timeout: Duration,
+) -> Vec<String> {
+    use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
+    let Some((kind, _)) = WORKLOAD_KINDS
+        .iter()
+        .find(|(_, names)| names.contains(&kind.to_ascii_lowercase().as_str()))
+    else {
+        return Vec::new();
+    };
+    ask_cluster(
+        files,
+        context,
+        timeout,
+        |client, default_namespace| async move {
+            let namespace = namespace.map(str::to_string).unwrap_or(default_namespace);
+            match *kind {
+                "deployment" => {
+                    names(kube::Api::<Deployment>::namespaced(client, &namespace)).await
+                }
+                "statefulset" => {
+                    names(kube::Api::<StatefulSet>::namespaced(client, &namespace)).await
+                }
+                _ => names(kube::Api::<DaemonSet>::namespaced(client, &namespace)).await,
+            }
+        },
+    )
+}
+
+async fn names<K>(api: kube::Api<K>) -> anyhow::Result<Vec<String>>
+where
+    K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    let list = api.list_metadata(&kube::api::ListParams::default()).await?;
+    let mut names: Vec<String> = list
+        .items
+        .into_iter()
+        .filter_map(|object| object.metadata.name)
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// Runs `ask` with a client for `context` of these kubeconfig files and that context's
+/// namespace; whatever fails or takes longer than `timeout` gives nothing.
+fn ask_cluster<'a, F, Fut>(
+    files: &'a [PathBuf],
+    context: Option<&'a str>,
+    timeout: Duration,
+    ask: F,
+) -> Vec<String>
+where
+    F: FnOnce(kube::Client, String) -> Fut + 'a,
+    Fut: std::future::Future<Output = anyhow::Result<Vec<String>>> + 'a,
+{
     let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -496,7 +635,12 @@ pub fn namespaces(files: &[PathBuf], context: Option<&str>, timeout: Duration) -
         return Vec::new();
     };
     let listed = runtime.block_on(async {
-        tokio::time::timeout(timeout, list_namespaces(files, context, timeout)).await
+        tokio::time::timeout(timeout, async {
+            let config = cluster_config(files, context, timeout).await?;
+            let namespace = config.default_namespace.clone();
+            ask(kube::Client::try_from(config)?, namespace).await
+        })
+        .await
     });
     // An exec credential plugin that hangs must not keep completion waiting.
     runtime.shutdown_background();
@@ -506,12 +650,11 @@ pub fn namespaces(files: &[PathBuf], context: Option<&str>, timeout: Duration) -
     }
 }
 
-async fn list_namespaces(
+async fn cluster_config(
     files: &[PathBuf],
     context: Option<&str>,
     timeout: Duration,
-) -> anyhow::Result<Vec<String>> {
-    use k8s_openapi::api::core::v1::Namespace;
+) -> anyhow::Result<kube::Config> {
     use kube::config::{KubeConfigOptions, Kubeconfig};
 
     let mut merged: Option<Kubeconfig> = None;
@@ -530,17 +673,7 @@ async fn list_namespaces(
     let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &options).await?;
     config.connect_timeout = Some(timeout);
     config.read_timeout = Some(timeout);
-    let client = kube::Client::try_from(config)?;
-    let list = kube::Api::<Namespace>::all(client)
-        .list_metadata(&kube::api::ListParams::default())
-        .await?;
-    let mut names: Vec<String> = list
-        .items
-        .into_iter()
-        .filter_map(|namespace| namespace.metadata.name)
-        .collect();
-    names.sort();
-    Ok(names)
+    Ok(config)
 }
 
 fn find_long<'a>(command: &'a clap::Command, name: &str) -> Option<&'a Arg> {

@@ -416,22 +416,37 @@ fn kubeconfig(contexts: &[(&str, &str)], current: &str) -> String {
 /// A command shaped like kubectl's: the completion is generic over the tree, so this works for
 /// whichever subcommands take these flags.
 fn kubectl_like() -> clap::Command {
-    clap::Command::new("kubectl-immutable").subcommand(
-        clap::Command::new("apply")
-            .arg(
-                Arg::new("filename")
-                    .short('f')
-                    .long("filename")
-                    .action(ArgAction::Append),
-            )
-            .arg(Arg::new("context").long("context"))
-            .arg(Arg::new("namespace").short('n').long("namespace"))
-            .arg(
-                Arg::new("kubeconfig")
-                    .long("kubeconfig")
-                    .value_parser(clap::value_parser!(PathBuf)),
-            ),
-    )
+    let kube_flags = [
+        Arg::new("context").long("context"),
+        Arg::new("namespace").short('n').long("namespace"),
+    ];
+    clap::Command::new("kubectl-immutable")
+        .subcommand(
+            clap::Command::new("rollout")
+                .arg(Arg::new("workload").value_name("TYPE/NAME"))
+                .args(kube_flags.clone()),
+        )
+        .subcommand(
+            clap::Command::new("compare")
+                .arg(Arg::new("old").value_name("OLD|TYPE/NAME"))
+                .args(kube_flags),
+        )
+        .subcommand(
+            clap::Command::new("apply")
+                .arg(
+                    Arg::new("filename")
+                        .short('f')
+                        .long("filename")
+                        .action(ArgAction::Append),
+                )
+                .arg(Arg::new("context").long("context"))
+                .arg(Arg::new("namespace").short('n').long("namespace"))
+                .arg(
+                    Arg::new("kubeconfig")
+                        .long("kubeconfig")
+                        .value_parser(clap::value_parser!(PathBuf)),
+                ),
+        )
 }
 
 fn words(words: &[&str]) -> Vec<String> {
@@ -564,6 +579,51 @@ fn namespaces_come_from_the_cluster_of_the_context() {
     assert!(answer.candidates.is_empty(), "{answer:?}");
     assert_eq!(answer.directive, directive::NO_FILE_COMP);
 
+    // TYPE/NAME: the kinds, then the workloads of that kind in the namespace named.
+    cluster.kubectl_ok(&[
+        "create",
+        "deployment",
+        "web",
+        "-n",
+        &created,
+        "--image=registry.test/web:1",
+    ]);
+    let answer = complete::complete(&command, &words(&["rollout", "dep"]), &sources);
+    assert_eq!(answer.values(), ["deployment/"]);
+    assert_eq!(
+        answer.directive,
+        directive::NO_SPACE | directive::NO_FILE_COMP
+    );
+    let answer = complete::complete(&command, &words(&["rollout", ""]), &sources);
+    assert_eq!(
+        answer.values(),
+        ["deployment/", "statefulset/", "daemonset/"]
+    );
+    for kind in ["deployment", "deploy"] {
+        let typed = format!("{kind}/w");
+        let answer = complete::complete(
+            &command,
+            &words(&["rollout", "-n", &created, &typed]),
+            &sources,
+        );
+        assert_eq!(answer.values(), [format!("{kind}/web").as_str()]);
+        assert_eq!(answer.directive, directive::NO_FILE_COMP);
+    }
+    let answer = complete::complete(&command, &words(&["rollout", "sts/"]), &sources);
+    assert!(answer.candidates.is_empty(), "{answer:?}");
+    // Where a path is also accepted, an empty word or one that starts no kind is a file name.
+    for typed in ["", "release-1.4/"] {
+        let answer = complete::complete(&command, &words(&["compare", typed]), &sources);
+        assert_eq!(answer.candidates, vec![], "{typed:?}");
+        assert_eq!(answer.directive, directive::DEFAULT, "{typed:?}");
+    }
+    let answer = complete::complete(
+        &command,
+        &words(&["compare", "-n", &created, "deployment/"]),
+        &sources,
+    );
+    assert_eq!(answer.values(), ["deployment/web"]);
+
     // Through kubectl, for every real subcommand that takes -n/--namespace.
     let mut kubectl = KubectlWithPlugin::new();
     kubectl.kubeconfig = Some(cluster.kubeconfig().to_path_buf());
@@ -579,6 +639,14 @@ fn namespaces_come_from_the_cluster_of_the_context() {
                 sub.get_name()
             );
             assert_eq!(directive, directive::NO_FILE_COMP);
+        }
+        let workload = sub.get_positionals().any(|arg| {
+            arg.get_value_names()
+                .is_some_and(|names| names.iter().any(|name| name.contains("TYPE/NAME")))
+        });
+        if workload {
+            let (values, _) = kubectl.complete(&[sub.get_name(), "-n", &created, "deployment/"]);
+            assert_eq!(values, ["deployment/web"], "{}", sub.get_name());
         }
         if sub
             .get_arguments()
