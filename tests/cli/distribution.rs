@@ -401,6 +401,62 @@ fn kubectl_completes_the_plugin_through_the_helper() {
     assert_eq!(values, ["--filename"]);
 }
 
+/// The whole path a user's TAB takes: bash (with bash-completion, as .ci/run installs it)
+/// runs kubectl's own completion script, which asks `kubectl __complete`, which runs the helper.
+#[test]
+fn bash_completes_kubectl_immutable_through_kubectl() {
+    let kubectl = KubectlWithPlugin::new();
+    let manifests = kubectl.dir.path().join("work");
+    fs::create_dir_all(manifests.join("k8s")).unwrap();
+    fs::write(manifests.join("deploy.yaml"), "kind: Pod\n").unwrap();
+    fs::write(manifests.join("notes.txt"), "").unwrap();
+    let program = r#"
+source /usr/share/bash-completion/bash_completion || exit 3
+source <(kubectl completion bash)
+try() {
+  COMP_LINE="$1"; COMP_POINT=${#COMP_LINE}; read -ra COMP_WORDS <<<"$COMP_LINE"
+  [[ "$COMP_LINE" == *" " ]] && COMP_WORDS+=("")
+  COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMP_TYPE=9; COMPREPLY=()
+  __start_kubectl kubectl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}" 2>/dev/null
+  printf '%s=%s
+' "$1" "$(printf '%s,' "${COMPREPLY[@]}")"
+}
+try "kubectl immutable pi"
+try "kubectl immutable pin --fil"
+try "kubectl immutable pin -f "
+try "kubectl immutable completion z"
+"#;
+    let mut path = OsString::from(kubectl.dir.path());
+    path.push(":");
+    path.push(std::env::var_os("PATH").unwrap_or_default());
+    let out = Command::new("bash")
+        .args(["-c", program])
+        .env_clear()
+        .env("PATH", path)
+        .env("HOME", kubectl.dir.path())
+        .current_dir(&manifests)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "bash-completion missing? {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let answers: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        answers,
+        [
+            "kubectl immutable pi=pin,",
+            "kubectl immutable pin --fil=--filename,",
+            // .yaml files and directories, not notes.txt
+            "kubectl immutable pin -f =deploy.yaml,k8s,",
+            "kubectl immutable completion z=zsh,",
+        ],
+        "{stdout}"
+    );
+}
+
 fn kubeconfig(contexts: &[(&str, &str)], current: &str) -> String {
     let mut text =
         String::from("apiVersion: v1\nkind: Config\nclusters: []\nusers: []\ncontexts:\n");
