@@ -115,145 +115,106 @@ async fn apply(args: ApplyArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
     };
     let mut cluster = Cluster::connect(&cluster_settings).await?;
     let release_kinds = kinds_defined_by(&release);
-    for object in &mut release {
-        match cluster.resource(&object.object) {
-            Ok(resource) => {
-                let key = cluster.key(&object.object, &resource);
-                object.target = Some((resource, key));
-            }
-            Err(ClusterError::UnknownKind { .. })
-                if release_kinds.contains(&group_kind(&object.object)) => {}
-            Err(error) => problems.push(format!("{}: {}: {error}", object.source, object.name())),
-        }
-    }
+    let problems = resolve_targets(&cluster, &mut release, &release_kinds);
     if !problems.is_empty() {
         return Err(Problems(problems).into());
     }
 
-    let manager = args.field_manager.as_str();
     let server_dry_run = args.dry_run == DryRun::Server;
-    let mut applied_foundations = Vec::new();
-    let mut results: Vec<Option<(Value, Outcome)>> = vec![None; release.len()];
+    let apply = Applier::new(
+        &cluster,
+        &args.field_manager,
+        args.force_conflicts,
+        args.dry_run,
+    );
+    let mut results: Vec<Option<Result<(Value, Outcome), ClusterError>>> =
+        (0..release.len()).map(|_| None).collect();
 
     // Namespaces and CRDs first: checked, then applied (unless this is a dry run), so that the
-    // objects in them can be checked too.
+    // objects in them can be checked too. A failure here stops the release.
     let foundations: Vec<usize> = (0..release.len())
         .filter(|&i| release[i].is_foundation())
         .collect();
-    let checked = dry_run_all(
-        &cluster,
-        &release,
-        &foundations,
-        manager,
-        args.force_conflicts,
-    )
-    .await;
+    let checked = apply.dry_run_all(&release, &foundations).await;
     refuse_failures(&release, &foundations, &checked, &[])?;
-    for (&index, (result, _)) in foundations.iter().zip(checked) {
-        let dry = result.expect("failures were refused");
-        let outcome = if server_dry_run {
-            (dry, Outcome::DryRun)
-        } else {
-            let applied = apply_one(
-                &cluster,
-                &release[index],
-                &dry,
-                manager,
-                args.force_conflicts,
-            )
-            .await;
-            match applied {
-                Ok(outcome) => outcome,
-                Err(error) => {
-                    return Err(Problems(vec![format!(
-                        "{}: {}: {error}",
-                        release[index].source,
-                        release[index].name()
-                    )])
-                    .into());
-                }
+    let mut applied_foundations = Vec::new();
+    for (&index, checked) in foundations.iter().zip(checked) {
+        let outcome = apply.settle(&release[index], checked).await;
+        match &outcome {
+            Ok((_, Outcome::Applied)) => applied_foundations.push(release[index].name()),
+            Ok(_) => {}
+            Err(error) => {
+                let mut problems = vec![format!(
+                    "{}: {}: {error}",
+                    release[index].source,
+                    release[index].name()
+                )];
+                problems.extend(applied_note(&applied_foundations));
+                return Err(Problems(problems).into());
             }
-        };
-        if outcome.1 == Outcome::Applied {
-            applied_foundations.push(release[index].name());
         }
         results[index] = Some(outcome);
     }
     if !server_dry_run && release.iter().any(|o| o.target.is_none()) {
         wait_for_crds(&cluster, &release, &foundations).await?;
         cluster.refresh().await?;
-        for object in release.iter_mut().filter(|o| o.target.is_none()) {
-            match cluster.resource(&object.object) {
-                Ok(resource) => {
-                    let key = cluster.key(&object.object, &resource);
-                    object.target = Some((resource, key));
-                }
-                Err(error) => {
-                    problems.push(format!("{}: {}: {error}", object.source, object.name()))
-                }
-            }
-        }
+        let mut problems = resolve_targets(&cluster, &mut release, &[]);
         if !problems.is_empty() {
             problems.extend(applied_note(&applied_foundations));
             return Err(Problems(problems).into());
         }
     }
+    let apply = Applier::new(
+        &cluster,
+        &args.field_manager,
+        args.force_conflicts,
+        args.dry_run,
+    );
 
     // Everything else: every object checked by the server before any is applied.
     let rest: Vec<usize> = (0..release.len())
         .filter(|&i| !release[i].is_foundation() && release[i].target.is_some())
         .collect();
-    let checked = dry_run_all(&cluster, &release, &rest, manager, args.force_conflicts).await;
+    let checked = apply.dry_run_all(&release, &rest).await;
     refuse_failures(&release, &rest, &checked, &applied_foundations)?;
-
-    let mut failed = 0;
-    let mut stdout = std::io::stdout().lock();
-    for (&index, (result, live)) in rest.iter().zip(checked) {
-        let dry = result.expect("failures were refused");
-        let outcome = if server_dry_run {
-            (dry, Outcome::DryRun)
-        } else if live.as_ref().is_some_and(|live| same_as_live(&dry, live)) {
-            (live.expect("checked above"), Outcome::Unchanged)
-        } else {
-            match apply_one(
-                &cluster,
-                &release[index],
-                &dry,
-                manager,
-                args.force_conflicts,
-            )
-            .await
-            {
-                Ok(outcome) => outcome,
-                Err(error) => {
-                    failed += 1;
-                    writeln!(stdout, "{} failed: {error}", release[index].name())?;
-                    continue;
-                }
-            }
-        };
-        results[index] = Some(outcome);
+    for (&index, checked) in rest.iter().zip(checked) {
+        results[index] = Some(apply.settle(&release[index], checked).await);
     }
-    drop(stdout);
 
-    // In the order they were applied: Namespaces and CRDs, then the rest in input order.
-    let done: Vec<(usize, &(Value, Outcome))> = foundations
-        .iter()
-        .chain(&rest)
-        .filter_map(|&index| Some((index, results[index].as_ref()?)))
-        .collect();
+    // In the order they were sent: Namespaces and CRDs, then the rest in input order.
+    let order: Vec<usize> = foundations.iter().chain(&rest).copied().collect();
+    let mut failed = 0;
+    let mut done = Vec::new();
+    let mut stderr = std::io::stderr().lock();
+    for &index in &order {
+        match results[index].as_ref() {
+            Some(Ok((object, outcome))) => done.push((release[index].name(), object, *outcome)),
+            Some(Err(error)) => {
+                failed += 1;
+                writeln!(
+                    stderr,
+                    "error: {}: {}: {}",
+                    release[index].source,
+                    release[index].name(),
+                    explain(error)
+                )?;
+            }
+            None => {}
+        }
+    }
+    drop(stderr);
     match args.output {
         Some(format) => {
             let objects: Vec<(String, &Value)> = done
                 .iter()
-                .map(|(index, (object, _))| (release[*index].name(), object))
+                .map(|(name, object, _)| (name.clone(), *object))
                 .collect();
             print_objects(Some(format), &objects, "")?;
         }
         None => {
             let mut stdout = std::io::stdout().lock();
-            for (index, (_, outcome)) in &done {
-                writeln!(stdout, "{} {}", release[*index].name(), outcome.describe())?;
+            for (name, _, outcome) in &done {
+                writeln!(stdout, "{name} {}", outcome.describe())?;
             }
         }
     }
@@ -351,24 +312,101 @@ fn kinds_defined_by(release: &[ReleaseObject]) -> Vec<(String, String)> {
 
 type Checked = (Result<Value, ClusterError>, Option<Value>);
 
-/// A server-side dry run of each object, and its live state; every object is tried.
-async fn dry_run_all(
+/// Finds each object's API resource; an unknown kind is a problem unless `defined_later` (the
+/// release's own CRDs) will define it.
+fn resolve_targets(
     cluster: &Cluster,
-    release: &[ReleaseObject],
-    indices: &[usize],
-    manager: &str,
-    force: bool,
-) -> Vec<Checked> {
-    let mut checked = Vec::with_capacity(indices.len());
-    for &index in indices {
-        let (resource, key) = release[index].target.as_ref().expect("resolved kinds");
-        let live = cluster.get(resource, key).await.ok().flatten();
-        let result = cluster
-            .apply(resource, key, &release[index].object, manager, force, true)
-            .await;
-        checked.push((result, live));
+    release: &mut [ReleaseObject],
+    defined_later: &[(String, String)],
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    for object in release.iter_mut().filter(|o| o.target.is_none()) {
+        match cluster.resource(&object.object) {
+            Ok(resource) => {
+                let key = cluster.key(&object.object, &resource);
+                object.target = Some((resource, key));
+            }
+            Err(ClusterError::UnknownKind { .. })
+                if defined_later.contains(&group_kind(&object.object)) => {}
+            Err(error) => problems.push(format!("{}: {}: {error}", object.source, object.name())),
+        }
     }
-    checked
+    problems
+}
+
+/// Sends objects to the server the way this run was asked to.
+#[derive(Clone, Copy)]
+struct Applier<'a> {
+    cluster: &'a Cluster,
+    manager: &'a str,
+    force: bool,
+    /// `--dry-run=server`: nothing is applied for real.
+    dry_run: bool,
+}
+
+impl<'a> Applier<'a> {
+    fn new(cluster: &'a Cluster, manager: &'a str, force: bool, dry_run: DryRun) -> Self {
+        Applier {
+            cluster,
+            manager,
+            force,
+            dry_run: dry_run == DryRun::Server,
+        }
+    }
+
+    /// A server-side dry run of each object, and its live state; every object is tried.
+    async fn dry_run_all(&self, release: &[ReleaseObject], indices: &[usize]) -> Vec<Checked> {
+        let mut checked = Vec::with_capacity(indices.len());
+        for &index in indices {
+            let object = &release[index];
+            let (resource, key) = object.target.as_ref().expect("resolved kinds");
+            let live = self.cluster.get(resource, key).await.ok().flatten();
+            let result = self
+                .cluster
+                .apply(
+                    resource,
+                    key,
+                    &object.object,
+                    self.manager,
+                    self.force,
+                    true,
+                )
+                .await;
+            checked.push((result, live));
+        }
+        checked
+    }
+
+    /// After a passed dry run: the dry run's result (`--dry-run=server`), the live object when
+    /// the dry run would change nothing, else the object as applied for real.
+    async fn settle(
+        &self,
+        object: &ReleaseObject,
+        (dry, live): Checked,
+    ) -> Result<(Value, Outcome), ClusterError> {
+        let dry = dry.expect("failures were refused");
+        if self.dry_run {
+            return Ok((dry, Outcome::DryRun));
+        }
+        if let Some(live) = live
+            && same_as_live(&dry, &live)
+        {
+            return Ok((live, Outcome::Unchanged));
+        }
+        let (resource, key) = object.target.as_ref().expect("resolved kinds");
+        let applied = self
+            .cluster
+            .apply(
+                resource,
+                key,
+                &object.object,
+                self.manager,
+                self.force,
+                false,
+            )
+            .await?;
+        Ok((applied, Outcome::Applied))
+    }
 }
 
 /// Stops the release when any dry run failed, listing every failure with the server's reason.
@@ -420,25 +458,6 @@ fn explain(error: &ClusterError) -> String {
         }
         other => other.to_string(),
     }
-}
-
-async fn apply_one(
-    cluster: &Cluster,
-    object: &ReleaseObject,
-    dry: &Value,
-    manager: &str,
-    force: bool,
-) -> Result<(Value, Outcome), ClusterError> {
-    let (resource, key) = object.target.as_ref().expect("resolved kinds");
-    if let Some(live) = cluster.get(resource, key).await?
-        && same_as_live(dry, &live)
-    {
-        return Ok((live, Outcome::Unchanged));
-    }
-    let applied = cluster
-        .apply(resource, key, &object.object, manager, force, false)
-        .await?;
-    Ok((applied, Outcome::Applied))
 }
 
 /// Whether a dry run's result is what is already stored: equal but for `status`,
