@@ -47,6 +47,10 @@ pub enum RegistryError {
         "the TLS certificate of {host} is not trusted (to skip verification for it, name it with --insecure-registry {host})"
     )]
     UntrustedCertificate { host: String },
+    #[error(
+        "{host} does not speak TLS (to use plain HTTP with it, name it with --insecure-registry {host})"
+    )]
+    NotTls { host: String },
     #[error("{host} did not answer within {seconds}s")]
     Timeout { host: String, seconds: u64 },
     #[error("{host} sent content whose digest does not match: {detail}")]
@@ -312,7 +316,11 @@ impl RegistryClient {
                     }
                     return Ok(value);
                 }
-                Err(error @ RegistryError::Unreachable { .. }) if candidates.len() > 1 => {
+                // A host that does not speak TLS is asked again in plain HTTP at once: that
+                // answer will not change by retrying.
+                Err(error @ (RegistryError::Unreachable { .. } | RegistryError::NotTls { .. }))
+                    if candidates.len() > 1 =>
+                {
                     last_error = Some(error)
                 }
                 Err(error) => return Err(error),
@@ -515,6 +523,9 @@ fn classify(host: &str, timeout: Duration, error: OciDistributionError) -> Regis
                 }
             } else if chain.contains("certificate") || chain.contains("UnknownIssuer") {
                 RegistryError::UntrustedCertificate { host }
+            } else if chain.contains("InvalidContentType") {
+                // rustls read something that is not a TLS record: a plain HTTP server's answer.
+                RegistryError::NotTls { host }
             } else {
                 RegistryError::Unreachable {
                     host,
