@@ -68,13 +68,14 @@ pub enum LocateError {
         key: String,
     },
     #[error(
-        "{line}:{column}: image fields of {kind} are reached through the alias `*{anchor}`, whose anchor is not at an image path; write them out"
+        "{line}:{column}: image fields of {kind} are reached through the alias `{alias}`, whose anchor is not at an image path; write them out"
     )]
     AliasedCollection {
         line: usize,
         column: usize,
         kind: String,
-        anchor: usize,
+        /// As written: `*name`.
+        alias: String,
     },
 }
 
@@ -193,7 +194,8 @@ enum Problem {
     AliasedCollection {
         line: usize,
         column: usize,
-        anchor: usize,
+        /// Where the alias token starts in the source.
+        at: usize,
     },
 }
 
@@ -483,6 +485,20 @@ impl<'a> Locator<'a> {
     }
 
     fn on_alias(&mut self, anchor: usize, span: Span) -> Result<(), LocateError> {
+        // The parser resolves an alias to an anchor of an earlier document, which YAML (and
+        // Kubernetes' reader) refuse: what it names is not in this document.
+        if !self.anchored_scalars.contains_key(&anchor)
+            && !self.anchored_collections.contains_key(&anchor)
+        {
+            return Err(LocateError::Syntax {
+                line: span.start.line(),
+                column: span.start.col() + 1,
+                message: format!(
+                    "found unknown anchor: `{}` names an anchor of another document",
+                    self.alias_text(span)
+                ),
+            });
+        }
         if let Some(Frame::Mapping {
             key: key @ None, ..
         }) = self.stack.last_mut()
@@ -524,10 +540,15 @@ impl<'a> Locator<'a> {
             let problem = Problem::AliasedCollection {
                 line: span.start.line(),
                 column: span.start.col() + 1,
-                anchor,
+                at: self.positions.byte(span.start.index()),
             };
             self.add_candidates(&[missed.rule], Err(problem));
         }
+    }
+
+    /// The alias token at `span` as written (`*name`).
+    fn alias_text(&self, span: Span) -> &'a str {
+        alias_at(self.source, self.positions.byte(span.start.index()))
     }
 
     /// What the next path segment must match for a value at the current position: the
@@ -697,16 +718,12 @@ impl<'a> Locator<'a> {
                         found,
                     });
                 }
-                Err(Problem::AliasedCollection {
-                    line,
-                    column,
-                    anchor,
-                }) => {
+                Err(Problem::AliasedCollection { line, column, at }) => {
                     return Err(LocateError::AliasedCollection {
                         line,
                         column,
                         kind: object.identity.kind.clone(),
-                        anchor,
+                        alias: alias_at(self.source, at).to_string(),
                     });
                 }
             }
@@ -714,6 +731,18 @@ impl<'a> Locator<'a> {
         self.objects.clear();
         Ok(())
     }
+}
+
+/// The alias token (`*name`) starting at byte `at`: an anchor name runs to a blank or a flow
+/// indicator.
+fn alias_at(source: &str, at: usize) -> &str {
+    let rest = &source[at..];
+    let end = rest
+        .char_indices()
+        .skip(1)
+        .find(|&(_, c)| c.is_whitespace() || ",[]{}".contains(c))
+        .map_or(rest.len(), |(i, _)| i);
+    &rest[..end]
 }
 
 /// A candidate, or the problem of a value that is not a string.
@@ -1044,7 +1073,29 @@ spec:
 ";
         assert_eq!(
             error(source),
-            "5:15: image fields of Pod are reached through the alias `*1`, whose anchor is not at an image path; write them out"
+            "5:15: image fields of Pod are reached through the alias `*c`, whose anchor is not at an image path; write them out"
+        );
+    }
+
+    #[test]
+    fn refuses_an_alias_to_an_anchor_of_another_document() {
+        // saphyr-parser resolves it; YAML and Kubernetes' reader do not, and following it
+        // would leave the containers unseen and unpinned.
+        let source = "\
+x-containers: &web-containers [{name: web, image: nginx:1}]
+---
+kind: Pod
+spec:
+  containers: *web-containers
+";
+        assert_eq!(
+            error(source),
+            "5:15: invalid YAML: found unknown anchor: `*web-containers` names an anchor of another document"
+        );
+        let flow = "a: &x 1\n---\nkind: Pod\nspec: {containers: [{image: *x}]}\n";
+        assert_eq!(
+            error(flow),
+            "4:29: invalid YAML: found unknown anchor: `*x` names an anchor of another document"
         );
     }
 
@@ -1113,7 +1164,7 @@ spec:
                 "kind: Pod\nx-base: &base\n  image: nginx:1\nspec:\n  containers:\n  - {merge}\n    name: web\n"
             );
             assert!(
-                error(&elsewhere).contains("reached through the alias `*1`"),
+                error(&elsewhere).contains("reached through the alias `*base`"),
                 "{merge}"
             );
         }
