@@ -15,7 +15,7 @@ use crate::adapters::fs::{self, Source};
 use crate::adapters::registry::{DigestSource, RegistryClient, RegistryError, RegistrySettings};
 use crate::cli::{PinArgs, ReportFormat, ResolveArgs, SourceArgs};
 use crate::core::image_paths::ImagePath;
-use crate::core::locate::{LocatedImage, locate_images};
+use crate::core::locate::{LocateError, LocatedImage, locate_images};
 use crate::core::lock::LockFile;
 use crate::core::platform::Platform;
 use crate::core::reference::ImageReference;
@@ -124,7 +124,7 @@ fn find_images(sources: &[Source], rules: &[ImagePath]) -> Result<Vec<FoundImage
     let mut found = Vec::new();
     let mut problems = Vec::new();
     for (index, source) in sources.iter().enumerate() {
-        match locate_images(&source.text, rules) {
+        match locate_in_parallel(&source.text, rules) {
             Ok(images) => {
                 for located in images {
                     match ImageReference::parse(&located.value) {
@@ -151,6 +151,61 @@ fn find_images(sources: &[Source], rules: &[ImagePath]) -> Result<Vec<FoundImage
     } else {
         Err(Problems(problems))
     }
+}
+
+/// Sources larger than this are split at document boundaries and located on every core.
+const PARALLEL_THRESHOLD: usize = 4 << 20;
+
+/// `locate_images` over a large stream on every core: YAML forbids a `---` line inside any
+/// scalar, so each piece between such lines is a stream of whole documents; spans and lines are
+/// shifted back into the whole. On an error the whole stream is located again, so the message is
+/// exactly the one a single pass gives.
+fn locate_in_parallel(text: &str, rules: &[ImagePath]) -> Result<Vec<LocatedImage>, LocateError> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    if text.len() < PARALLEL_THRESHOLD || threads < 2 {
+        return locate_images(text, rules);
+    }
+    let mut starts = vec![0];
+    for piece in 1..threads {
+        let wanted = text.len() * piece / threads;
+        if let Some(offset) = text[wanted..].find("\n---") {
+            let start = wanted + offset + 1;
+            let after = text.as_bytes().get(start + 3);
+            if matches!(after, None | Some(b'\n' | b'\r' | b' ' | b'\t'))
+                && start > *starts.last().expect("starts with 0")
+            {
+                starts.push(start);
+            }
+        }
+    }
+    starts.push(text.len());
+    let pieces: Vec<(usize, &str)> = starts
+        .windows(2)
+        .map(|bounds| (bounds[0], &text[bounds[0]..bounds[1]]))
+        .collect();
+    let located: Vec<Result<Vec<LocatedImage>, LocateError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = pieces
+            .iter()
+            .map(|&(_, piece)| scope.spawn(move || locate_images(piece, rules)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().expect("the locator does not panic"))
+            .collect()
+    });
+    let mut images = Vec::new();
+    for ((start, _), result) in pieces.iter().zip(located) {
+        let Ok(found) = result else {
+            return locate_images(text, rules);
+        };
+        let lines_before = text[..*start].bytes().filter(|&b| b == b'\n').count();
+        images.extend(found.into_iter().map(|mut image| {
+            image.span = image.span.start + start..image.span.end + start;
+            image.line += lines_before;
+            image
+        }));
+    }
+    Ok(images)
 }
 
 /// The key a reference is resolved and locked under.
@@ -644,6 +699,27 @@ mod tests {
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "a: 1\n---\nb: 2\n---\nc: 3\n"
+        );
+    }
+
+    #[test]
+    fn locating_in_parallel_finds_what_one_pass_finds() {
+        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/corpus/argo-cd-install.yaml");
+        let one = std::fs::read_to_string(corpus).unwrap();
+        let text = format!("{one}---\n{one}---\n{one}");
+        assert!(text.len() > PARALLEL_THRESHOLD);
+        let rules = crate::core::image_paths::builtin_image_paths();
+        let parallel = locate_in_parallel(&text, &rules).unwrap();
+        assert_eq!(
+            parallel.len(),
+            3 * locate_images(&one, &rules).unwrap().len()
+        );
+        assert_eq!(parallel, locate_images(&text, &rules).unwrap());
+        let broken = format!("{text}\n---\nkind: [\n");
+        assert_eq!(
+            locate_in_parallel(&broken, &rules).unwrap_err(),
+            locate_images(&broken, &rules).unwrap_err()
         );
     }
 
