@@ -12,4 +12,5 @@ mod diff_cluster;
 mod distribution;
 mod pin;
 mod registry_support;
+mod reliability;
 mod rewrite_golden;

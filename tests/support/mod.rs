@@ -2,5 +2,6 @@
 #![allow(dead_code)]
 
 pub mod cluster;
+pub mod faults;
 pub mod plugin;
 pub mod registry;
