@@ -138,7 +138,7 @@ fn find_images(sources: &[Source], rules: &[ImagePath]) -> Result<Vec<FoundImage
                             source.name,
                             located.line,
                             located.column,
-                            located.value.escape_debug()
+                            shortened(&located.value).escape_debug()
                         )),
                     }
                 }
@@ -150,6 +150,16 @@ fn find_images(sources: &[Source], rules: &[ImagePath]) -> Result<Vec<FoundImage
         Ok(found)
     } else {
         Err(Problems(problems))
+    }
+}
+
+/// A value as an error line shows it: whole up to 200 characters, else its start and `…`, so a
+/// hostile 100 MB value does not become a 100 MB message.
+fn shortened(value: &str) -> std::borrow::Cow<'_, str> {
+    const SHOWN: usize = 200;
+    match value.char_indices().nth(SHOWN) {
+        Some((end, _)) => format!("{}…", &value[..end]).into(),
+        None => value.into(),
     }
 }
 

@@ -222,6 +222,23 @@ fn redacted(
                 mask(object, old.as_ref(), "*** (after)");
             }
         }
+        // `kubectl apply` keeps the whole object, values included, in this annotation.
+        let last_applied =
+            "/metadata/annotations/kubectl.kubernetes.io~1last-applied-configuration";
+        let old = before
+            .as_ref()
+            .and_then(|o| o.pointer(last_applied))
+            .cloned();
+        let new = after
+            .as_ref()
+            .and_then(|o| o.pointer(last_applied))
+            .cloned();
+        let same = old == new;
+        for (side, changed) in [(&mut before, "*** (before)"), (&mut after, "*** (after)")] {
+            if let Some(value) = side.as_mut().and_then(|o| o.pointer_mut(last_applied)) {
+                *value = Value::String(if same { "***" } else { changed }.to_string());
+            }
+        }
     }
     (before, after)
 }
@@ -451,8 +468,12 @@ mod tests {
     #[test]
     fn secret_values_never_reach_the_output() {
         let secret = |password: &str| {
-            json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"},
-                   "data": {"user": "YWRtaW4=", "password": password}})
+            let data = json!({"user": "YWRtaW4=", "password": password});
+            let last_applied =
+                json!({"apiVersion": "v1", "kind": "Secret", "data": data}).to_string();
+            json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db",
+                   "annotations": {"kubectl.kubernetes.io/last-applied-configuration": last_applied}},
+                   "data": data})
         };
         let report = diff(
             &set(&[secret("czNjcjN0")]),
@@ -460,11 +481,9 @@ mod tests {
             &builtin_image_paths(),
         );
         let text = render_text(&report, false) + &render_json(&report);
-        assert!(
-            !text.contains("czNjcjN0")
-                && !text.contains("bjN3LXMzY3IzdA==")
-                && !text.contains("YWRtaW4=")
-        );
+        for value in ["czNjcjN0", "bjN3LXMzY3IzdA==", "YWRtaW4="] {
+            assert!(!text.contains(value), "{value} in {text}");
+        }
         assert!(
             text.contains("-  password: '*** (before)'")
                 || text.contains("-  password: \"*** (before)\""),

@@ -233,3 +233,27 @@ fn the_namespace_defaults_to_the_kubeconfig_context() {
         );
     }
 }
+
+#[test]
+fn the_last_applied_annotation_of_a_secret_is_masked_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = |password: &str| {
+        let applied = format!(
+            r#"{{"apiVersion":"v1","kind":"Secret","metadata":{{"name":"db"}},"data":{{"password":"{password}"}}}}"#
+        );
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: '{applied}'\ndata:\n  password: {password}\n"
+        )
+    };
+    std::fs::write(dir.path().join("a.yaml"), secret("b2xkLXNlY3JldA==")).unwrap();
+    std::fs::write(dir.path().join("b.yaml"), secret("bmV3LXNlY3JldA==")).unwrap();
+    for format in ["text", "json"] {
+        let run = Plugin::new(["diff", "a.yaml", "b.yaml", "-o", format])
+            .current_dir(dir.path())
+            .run()
+            .expect_code(1);
+        assert!(!run.stdout.contains("b2xkLXNlY3JldA=="), "{}", run.stdout);
+        assert!(!run.stdout.contains("bmV3LXNlY3JldA=="), "{}", run.stdout);
+        assert!(run.stdout.contains("last-applied-configuration"), "{}", run.stdout);
+    }
+}
