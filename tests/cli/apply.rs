@@ -502,3 +502,58 @@ fn kubectl_finds_the_plugin_on_path() {
     assert!(help.status.success());
     assert!(String::from_utf8_lossy(&help.stdout).contains("--force-conflicts"));
 }
+
+#[test]
+fn allow_unpinned_lets_a_named_image_through_as_written() {
+    let cluster = cluster();
+    let registry = TestRegistry::start(Kind::Http);
+    let host = registry.host();
+    let ns = cluster.namespace("unpinned");
+    let dir = tempfile::tempdir().unwrap();
+    let missing = format!("{host}/shop/missing:1");
+    let file = write(
+        dir.path(),
+        "worker.yaml",
+        &deployment(&ns, "worker", &missing),
+    );
+
+    let other = apply(
+        cluster,
+        &[
+            "-f",
+            &file,
+            "--insecure-registry",
+            &host,
+            "--allow-unpinned",
+            "busybox",
+        ],
+    )
+    .run()
+    .expect_code(2);
+    assert!(other.stderr.contains("not found on"), "{}", other.stderr);
+
+    let run = apply(
+        cluster,
+        &[
+            "-f",
+            &file,
+            "--insecure-registry",
+            &host,
+            "--allow-unpinned",
+            &missing,
+        ],
+    )
+    .run()
+    .expect_code(0);
+    assert_eq!(run.stdout, "deployment.apps/worker serverside-applied\n");
+    let stored = get(cluster, &["get", "deployment", "worker", "-n", &ns]);
+    assert_eq!(
+        stored["spec"]["template"]["spec"]["containers"][0]["image"],
+        missing.as_str()
+    );
+    assert!(
+        stored["metadata"]["annotations"]
+            .get("kubectl-immutable/original-images")
+            .is_none()
+    );
+}
