@@ -254,6 +254,10 @@ fn the_last_applied_annotation_of_a_secret_is_masked_too() {
             .expect_code(1);
         assert!(!run.stdout.contains("b2xkLXNlY3JldA=="), "{}", run.stdout);
         assert!(!run.stdout.contains("bmV3LXNlY3JldA=="), "{}", run.stdout);
-        assert!(run.stdout.contains("last-applied-configuration"), "{}", run.stdout);
+        assert!(
+            run.stdout.contains("last-applied-configuration"),
+            "{}",
+            run.stdout
+        );
     }
 }
