@@ -86,8 +86,9 @@ pub fn api_group(api_version: &str) -> &str {
 /// Every object of a YAML or JSON stream; `kind: *List` documents give their items; empty
 /// documents are skipped.
 pub fn parse_objects(text: &str) -> Result<Vec<Value>, ManifestError> {
-    let documents: Vec<Value> = serde_saphyr::from_multiple(text)
-        .map_err(|error| ManifestError::Syntax(first_line(&error.to_string())))?;
+    let documents: Vec<Value> =
+        serde_saphyr::from_multiple_with_options(text, reading_options(text))
+            .map_err(|error| ManifestError::Syntax(first_line(&error.to_string())))?;
     let mut objects = Vec::new();
     for (index, document) in documents.into_iter().enumerate() {
         match document {
@@ -111,6 +112,23 @@ pub fn parse_objects(text: &str) -> Result<Vec<Value>, ManifestError> {
         }
     }
     Ok(objects)
+}
+
+/// serde-saphyr's budget guards against inputs that amplify (alias bombs, separator storms), but
+/// its defaults (1,024 documents, 250,000 nodes) refuse real releases: a Helm chart renders
+/// thousands of objects. Limits that grow with the input keep the guard against amplification,
+/// which only aliases can cause and whose caps stay as they are; so does the depth limit (64),
+/// which keeps the recursive reader within its stack.
+fn reading_options(text: &str) -> serde_saphyr::Options {
+    let size = text.len();
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_documents = budget.max_documents.max(size / 3 + 1);
+    budget.max_nodes = budget.max_nodes.max(size);
+    budget.max_events = budget.max_events.max(2 * size);
+    budget.max_total_scalar_bytes = budget.max_total_scalar_bytes.max(size);
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    options
 }
 
 fn is_list(document: &Value) -> bool {
@@ -180,6 +198,17 @@ mod tests {
         ));
         assert!(matches!(
             parse_objects("a: [\n"),
+            Err(ManifestError::Syntax(_))
+        ));
+    }
+
+    #[test]
+    fn thousands_of_documents_are_read_and_nesting_is_bounded() {
+        let many = "kind: ConfigMap\n---\n".repeat(5_000);
+        assert_eq!(parse_objects(&many).unwrap().len(), 5_000);
+        let deep = format!("kind: A\nspec: {}1{}\n", "[".repeat(100), "]".repeat(100));
+        assert!(matches!(
+            parse_objects(&deep),
             Err(ManifestError::Syntax(_))
         ));
     }
