@@ -71,16 +71,37 @@ pub fn offline_corpus(corpus: &Path, copies: usize, input: &Path, lock: &Path) -
 }
 
 /// Two sides of `objects` objects each (Deployments, Services and ConfigMaps in turn), where
-/// every twentieth object (5%) differs: a new image digest, a new port, or a new value.
-pub fn diff_sides(objects: usize, a: &Path, b: &Path) {
+/// every twentieth object (5%) differs: a new image digest, a new port, or a new value. Each side
+/// is written both as one file (`a`, `b`) and as a directory of files of `per_file` objects
+/// (`a_dir`, `b_dir`), as a GitOps repository keeps them.
+pub fn diff_sides(objects: usize, per_file: usize, a: &Path, b: &Path, a_dir: &Path, b_dir: &Path) {
     let (mut left, mut right) = (String::new(), String::new());
+    let (mut left_part, mut right_part) = (String::new(), String::new());
+    fs::create_dir_all(a_dir).unwrap();
+    fs::create_dir_all(b_dir).unwrap();
     for i in 0..objects {
-        let changed = i % 20 == 7;
-        left.push_str(&object(i, false));
-        right.push_str(&object(i, changed));
+        let changed = changed(i);
+        left_part.push_str(&object(i, false));
+        right_part.push_str(&object(i, changed));
+        if (i + 1) % per_file == 0 || i + 1 == objects {
+            let name = format!("part-{:03}.yaml", i / per_file);
+            fs::write(a_dir.join(&name), &left_part).unwrap();
+            fs::write(b_dir.join(&name), &right_part).unwrap();
+            left.push_str(&std::mem::take(&mut left_part));
+            right.push_str(&std::mem::take(&mut right_part));
+        }
     }
     fs::write(a, left).unwrap();
     fs::write(b, right).unwrap();
+}
+
+/// How many of `objects` objects [`diff_sides`] changes.
+pub fn diff_changed(objects: usize) -> usize {
+    (0..objects).filter(|&i| changed(i)).count()
+}
+
+fn changed(i: usize) -> bool {
+    i % 20 == 7
 }
 
 fn object(i: usize, changed: bool) -> String {
