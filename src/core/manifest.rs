@@ -117,15 +117,15 @@ pub fn parse_objects(text: &str) -> Result<Vec<Value>, ManifestError> {
 /// serde-saphyr's budget guards against inputs that amplify (alias bombs, separator storms), but
 /// its defaults (1,024 documents, 250,000 nodes) refuse real releases: a Helm chart renders
 /// thousands of objects. Limits that grow with the input keep the guard against amplification,
-/// which only aliases can cause and whose caps stay as they are; so does the depth limit (64),
-/// which keeps the recursive reader within its stack.
+/// which only aliases can cause and whose caps stay as they are; so do the depth limit (64),
+/// which keeps the recursive reader within its stack, and the 64 MiB of scalar text, far beyond
+/// what the API server stores (an object is at most 1.5 MB in etcd).
 fn reading_options(text: &str) -> serde_saphyr::Options {
     let size = text.len();
     let mut budget = serde_saphyr::Budget::default();
     budget.max_documents = budget.max_documents.max(size / 3 + 1);
     budget.max_nodes = budget.max_nodes.max(size);
     budget.max_events = budget.max_events.max(2 * size);
-    budget.max_total_scalar_bytes = budget.max_total_scalar_bytes.max(size);
     let mut options = serde_saphyr::Options::default();
     options.budget = Some(budget);
     options
