@@ -361,18 +361,7 @@ impl<'a> Applier<'a> {
             let object = &release[index];
             let (resource, key) = object.target.as_ref().expect("resolved kinds");
             let live = self.cluster.get(resource, key).await.ok().flatten();
-            let result = self
-                .cluster
-                .apply(
-                    resource,
-                    key,
-                    &object.object,
-                    self.manager,
-                    self.force,
-                    true,
-                )
-                .await;
-            checked.push((result, live));
+            checked.push((self.send(object, true).await, live));
         }
         checked
     }
@@ -393,19 +382,22 @@ impl<'a> Applier<'a> {
         {
             return Ok((live, Outcome::Unchanged));
         }
+        Ok((self.send(object, false).await?, Outcome::Applied))
+    }
+
+    /// A server-side apply of one object, for real or as a dry run.
+    async fn send(&self, object: &ReleaseObject, dry_run: bool) -> Result<Value, ClusterError> {
         let (resource, key) = object.target.as_ref().expect("resolved kinds");
-        let applied = self
-            .cluster
+        self.cluster
             .apply(
                 resource,
                 key,
                 &object.object,
                 self.manager,
                 self.force,
-                false,
+                dry_run,
             )
-            .await?;
-        Ok((applied, Outcome::Applied))
+            .await
     }
 }
 

@@ -3,6 +3,7 @@
 use std::fs;
 use std::path::Path;
 
+use crate::support::faults::base64;
 use crate::support::plugin::Plugin;
 use crate::support::registry::{Kind, Platform, TestRegistry};
 
@@ -158,28 +159,9 @@ fn tls_is_verified_unless_the_host_is_named_insecure() {
 /// A docker config.json with Basic credentials for `host`.
 fn docker_config(dir: &Path, host: &str, user: &str, password: &str) {
     use std::io::Write as _;
-    let token = base64_encode(format!("{user}:{password}").as_bytes());
+    let token = base64(format!("{user}:{password}").as_bytes());
     let mut file = fs::File::create(dir.join("config.json")).unwrap();
     write!(file, r#"{{"auths":{{"{host}":{{"auth":"{token}"}}}}}}"#).unwrap();
-}
-
-fn base64_encode(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 #[test]
@@ -222,7 +204,7 @@ fn basic_auth_uses_docker_config_and_never_prints_the_password() {
         .expect_code(2);
     for output in [&run.stdout, &run.stderr, &refused.stdout, &refused.stderr] {
         assert!(!output.contains(password) && !output.contains("not-the-password-5f3a"));
-        assert!(!output.contains(&base64_encode(format!("{user}:{password}").as_bytes())));
+        assert!(!output.contains(&base64(format!("{user}:{password}").as_bytes())));
     }
 }
 
