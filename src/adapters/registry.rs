@@ -7,13 +7,14 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use oci_client::client::{ClientConfig, ClientProtocol};
 use oci_client::errors::{OciDistributionError, OciErrorCode};
 use oci_client::secrets::RegistryAuth;
-use oci_client::{Client, Reference};
-use tokio::sync::Mutex;
+use oci_client::{Client, Reference, RegistryOperation};
+use tokio::sync::{Mutex, OnceCell};
 
 use super::credentials::{self, Credential};
 use super::innermost;
@@ -206,8 +207,8 @@ pub struct RegistryClient {
     verified: Client,
     unverified: Client,
     plain: Client,
-    /// For insecure hosts, the transport that answered first.
-    transports: Mutex<HashMap<String, Transport>>,
+    /// For insecure hosts, the transport each speaks, found out once.
+    transports: Mutex<HashMap<String, Arc<OnceCell<Transport>>>>,
     /// Credentials per host, looked up once.
     auths: Mutex<HashMap<String, RegistryAuth>>,
 }
@@ -288,45 +289,44 @@ impl RegistryClient {
         Fut: Future<Output = Result<T, OciDistributionError>>,
     {
         let auth = self.auth_for(host).await?;
-        let insecure = self.settings.insecure_hosts.iter().any(|h| h == host);
-        let known = self.transports.lock().await.get(host).copied();
-        let candidates: &[Transport] = match (insecure, known) {
-            (false, _) => &[Transport::VerifiedTls],
-            (true, Some(Transport::UnverifiedTls)) => &[Transport::UnverifiedTls],
-            (true, Some(_)) => &[Transport::PlainHttp],
-            (true, None) => &[Transport::UnverifiedTls, Transport::PlainHttp],
+        let client = match self.transport_for(host).await {
+            Transport::VerifiedTls => &self.verified,
+            Transport::UnverifiedTls => &self.unverified,
+            Transport::PlainHttp => &self.plain,
         };
-        let mut last_error = None;
-        for &transport in candidates {
-            let client = match transport {
-                Transport::VerifiedTls => &self.verified,
-                Transport::UnverifiedTls => &self.unverified,
-                Transport::PlainHttp => &self.plain,
-            };
-            match self
-                .with_retries(host, || request(client.clone(), auth.clone()))
-                .await
-            {
-                Ok(value) => {
-                    if insecure {
-                        self.transports
-                            .lock()
-                            .await
-                            .insert(host.to_string(), transport);
-                    }
-                    return Ok(value);
-                }
-                // A host that does not speak TLS is asked again in plain HTTP at once: that
-                // answer will not change by retrying.
-                Err(error @ (RegistryError::Unreachable { .. } | RegistryError::NotTls { .. }))
-                    if candidates.len() > 1 =>
-                {
-                    last_error = Some(error)
-                }
-                Err(error) => return Err(error),
-            }
+        self.with_retries(host, || request(client.clone(), auth.clone()))
+            .await
+    }
+
+    /// Verified TLS, unless the user named the host insecure: then TLS without verification if
+    /// the host speaks TLS, else plain HTTP, as Docker does. The host is asked once, by the first
+    /// reference that needs it; the others in flight wait for that answer.
+    async fn transport_for(&self, host: &str) -> Transport {
+        if !self.settings.insecure_hosts.iter().any(|h| h == host) {
+            return Transport::VerifiedTls;
         }
-        Err(last_error.expect("at least one transport was tried"))
+        let cell = self
+            .transports
+            .lock()
+            .await
+            .entry(host.to_string())
+            .or_default()
+            .clone();
+        *cell
+            .get_or_init(|| async {
+                // `/v2/` answers every client, with or without credentials; only whether TLS
+                // is spoken matters here.
+                let probe =
+                    Reference::with_tag(host.to_string(), "v2-probe".into(), "probe".into());
+                let attempt =
+                    self.unverified
+                        .auth(&probe, &RegistryAuth::Anonymous, RegistryOperation::Pull);
+                match tokio::time::timeout(self.settings.request_timeout, attempt).await {
+                    Ok(Err(OciDistributionError::RequestError(_))) | Err(_) => Transport::PlainHttp,
+                    Ok(_) => Transport::UnverifiedTls,
+                }
+            })
+            .await
     }
 
     async fn with_retries<T, F, Fut>(&self, host: &str, request: F) -> Result<T, RegistryError>
