@@ -86,6 +86,14 @@ fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>, std::time::SystemTime)> {
     files
 }
 
+/// The registry with `app/web:v1` pushed, behind a fault proxy; keep the registry bound.
+fn web_behind_proxy() -> (TestRegistry, String, FaultProxy) {
+    let registry = TestRegistry::start(Kind::Http);
+    let digest = registry.push_image("app/web", "v1", Platform::LINUX_AMD64);
+    let proxy = FaultProxy::start(&registry.host());
+    (registry, digest, proxy)
+}
+
 #[test]
 fn server_errors_are_retried_with_jittered_backoff_then_succeed() {
     let registry = TestRegistry::start(Kind::Http);
@@ -178,9 +186,7 @@ fn a_registry_that_keeps_failing_is_given_up_after_four_tries_in_one_line_per_pl
 
 #[test]
 fn too_many_requests_is_retried_on_the_clients_backoff_as_retry_after_cannot_be_read() {
-    let registry = TestRegistry::start(Kind::Http);
-    let digest = registry.push_image("app/web", "v1", Platform::LINUX_AMD64);
-    let proxy = FaultProxy::start(&registry.host());
+    let (_registry, digest, proxy) = web_behind_proxy();
     let host = proxy.host();
     // The registry asks for 30 s. oci-client drops an error answer's headers, so the plugin
     // cannot read Retry-After and retries on its own schedule.
@@ -200,9 +206,7 @@ fn too_many_requests_is_retried_on_the_clients_backoff_as_retry_after_cannot_be_
 
 #[test]
 fn a_connection_reset_before_the_answer_or_inside_the_body_is_retried() {
-    let registry = TestRegistry::start(Kind::Http);
-    let digest = registry.push_image("app/web", "v1", Platform::LINUX_AMD64);
-    let proxy = FaultProxy::start(&registry.host());
+    let (_registry, digest, proxy) = web_behind_proxy();
     let host = proxy.host();
     let input = pod(&format!("{host}/app/web:v1"));
     let pinned = pod(&format!("{host}/app/web:v1@{digest}"));
@@ -229,9 +233,7 @@ fn a_connection_reset_before_the_answer_or_inside_the_body_is_retried() {
 
 #[test]
 fn a_stalled_request_is_cut_at_the_timeout_and_retried() {
-    let registry = TestRegistry::start(Kind::Http);
-    let digest = registry.push_image("app/web", "v1", Platform::LINUX_AMD64);
-    let proxy = FaultProxy::start(&registry.host());
+    let (_registry, digest, proxy) = web_behind_proxy();
     let host = proxy.host();
     let input = pod(&format!("{host}/app/web:v1"));
     let stall = Fault::Stall(Duration::from_secs(30));
@@ -591,9 +593,7 @@ fn concurrency_bounds_the_requests_in_flight() {
 
 #[test]
 fn a_plain_http_registry_is_asked_in_plain_http_at_once() {
-    let registry = TestRegistry::start(Kind::Http);
-    let digest = registry.push_image("app/web", "v1", Platform::LINUX_AMD64);
-    let proxy = FaultProxy::start(&registry.host());
+    let (_registry, digest, proxy) = web_behind_proxy();
     let host = proxy.host();
     let input = pod(&format!("{host}/app/web:v1"));
 
