@@ -41,7 +41,7 @@ complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin"
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l registry-mirror -d 'Resolve names under SOURCE at TARGET, writing the original name, e.g. docker.io=127.0.0.1:5000/docker.io. Repeatable' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l insecure-registry -d 'Allow plain HTTP or an unverified certificate for this registry host. Repeatable' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l concurrency -d 'How many references are resolved at once' -r
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l registry-timeout -d 'Seconds each registry request may take before it is retried' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l registry-timeout -d 'Seconds each registry request may take before it is retried; also the longest wait a registry\'s Retry-After is honoured for (a longer one fails at once)' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l report -d 'Write the list of images (file, line, original, pinned, digest, platform)' -r -f -a "json\t''"
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l report-file -d 'Where --report goes [default: stderr]' -r -F
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -s R -l recursive -d 'Read directories recursively'
@@ -60,7 +60,7 @@ complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand appl
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l registry-mirror -d 'Resolve names under SOURCE at TARGET, writing the original name, e.g. docker.io=127.0.0.1:5000/docker.io. Repeatable' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l insecure-registry -d 'Allow plain HTTP or an unverified certificate for this registry host. Repeatable' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l concurrency -d 'How many references are resolved at once' -r
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l registry-timeout -d 'Seconds each registry request may take before it is retried' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l registry-timeout -d 'Seconds each registry request may take before it is retried; also the longest wait a registry\'s Retry-After is honoured for (a longer one fails at once)' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l kubeconfig -d 'Path to the kubeconfig file [default: KUBECONFIG, else ~/.kube/config]' -r -F
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l context -d 'The kubeconfig context to use [default: the current context]' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -s n -l namespace -d 'The namespace of objects that name none [default: the context\'s, else default]' -r

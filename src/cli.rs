@@ -210,7 +210,8 @@ pub struct ResolveArgs {
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..), help_heading = "Registry")]
     pub concurrency: u16,
 
-    /// Seconds each registry request may take before it is retried.
+    /// Seconds each registry request may take before it is retried; also the longest wait a
+    /// registry's Retry-After is honoured for (a longer one fails at once).
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..), help_heading = "Registry")]
     pub registry_timeout: u64,
 }

@@ -8,12 +8,12 @@ use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use oci_client::client::{ClientConfig, ClientProtocol};
 use oci_client::errors::{OciDistributionError, OciErrorCode};
 use oci_client::secrets::RegistryAuth;
-use oci_client::{Client, Reference, RegistryOperation};
+use oci_client::{Client, Reference};
 use tokio::sync::{Mutex, OnceCell};
 
 use super::credentials::{self, Credential};
@@ -41,7 +41,20 @@ pub enum RegistryError {
     #[error("{host} denied access (403)")]
     Denied { host: String },
     #[error("{host} keeps answering {status}")]
-    Unavailable { host: String, status: u16 },
+    Unavailable {
+        host: String,
+        status: u16,
+        /// How long the registry asked the client to wait (its `Retry-After`).
+        retry_after: Option<Duration>,
+    },
+    #[error(
+        "{host} is rate limiting and asks to retry after {asked_seconds}s, longer than this run waits ({cap_seconds}s, --registry-timeout)"
+    )]
+    RateLimited {
+        host: String,
+        asked_seconds: u64,
+        cap_seconds: u64,
+    },
     #[error("cannot reach {host}: {reason}")]
     Unreachable { host: String, reason: String },
     #[error(
@@ -75,6 +88,13 @@ impl RegistryError {
                 | RegistryError::Unreachable { .. }
                 | RegistryError::Timeout { .. }
         )
+    }
+
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            RegistryError::Unavailable { retry_after, .. } => *retry_after,
+            _ => None,
+        }
     }
 }
 
@@ -300,7 +320,10 @@ impl RegistryClient {
 
     /// Verified TLS, unless the user named the host insecure: then TLS without verification if
     /// the host speaks TLS, else plain HTTP, as Docker does. The host is asked once, by the first
-    /// reference that needs it; the others in flight wait for that answer.
+    /// reference that needs it; the others in flight wait for that answer. Both transports are
+    /// asked at once (as go-containerregistry does for insecure hosts), so a plain HTTP host
+    /// costs no extra round trip, and the answer each gives is the `/v2/` ping its client
+    /// would otherwise send before the first request. The ping carries no credentials.
     async fn transport_for(&self, host: &str) -> Transport {
         if !self.settings.insecure_hosts.iter().any(|h| h == host) {
             return Transport::VerifiedTls;
@@ -314,16 +337,22 @@ impl RegistryClient {
             .clone();
         *cell
             .get_or_init(|| async {
-                // `/v2/` answers every client, with or without credentials; only whether TLS
-                // is spoken matters here.
-                let probe =
-                    Reference::with_tag(host.to_string(), "v2-probe".into(), "probe".into());
-                let attempt =
-                    self.unverified
-                        .auth(&probe, &RegistryAuth::Anonymous, RegistryOperation::Pull);
-                match tokio::time::timeout(self.settings.request_timeout, attempt).await {
-                    Ok(Err(OciDistributionError::RequestError(_))) | Err(_) => Transport::PlainHttp,
-                    Ok(_) => Transport::UnverifiedTls,
+                let timeout = self.settings.request_timeout;
+                let plain = tokio::spawn({
+                    let (client, host) = (self.plain.clone(), host.to_string());
+                    async move { tokio::time::timeout(timeout, client.ping(&host)).await }
+                });
+                match tokio::time::timeout(timeout, self.unverified.ping(host)).await {
+                    Ok(Ok(())) => {
+                        plain.abort();
+                        Transport::UnverifiedTls
+                    }
+                    _ => {
+                        // Its answer is remembered by the plain client; a failure is reported
+                        // by the request that follows.
+                        let _ = plain.await;
+                        Transport::PlainHttp
+                    }
                 }
             })
             .await
@@ -335,6 +364,7 @@ impl RegistryClient {
         Fut: Future<Output = Result<T, OciDistributionError>>,
     {
         let timeout = self.settings.request_timeout;
+        let cap = timeout;
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -347,7 +377,18 @@ impl RegistryClient {
             };
             match result {
                 Err(error) if error.is_transient() && attempt < self.settings.attempts => {
-                    tokio::time::sleep(backoff(attempt)).await
+                    let wait = match error.retry_after() {
+                        Some(asked) if asked > cap => {
+                            return Err(RegistryError::RateLimited {
+                                host: host.to_string(),
+                                asked_seconds: asked.as_secs_f64().ceil() as u64,
+                                cap_seconds: cap.as_secs(),
+                            });
+                        }
+                        Some(asked) => asked.max(backoff(attempt)),
+                        None => backoff(attempt),
+                    };
+                    tokio::time::sleep(wait).await
                 }
                 other => return other,
             }
@@ -489,7 +530,11 @@ fn classify(host: &str, timeout: Duration, error: OciDistributionError) -> Regis
                 .iter()
                 .any(|c| matches!(c, OciErrorCode::Toomanyrequests))
             {
-                RegistryError::Unavailable { host, status: 429 }
+                RegistryError::Unavailable {
+                    host,
+                    status: 429,
+                    retry_after: None,
+                }
             } else {
                 let detail = envelope
                     .errors
@@ -500,15 +545,34 @@ fn classify(host: &str, timeout: Duration, error: OciDistributionError) -> Regis
                 RegistryError::Protocol { host, detail }
             }
         }
+        // A token service's failure names the token service, not the registry it serves.
+        OciDistributionError::ServerError { code, url, .. } if !url.contains("/v2/") => {
+            RegistryError::Unavailable {
+                host: authority(&url).unwrap_or(&host).to_string(),
+                status: code,
+                retry_after: None,
+            }
+        }
         OciDistributionError::ServerError { code, .. } => match code {
             401 => RegistryError::Unauthorized { host },
             403 => RegistryError::Denied { host },
             404 => RegistryError::NotFound { host },
-            408 | 429 | 500..=599 => RegistryError::Unavailable { host, status: code },
+            408 | 429 | 500..=599 => RegistryError::Unavailable {
+                host,
+                status: code,
+                retry_after: None,
+            },
             _ => RegistryError::Protocol {
                 host,
                 detail: format!("HTTP status {code}"),
             },
+        },
+        OciDistributionError::RetryAfterError {
+            code, retry_after, ..
+        } => RegistryError::Unavailable {
+            host,
+            status: code,
+            retry_after: parse_retry_after(&retry_after, SystemTime::now()),
         },
         OciDistributionError::DigestError(error) => RegistryError::DigestMismatch {
             host,
@@ -538,6 +602,23 @@ fn classify(host: &str, timeout: Duration, error: OciDistributionError) -> Regis
             detail: other.to_string(),
         },
     }
+}
+
+/// `host[:port]` of an absolute URL, without any user information it carries.
+fn authority(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    authority.rsplit('@').next()
+}
+
+/// `Retry-After` as RFC 9110 gives it: delay-seconds, or an HTTP date (a date already past is
+/// no wait). `None` for anything else: the client's own backoff applies.
+fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 fn error_chain(error: &dyn std::error::Error) -> String {
@@ -594,6 +675,48 @@ mod tests {
         }
         let mirror: Mirror = "index.docker.io=m:5000/hub/".parse().unwrap();
         assert_eq!(mirror.to_string(), "docker.io=m:5000/hub");
+    }
+
+    #[test]
+    fn retry_after_is_seconds_or_an_http_date() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777);
+        assert_eq!(
+            parse_retry_after("120", now),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(parse_retry_after("0", now), Some(Duration::ZERO));
+        // RFC 9110's own example date is 784111777 seconds after the epoch.
+        assert_eq!(
+            parse_retry_after(
+                "Sun, 06 Nov 1994 08:49:37 GMT",
+                now - Duration::from_secs(5)
+            ),
+            Some(Duration::from_secs(5))
+        );
+        assert_eq!(
+            parse_retry_after(
+                "Sun, 06 Nov 1994 08:49:37 GMT",
+                now + Duration::from_secs(5)
+            ),
+            Some(Duration::ZERO),
+            "a date already past asks for no wait"
+        );
+        for unusable in ["", "-1", "1.5", "soon", "120s"] {
+            assert_eq!(parse_retry_after(unusable, now), None, "{unusable:?}");
+        }
+    }
+
+    #[test]
+    fn a_token_service_is_named_by_its_host_alone() {
+        assert_eq!(
+            authority("https://auth.docker.io/token?scope=x"),
+            Some("auth.docker.io")
+        );
+        assert_eq!(
+            authority("http://robot:secret@127.0.0.1:5000/token"),
+            Some("127.0.0.1:5000")
+        );
+        assert_eq!(authority("auth.docker.io/token"), None);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::support::faults::{Fault, FaultProxy, TOKEN, base64};
 use crate::support::plugin::{Plugin, Run};
 use crate::support::registry::{Kind, Platform, TestRegistry};
 
-/// What a retry may take beyond its backoff: the failed request and the next one's `/v2/` ping,
+/// What a retry may take beyond its backoff: the failed request and the next one,
 /// on a machine busy with the other tests.
 const SLACK: Duration = Duration::from_millis(500);
 
@@ -185,23 +185,81 @@ fn a_registry_that_keeps_failing_is_given_up_after_four_tries_in_one_line_per_pl
 }
 
 #[test]
-fn too_many_requests_is_retried_on_the_clients_backoff_as_retry_after_cannot_be_read() {
+fn too_many_requests_waits_as_long_as_retry_after_asks() {
     let (_registry, digest, proxy) = web_behind_proxy();
     let host = proxy.host();
-    // The registry asks for 30 s. oci-client drops an error answer's headers, so the plugin
-    // cannot read Retry-After and retries on its own schedule.
-    proxy.script(None, "/manifests/", vec![Fault::too_many_requests(30); 2]);
+    let input = pod(&format!("{host}/app/web:v1"));
+    let pinned = pod(&format!("{host}/app/web:v1@{digest}"));
 
-    let started = Instant::now();
+    // Two seconds, far longer than the first backoff (250 ms): the retry waits for the
+    // registry, and the 429 answer to HEAD is not followed by a GET the registry would refuse.
+    proxy.script(None, "/manifests/", [Fault::too_many_requests(2)]);
     let run = pin_through(&proxy, &["-f", "-"])
-        .stdin(&pod(&format!("{host}/app/web:v1")))
+        .stdin(&input)
         .run()
         .expect_code(0);
-    assert_eq!(run.stdout, pod(&format!("{host}/app/web:v1@{digest}")));
+    assert_eq!(run.stdout, pinned);
     let tries = heads(&proxy, "app/web");
-    assert_eq!(tries.len(), 2);
-    assert_backoff(&tries);
-    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(tries.len(), 2, "one refused HEAD, one answered");
+    assert!(proxy.requests(Some("GET"), "/manifests/").is_empty());
+    let gap = tries[1] - tries[0];
+    assert!(
+        gap >= Duration::from_secs(2) && gap <= Duration::from_secs(2) + SLACK,
+        "the retry came {gap:?} after the 429 that asked for 2 s"
+    );
+
+    // The same as an HTTP date, three seconds ahead to the second: at least two seconds.
+    let retry_at = std::time::SystemTime::now() + Duration::from_secs(3);
+    proxy.script(
+        None,
+        "/manifests/",
+        [Fault::Respond {
+            status: 503,
+            headers: vec![("Retry-After".into(), httpdate::fmt_http_date(retry_at))],
+            body: "maintenance\n".into(),
+        }],
+    );
+    let run = pin_through(&proxy, &["-f", "-"])
+        .stdin(&input)
+        .run()
+        .expect_code(0);
+    assert_eq!(run.stdout, pinned);
+    let tries = heads(&proxy, "app/web");
+    let gap = tries[3] - tries[2];
+    assert!(
+        gap >= Duration::from_secs(2) && gap <= Duration::from_secs(3) + SLACK,
+        "the retry came {gap:?} after the 503 that asked for a date 3 s ahead"
+    );
+}
+
+#[test]
+fn a_retry_after_longer_than_the_registry_timeout_fails_at_once_in_one_line() {
+    let (_registry, _digest, proxy) = web_behind_proxy();
+    let host = proxy.host();
+    proxy.always(None, "/manifests/", Fault::too_many_requests(3600));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pod.yaml");
+    let input = pod(&format!("{host}/app/web:v1"));
+    fs::write(&file, &input).unwrap();
+
+    let started = Instant::now();
+    let path = file.to_str().unwrap();
+    let run = pin_through(
+        &proxy,
+        &["--in-place", "--registry-timeout", "20", "-f", path],
+    )
+    .run()
+    .expect_code(2);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: {}:4:12: {host}/app/web:v1: {host} is rate limiting and asks to retry after 3600s, longer than this run waits (20s, --registry-timeout)\n",
+            file.display()
+        )
+    );
+    assert_eq!(heads(&proxy, "app/web").len(), 1, "asked once, not again");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(fs::read_to_string(&file).unwrap(), input);
 }
 
 #[test]
@@ -436,7 +494,7 @@ fn in_place_leaves_every_file_untouched_when_a_registry_keeps_failing() {
 }
 
 #[test]
-fn a_failing_token_service_is_absorbed_once_and_otherwise_one_line() {
+fn a_failing_token_service_is_retried_and_then_named_in_one_line() {
     let registry = TestRegistry::start(Kind::Http);
     let digest = registry.push_image("app/web", "v1", Platform::LINUX_AMD64);
     let proxy = FaultProxy::start(&registry.host());
@@ -444,17 +502,23 @@ fn a_failing_token_service_is_absorbed_once_and_otherwise_one_line() {
     proxy.require_token(None);
     let input = pod(&format!("{host}/app/web:v1"));
 
-    // The token service fails once: the HEAD goes without a token and is refused, and the GET
-    // oci-client falls back to fetches a token again.
+    // The token service fails once: a fault of the token service is as transient as one of
+    // the registry, and retried.
     proxy.script(None, "/token", [Fault::status(500)]);
     let run = pin_through(&proxy, &["-f", "-"])
         .stdin(&input)
         .run()
         .expect_code(0);
     assert_eq!(run.stdout, pod(&format!("{host}/app/web:v1@{digest}")));
+    assert_eq!(proxy.requests(None, "/token").len(), 2);
+    assert_eq!(
+        proxy.requests(Some("HEAD"), "/manifests/").len(),
+        1,
+        "no request goes without the token it needs"
+    );
 
-    // It keeps failing. oci-client does not report why it has no token, so what the plugin
-    // sees, and says, is the registry's 401; a 401 is not retried.
+    // It keeps failing: the plugin says so, naming the token service's host (here the proxy
+    // serves both), after the same four tries as for a registry.
     let proxy = FaultProxy::start(&registry.host());
     let host = proxy.host();
     proxy.require_token(None);
@@ -465,15 +529,10 @@ fn a_failing_token_service_is_absorbed_once_and_otherwise_one_line() {
         .expect_code(2);
     assert_eq!(
         run.stderr,
-        format!(
-            "error: -:4:12: {host}/app/web:v1: {host} refused the credentials or asked for some (401)\n"
-        )
+        format!("error: -:4:12: {host}/app/web:v1: {host} keeps answering 503\n")
     );
-    assert_eq!(
-        proxy.requests(None, "/token").len(),
-        2,
-        "HEAD and GET, once each"
-    );
+    assert_eq!(proxy.requests(None, "/token").len(), 4);
+    assert!(proxy.requests(None, "/manifests/").is_empty());
 }
 
 #[test]

@@ -301,6 +301,9 @@ pub struct Client {
     auth_store: Arc<RwLock<HashMap<String, RegistryAuth>>>,
     /// Token cache for the client
     pub tokens: TokenCache,
+    // Registry -> the `WWW-Authenticate` challenge its `/v2/` endpoint answered with, if any.
+    // It does not depend on the repository or the operation, so it is asked once per registry.
+    ping_answers: Arc<RwLock<HashMap<String, Option<HeaderValue>>>>,
     client: reqwest::Client,
     push_chunk_size: usize,
 }
@@ -311,6 +314,7 @@ impl Default for Client {
             config: Arc::default(),
             auth_store: Arc::default(),
             tokens: TokenCache::new(DEFAULT_TOKEN_EXPIRATION_SECS),
+            ping_answers: Arc::default(),
             client: reqwest::Client::default(),
             push_chunk_size: PUSH_CHUNK_MAX_SIZE,
         }
@@ -440,15 +444,21 @@ impl Client {
         &self,
         reference: &Reference,
         op: RegistryOperation,
-    ) -> Option<RegistryTokenType> {
+    ) -> Result<Option<RegistryTokenType>> {
         let registry = reference.resolve_registry();
-        let auth = self.auth_store.read().await.get(registry)?.clone();
+        let Some(auth) = self.auth_store.read().await.get(registry).cloned() else {
+            return Ok(None);
+        };
         match self.tokens.get(reference, op).await {
-            Some(token) => Some(token),
+            Some(token) => Ok(Some(token)),
             None => {
-                let token = self._auth(reference, &auth, op).await.ok()??;
+                // A token service that fails is reported, not hidden behind the registry's 401
+                // for the request sent without a token.
+                let Some(token) = self._auth(reference, &auth, op).await? else {
+                    return Ok(None);
+                };
                 self.tokens.insert(reference, op, token.clone()).await;
-                Some(token)
+                Ok(Some(token))
             }
         }
     }
@@ -832,6 +842,38 @@ impl Client {
         }
     }
 
+    /// Asks the registry's `/v2/` endpoint how it authenticates, without credentials, and
+    /// remembers the answer: the next request to the registry does not ask again. Fails only
+    /// where no HTTP answer came (connection refused, TLS not spoken, timeout).
+    pub async fn ping(&self, registry: &str) -> Result<()> {
+        self.challenge(registry).await.map(|_| ())
+    }
+
+    /// The registry's `WWW-Authenticate` challenge to an anonymous `/v2/` request, if any. It
+    /// depends on neither the repository nor the operation, so it is asked once per registry.
+    async fn challenge(&self, registry: &str) -> Result<Option<HeaderValue>> {
+        if let Some(challenge) = self.ping_answers.read().await.get(registry) {
+            return Ok(challenge.clone());
+        }
+        // The version request will tell us where to go.
+        let url = format!(
+            "{}://{}/v2/",
+            self.config.protocol.scheme_for(registry),
+            registry
+        );
+        debug!(?url);
+        let res = self.client.get(&url).send().await?;
+        let challenge = res.headers().get(reqwest::header::WWW_AUTHENTICATE).cloned();
+        // Only an answer about authentication is remembered: a 429 or a 5xx is not one.
+        if res.status().is_success() || res.status() == StatusCode::UNAUTHORIZED {
+            self.ping_answers
+                .write()
+                .await
+                .insert(registry.to_string(), challenge.clone());
+        }
+        Ok(challenge)
+    }
+
     /// Internal auth that retrieves token.
     async fn _auth(
         &self,
@@ -840,13 +882,6 @@ impl Client {
         operation: RegistryOperation,
     ) -> Result<Option<RegistryTokenType>> {
         debug!("Authorizing for image: {:?}", image);
-        // The version request will tell us where to go.
-        let url = format!(
-            "{}://{}/v2/",
-            self.config.protocol.scheme_for(image.resolve_registry()),
-            image.resolve_registry()
-        );
-        debug!(?url);
 
         if let RegistryAuth::Bearer(token) = authentication {
             return Ok(Some(RegistryTokenType::Bearer(RegistryToken::Token {
@@ -854,8 +889,8 @@ impl Client {
             })));
         }
 
-        let res = self.client.get(&url).send().await?;
-        let dist_hdr = match res.headers().get(reqwest::header::WWW_AUTHENTICATE) {
+        let challenge = self.challenge(image.resolve_registry()).await?;
+        let dist_hdr = match &challenge {
             Some(h) => h,
             None => return Ok(None),
         };
@@ -909,9 +944,20 @@ impl Client {
                 debug!("Successfully authorized for image '{:?}'", image);
                 Ok(Some(RegistryTokenType::Bearer(token)))
             }
-            _ => {
+            status => {
+                if let Some(error) = retry_after_error(&auth_res, realm) {
+                    return Err(error);
+                }
                 let reason = auth_res.text().await?;
                 debug!("Failed to authenticate for image '{:?}': {}", image, reason);
+                // A token service that is down or overloaded has not refused the credentials.
+                if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+                    return Err(OciDistributionError::ServerError {
+                        code: status.as_u16(),
+                        url: realm.to_string(),
+                        message: reason,
+                    });
+                }
                 Err(OciDistributionError::AuthenticationFailure(reason))
             }
         }
@@ -942,6 +988,9 @@ impl Client {
             .into_request_builder()
             .send()
             .await?;
+        if let Some(error) = retry_after_error(&res, &url) {
+            return Err(error);
+        }
 
         if let Some(digest) = digest_header_value(res.headers().clone())? {
             let status = res.status();
@@ -974,6 +1023,9 @@ impl Client {
                 .into_request_builder()
                 .send()
                 .await?;
+            if let Some(error) = retry_after_error(&res, &url) {
+                return Err(error);
+            }
             let status = res.status();
             trace!(headers = ?res.headers(), "Got Headers");
             let headers = res.headers().clone();
@@ -1171,6 +1223,9 @@ impl Client {
             .into_request_builder()
             .send()
             .await?;
+        if let Some(error) = retry_after_error(&res, &url) {
+            return Err(error);
+        }
         let status = res.status();
         let headers = res.headers().clone();
         let body = res.bytes().await?;
@@ -1359,6 +1414,9 @@ impl Client {
 
         let status = response.status();
         let url = response.url().to_string();
+        if let Some(error) = retry_after_error(&response, &url) {
+            return Err(error);
+        }
         if !status.is_success() {
             let body = response.bytes().await?;
             return validate_registry_response(status, &body, &url);
@@ -2211,6 +2269,21 @@ impl Client {
 /// The OCI spec technically does not allow any codes but 200, 500, 401, and 404.
 /// Obviously, HTTP servers are going to send other codes. This tries to catch the
 /// obvious ones (200, 4XX, 5XX). Anything else is just treated as an error.
+/// A 429 or 503 answer that says when to come back, as an error that keeps the `Retry-After`
+/// value; `None` for any other answer.
+fn retry_after_error(res: &Response, url: &str) -> Option<OciDistributionError> {
+    let status = res.status();
+    if status != StatusCode::TOO_MANY_REQUESTS && status != StatusCode::SERVICE_UNAVAILABLE {
+        return None;
+    }
+    let retry_after = res.headers().get(reqwest::header::RETRY_AFTER)?;
+    Some(OciDistributionError::RetryAfterError {
+        code: status.as_u16(),
+        url: url.to_string(),
+        retry_after: retry_after.to_str().ok()?.trim().to_string(),
+    })
+}
+
 fn validate_registry_response(status: reqwest::StatusCode, body: &[u8], url: &str) -> Result<()> {
     match status {
         reqwest::StatusCode::OK => Ok(()),
@@ -2425,7 +2498,7 @@ impl<'a> RequestBuilderWrapper<'a> {
         }
 
         let mut headers = HeaderMap::new();
-        if let Some(token) = self.client.get_auth_token(image, op).await {
+        if let Some(token) = self.client.get_auth_token(image, op).await? {
             match token {
                 RegistryTokenType::Bearer(token) => {
                     debug!("Using bearer token authentication.");

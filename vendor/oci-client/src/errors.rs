@@ -60,6 +60,17 @@ pub enum OciDistributionError {
         /// Request URL
         url: String,
     },
+    /// The registry answered 429 Too Many Requests or 503 Service Unavailable and said when to
+    /// come back. Kept apart from `ServerError` so a caller's retry policy can honour it.
+    #[error("Registry at {url} answered {code} and asked to retry after {retry_after}")]
+    RetryAfterError {
+        /// HTTP status code: 429 or 503
+        code: u16,
+        /// Request URL
+        url: String,
+        /// The `Retry-After` header as sent: delay-seconds or an HTTP date (RFC 9110, 10.2.3)
+        retry_after: String,
+    },
     /// Registry didn't return a Digest object
     #[error("Registry did not return a digest header")]
     RegistryNoDigestError,
