@@ -2,8 +2,16 @@
 //!
 //! Only what a 1.20 API server already has is used (server-side apply, `dryRun=All`, legacy
 //! discovery), so the plugin works there and on current clusters alike.
+//!
+//! Every request this adapter sends is idempotent: GETs (discovery, get, list) and server-side
+//! apply, a PATCH that sets the field manager's fields to the same values however many times
+//! it arrives, for real or as a dry run. So each one goes through [`retried`]: a request whose
+//! connection dropped is sent again whether or not the server received it. A request that is
+//! not idempotent (a POST create, a JSON patch, a DELETE) must not go through it.
 
+use std::future::Future;
 use std::path::Path;
+use std::time::Duration;
 
 use kube::api::{Api, DynamicObject, Patch, PatchParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
@@ -44,6 +52,28 @@ impl From<kube::Error> for ClusterError {
     }
 }
 
+impl ClusterError {
+    /// This error, said to be the last of [`TRIES`].
+    fn tried(self) -> Self {
+        let tried = format!("(gave up after {TRIES} tries)");
+        match self {
+            ClusterError::Unreachable(cause) => {
+                ClusterError::Unreachable(format!("{cause} {tried}"))
+            }
+            ClusterError::Refused {
+                code,
+                reason,
+                message,
+            } => ClusterError::Refused {
+                code,
+                reason,
+                message: format!("{message} {tried}"),
+            },
+            other => other,
+        }
+    }
+}
+
 /// Which kubeconfig, context and namespace: kubectl's flags.
 #[derive(Debug, Clone, Default)]
 pub struct ClusterSettings {
@@ -73,7 +103,7 @@ impl Cluster {
             context: settings.context.clone(),
             ..KubeConfigOptions::default()
         };
-        let config = match &settings.kubeconfig {
+        let mut config = match &settings.kubeconfig {
             Some(path) => {
                 let kubeconfig = read_kubeconfig(path)?;
                 kube::Config::from_custom_kubeconfig(kubeconfig, &options).await
@@ -85,9 +115,15 @@ impl Cluster {
             .namespace
             .clone()
             .unwrap_or_else(|| config.default_namespace.clone());
+        // `retried` is the one retry policy: kube's own retries 429, 503 and 504 up to 15 times
+        // with a backoff growing to minutes, and never a dropped connection.
+        config.default_retry = false;
+        // A server that never completes a connection (TCP and TLS) costs TRIES times this,
+        // not kube's 30 s each.
+        config.connect_timeout = Some(CONNECT_TIMEOUT);
         let client =
             kube::Client::try_from(config).map_err(|e| ClusterError::Unreachable(innermost(&e)))?;
-        let discovery = Discovery::new(client.clone()).run().await?;
+        let discovery = retried(|| Discovery::new(client.clone()).run()).await?;
         Ok(Cluster {
             client,
             discovery,
@@ -97,7 +133,7 @@ impl Cluster {
 
     /// Discovers again, after CRDs were created.
     pub async fn refresh(&mut self) -> Result<(), ClusterError> {
-        self.discovery = Discovery::new(self.client.clone()).run().await?;
+        self.discovery = retried(|| Discovery::new(self.client.clone()).run()).await?;
         Ok(())
     }
 
@@ -159,10 +195,8 @@ impl Cluster {
         resource: &Resource,
         key: &ObjectKey,
     ) -> Result<Option<Value>, ClusterError> {
-        let found = self
-            .api(resource, &key.namespace)
-            .get_opt(&key.name)
-            .await?;
+        let api = self.api(resource, &key.namespace);
+        let found = retried(|| api.get_opt(&key.name)).await?;
         Ok(found.map(|object| serde_json::to_value(object).expect("an object serialises")))
     }
 
@@ -178,7 +212,8 @@ impl Cluster {
         if let Some(selector) = selector {
             params = params.labels(selector);
         }
-        let list = self.api(resource, namespace).list(&params).await?;
+        let api = self.api(resource, namespace);
+        let list = retried(|| api.list(&params)).await?;
         Ok(list
             .items
             .into_iter()
@@ -204,21 +239,116 @@ impl Cluster {
         if resource.namespaced {
             object["metadata"]["namespace"] = Value::String(key.namespace.clone());
         }
-        let applied = self
-            .api(resource, &key.namespace)
-            .patch(&key.name, &params, &Patch::Apply(&object))
-            .await?;
+        let api = self.api(resource, &key.namespace);
+        let patch = Patch::Apply(&object);
+        let applied = retried(|| api.patch(&key.name, &params, &patch)).await?;
         Ok(serde_json::to_value(applied).expect("an object serialises"))
     }
+}
 
-    /// The client, for what this adapter does not wrap (watching a rollout).
-    pub fn client(&self) -> &kube::Client {
-        &self.client
+/// Tries of one request, the first included.
+const TRIES: u32 = 4;
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Sends an idempotent request (see the module's comment) up to [`TRIES`] times while it fails
+/// in a way another try may mend: its connection failed (refused, reset, closed before the
+/// answer was complete, not established within [`CONNECT_TIMEOUT`]), or the API server answered
+/// 429, 503 or 504, its ways of saying "not now". Any other answer is the server's decision
+/// and is returned at once.
+async fn retried<T, F, Fut>(send: F) -> Result<T, ClusterError>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<T, kube::Error>>,
+{
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match send().await {
+            Ok(value) => return Ok(value),
+            Err(error) if is_transient(&error) && tries < TRIES => {
+                tokio::time::sleep(backoff(tries)).await
+            }
+            Err(error) if is_transient(&error) => return Err(ClusterError::from(error).tried()),
+            Err(error) => return Err(error.into()),
+        }
     }
+}
+
+fn is_transient(error: &kube::Error) -> bool {
+    match error {
+        kube::Error::Api(status) => matches!(status.code, 429 | 503 | 504),
+        // The HTTP and TLS stacks below kube: connecting, writing the request, reading the
+        // answer. Only a TLS failure (an untrusted certificate, a peer that does not speak
+        // TLS) would fail the same way again.
+        kube::Error::HyperError(_) | kube::Error::Service(_) => !is_tls_failure(error),
+        _ => false,
+    }
+}
+
+/// tokio-rustls reports a TLS failure as an I/O error of kind `InvalidData`; hyper-rustls wraps
+/// that in another I/O error, whose `source` skips it, so `get_ref` is followed too.
+fn is_tls_failure(error: &(dyn std::error::Error + 'static)) -> bool {
+    std::iter::successors(Some(error), |e| e.source()).any(|cause| {
+        cause.downcast_ref::<std::io::Error>().is_some_and(|io| {
+            io.kind() == std::io::ErrorKind::InvalidData
+                || io.get_ref().is_some_and(|inner| is_tls_failure(inner))
+        })
+    })
+}
+
+/// 250 ms, 500 ms, 1 s with up to half again of random jitter, as the registry's: two plugins
+/// cut off together do not come back together. At most 2.6 s in all.
+fn backoff(tries: u32) -> Duration {
+    let base = Duration::from_millis(250) * 2u32.pow(tries - 1);
+    base + base.mul_f64(fastrand::f64() / 2.0)
 }
 
 fn read_kubeconfig(path: &Path) -> Result<Kubeconfig, ClusterError> {
     Kubeconfig::read_from(path).map_err(|error| {
         ClusterError::Kubeconfig(format!("{}: {}", path.display(), innermost(&error)))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Error as IoError, ErrorKind};
+
+    #[test]
+    fn only_dropped_connections_and_not_now_answers_are_tried_again() {
+        let answer = |code| {
+            kube::Error::Api(
+                kube::core::Status::failure("m", "r")
+                    .with_code(code)
+                    .boxed(),
+            )
+        };
+        for code in [429, 503, 504] {
+            assert!(is_transient(&answer(code)), "{code}");
+        }
+        for code in [400, 401, 403, 404, 409, 422, 500] {
+            assert!(!is_transient(&answer(code)), "{code}");
+        }
+        let stack = |error: IoError| kube::Error::Service(Box::new(error));
+        for kind in [
+            ErrorKind::ConnectionReset,
+            ErrorKind::UnexpectedEof,
+            ErrorKind::TimedOut,
+        ] {
+            assert!(is_transient(&stack(IoError::from(kind))), "{kind:?}");
+        }
+        // A refused certificate as hyper-rustls wraps tokio-rustls's error.
+        let certificate = IoError::new(ErrorKind::InvalidData, "invalid peer certificate");
+        assert!(!is_transient(&stack(IoError::other(certificate))));
+    }
+
+    #[test]
+    fn backoff_grows_with_jitter_to_at_most_2_6_s_in_all() {
+        let waits: Vec<Duration> = (1..TRIES).map(backoff).collect();
+        for (wait, base) in waits.iter().zip([250, 500, 1000]) {
+            let base = Duration::from_millis(base);
+            assert!(*wait >= base && *wait <= base * 3 / 2, "{wait:?}");
+        }
+        assert!(waits.iter().sum::<Duration>() <= Duration::from_millis(2625));
+    }
 }

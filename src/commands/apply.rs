@@ -94,7 +94,7 @@ async fn apply(args: ApplyArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
                     });
                 }
             }
-            (Err(error), _) | (_, Err(error)) => problems.push(format!("{}: {error}", source.name)),
+            (Err(error), _) | (_, Err(error)) => problems.push(format!("{}:{error}", source.name)),
         }
     }
     if !problems.is_empty() {
@@ -177,8 +177,17 @@ async fn apply(args: ApplyArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
         .collect();
     let checked = apply.dry_run_all(&release, &rest).await;
     refuse_failures(&release, &rest, &checked, &applied_foundations)?;
+    // A cluster still unreachable after the retries is not asked about every remaining object
+    // in turn: the rest is reported not sent.
+    let (mut lost, mut not_sent) = (false, Vec::new());
     for (&index, checked) in rest.iter().zip(checked) {
-        results[index] = Some(apply.settle(&release[index], checked).await);
+        if lost {
+            not_sent.push(release[index].name());
+            continue;
+        }
+        let outcome = apply.settle(&release[index], checked).await;
+        lost = is_lost(&outcome);
+        results[index] = Some(outcome);
     }
 
     // In the order they were sent: Namespaces and CRDs, then the rest in input order.
@@ -201,6 +210,14 @@ async fn apply(args: ApplyArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
             }
             None => {}
         }
+    }
+    if !not_sent.is_empty() {
+        failed += not_sent.len();
+        writeln!(
+            stderr,
+            "error: not sent, as the cluster could not be reached: {}",
+            not_sent.join(", ")
+        )?;
     }
     drop(stderr);
     match args.output {
@@ -354,14 +371,20 @@ impl<'a> Applier<'a> {
         }
     }
 
-    /// A server-side dry run of each object, and its live state; every object is tried.
+    /// A server-side dry run of each object, and its live state; every object is tried unless
+    /// the cluster cannot be reached.
     async fn dry_run_all(&self, release: &[ReleaseObject], indices: &[usize]) -> Vec<Checked> {
         let mut checked = Vec::with_capacity(indices.len());
         for &index in indices {
             let object = &release[index];
             let (resource, key) = object.target.as_ref().expect("resolved kinds");
             let live = self.cluster.get(resource, key).await.ok().flatten();
-            checked.push((self.send(object, true).await, live));
+            let dry = self.send(object, true).await;
+            let lost = is_lost(&dry);
+            checked.push((dry, live));
+            if lost {
+                break;
+            }
         }
         checked
     }
@@ -429,6 +452,11 @@ fn refuse_failures(
         problems.extend(applied_note(applied));
         Err(Problems(problems))
     }
+}
+
+/// Whether a request failed because the cluster could not be reached, after its retries.
+fn is_lost<T>(result: &Result<T, ClusterError>) -> bool {
+    matches!(result, Err(ClusterError::Unreachable(_)))
 }
 
 fn applied_note(applied: &[String]) -> Option<String> {

@@ -5,6 +5,7 @@
 mod support;
 
 mod apply;
+mod apply_faults;
 mod cluster;
 mod corpus;
 mod diff;

@@ -5,3 +5,4 @@ pub mod cluster;
 pub mod faults;
 pub mod plugin;
 pub mod registry;
+pub mod tcp_drop;
