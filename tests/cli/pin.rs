@@ -209,6 +209,32 @@ fn basic_auth_uses_docker_config_and_never_prints_the_password() {
 }
 
 #[test]
+fn an_insecure_tls_host_is_sent_its_credentials() {
+    let registry = TestRegistry::start(Kind::BasicAuthTls);
+    let host = registry.host();
+    let (user, password) = registry.credentials().unwrap();
+    let digest = registry.push_image("private/app", "v1", Platform::LINUX_AMD64);
+    let config = tempfile::tempdir().unwrap();
+    docker_config(config.path(), &host, user, password);
+
+    // Whether the host speaks TLS is asked without credentials, over TLS and plain HTTP at
+    // once; the credentials then go over TLS, unverified as the user allowed.
+    let run = pin(&registry, &["-f", "-"])
+        .env("DOCKER_CONFIG", config.path())
+        .stdin(&format!(
+            "kind: Pod\nspec:\n  containers:\n  - image: {host}/private/app:v1\n"
+        ))
+        .run()
+        .expect_code(0);
+    assert!(
+        run.stdout
+            .contains(&format!("{host}/private/app:v1@{digest}")),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn check_lists_unpinned_images_without_network() {
     let dir = tempfile::tempdir().unwrap();
     let digest = format!("sha256:{}", "a".repeat(64));
