@@ -18,8 +18,17 @@ pub struct Source {
 pub enum InputError {
     #[error("{name}: {source}")]
     Io { name: String, source: io::Error },
-    #[error("{name}: not UTF-8 text (a binary file?)")]
-    NotText { name: String },
+    /// `line` and `column` (1-based, in characters as the YAML errors count them) of the first
+    /// byte that is not UTF-8.
+    #[error(
+        "{name}:{line}:{column}: not UTF-8 text: byte 0x{byte:02x} (a binary file, or text in another encoding?)"
+    )]
+    NotText {
+        name: String,
+        line: usize,
+        column: usize,
+        byte: u8,
+    },
     #[error("{name}: {message}")]
     Walk { name: String, message: String },
 }
@@ -36,13 +45,13 @@ pub fn read_sources(arguments: &[String], recursive: bool) -> Result<Vec<Source>
         if argument == "-" {
             let mut bytes = Vec::new();
             match io::stdin().read_to_end(&mut bytes) {
-                Ok(_) => match String::from_utf8(bytes) {
+                Ok(_) => match text("-", bytes) {
                     Ok(text) => sources.push(Source {
                         name: "-".into(),
                         path: None,
                         text,
                     }),
-                    Err(_) => errors.push(InputError::NotText { name: "-".into() }),
+                    Err(error) => errors.push(error),
                 },
                 Err(source) => errors.push(InputError::Io {
                     name: "-".into(),
@@ -102,16 +111,38 @@ pub fn is_manifest(path: &Path) -> bool {
 fn read_file(path: &Path, sources: &mut Vec<Source>, errors: &mut Vec<InputError>) {
     let name = path.display().to_string();
     match fs::read(path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
+        Ok(bytes) => match text(&name, bytes) {
             Ok(text) => sources.push(Source {
                 name,
                 path: Some(path.to_path_buf()),
                 text,
             }),
-            Err(_) => errors.push(InputError::NotText { name }),
+            Err(error) => errors.push(error),
         },
         Err(source) => errors.push(InputError::Io { name, source }),
     }
+}
+
+/// The bytes of the input `name` as text, or where the first byte that is not UTF-8 is.
+pub fn text(name: &str, bytes: Vec<u8>) -> Result<String, InputError> {
+    String::from_utf8(bytes).map_err(|error| {
+        let bytes = error.as_bytes();
+        let bad = error.utf8_error().valid_up_to();
+        let line_start = bytes[..bad]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |newline| newline + 1);
+        // Everything before `bad` is UTF-8: it counts in characters.
+        let column = std::str::from_utf8(&bytes[line_start..bad])
+            .map_or(bad - line_start, |prefix| prefix.chars().count())
+            + 1;
+        InputError::NotText {
+            name: name.to_string(),
+            line: bytes[..bad].iter().filter(|&&b| b == b'\n').count() + 1,
+            column,
+            byte: bytes[bad],
+        }
+    })
 }
 
 /// A file written to a temporary sibling, renamed over the target only by [`commit_all`].
@@ -149,4 +180,27 @@ pub fn commit_all(staged: Vec<StagedFile>) -> io::Result<()> {
             .map_err(|error| error.error)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_that_is_not_utf8_is_named_at_its_first_bad_byte() {
+        assert_eq!(
+            text("a.yaml", b"kind: Pod\n".to_vec()).unwrap(),
+            "kind: Pod\n"
+        );
+        let error = text("a.yaml", b"kind: Pod\nname: \xc3\xa9t\xe9\n".to_vec()).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "a.yaml:2:9: not UTF-8 text: byte 0xe9 (a binary file, or text in another encoding?)"
+        );
+        let error = text("-", b"\xff".to_vec()).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "-:1:1: not UTF-8 text: byte 0xff (a binary file, or text in another encoding?)"
+        );
+    }
 }

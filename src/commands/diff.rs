@@ -1,7 +1,7 @@
 //! `kubectl immutable diff`: two releases, a release and the live cluster, or two rollout
 //! revisions of a workload, compared object by object and image by image.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
@@ -18,7 +18,7 @@ use crate::adapters::{git, kubeconfig};
 use crate::cli::{ColorChoice, DiffArgs, DiffFormat};
 use crate::core::diff::{DiffReport, ObjectSet, diff, normalize_live, render_json, render_text};
 use crate::core::image_paths::ImagePath;
-use crate::core::manifest::{ObjectKey, object_key, parse_objects};
+use crate::core::manifest::{self, ObjectKey, ParsedObject, object_key, parse_documents};
 use crate::core::rollout::{PickError, Workload, pick, render_revisions_json, revision_object};
 
 /// The field manager of the server-side dry runs, as `apply` writes with.
@@ -122,9 +122,28 @@ fn live(args: &DiffArgs, rules: &[ImagePath]) -> anyhow::Result<DiffReport> {
     let mut objects = Vec::new();
     let mut problems = Vec::new();
     for source in sources {
-        match parse_objects(&source.text) {
-            Ok(parsed) => objects.extend(parsed.into_iter().map(|o| (source.name.clone(), o))),
-            Err(error) => problems.push(format!("{}: {error}", source.name)),
+        let parsed = match parse_documents(&source.text) {
+            Ok(parsed) => parsed,
+            Err(error) => {
+                problems.push(format!("{}:{error}", source.name));
+                continue;
+            }
+        };
+        // What the cluster need not be asked about: a kind and a name to apply under.
+        for ParsedObject { line, object } in parsed {
+            let text = |pointer| object.pointer(pointer).and_then(Value::as_str);
+            match (text("/kind"), text("/metadata/name")) {
+                (None | Some(""), _) => {
+                    problems.push(format!("{}:{line}: {}", source.name, manifest::NO_KIND));
+                }
+                (Some(kind), None | Some("")) => {
+                    problems.push(format!(
+                        "{}:{line}: {kind} without metadata.name",
+                        source.name
+                    ));
+                }
+                _ => objects.push((source.name.clone(), line, object)),
+            }
         }
     }
     if !problems.is_empty() {
@@ -136,30 +155,30 @@ fn live(args: &DiffArgs, rules: &[ImagePath]) -> anyhow::Result<DiffReport> {
 }
 
 /// The live objects and their dry-run results, by identity on the cluster; every problem on a
-/// line of its own.
+/// line of its own. Each object comes with the file and line it is written at, and has a kind
+/// and a name.
 async fn live_sides(
     settings: &ClusterSettings,
-    objects: Vec<(String, Value)>,
+    objects: Vec<(String, usize, Value)>,
 ) -> Result<(ObjectSet, ObjectSet), Problems> {
     let cluster = Cluster::connect(settings)
         .await
         .map_err(|error| Problems(vec![error.to_string()]))?;
     let mut targets = Vec::new();
     let mut problems = Vec::new();
-    let mut seen = BTreeSet::new();
-    for (source, object) in objects {
+    let mut seen = BTreeMap::new();
+    for (file, line, object) in objects {
         let resource = match cluster.resource(&object) {
             Ok(resource) => resource,
             Err(error) => {
-                problems.push(format!("{source}: {error}"));
+                problems.push(format!("{file}: {error}"));
                 continue;
             }
         };
+        let at = format!("{file}:{line}");
         let key = cluster.key(&object, &resource);
-        if key.name.is_empty() {
-            problems.push(format!("{source}: {} without metadata.name", key.kind));
-        } else if !seen.insert(key.clone()) {
-            problems.push(format!("{source}: {key} appears twice"));
+        if let Some(first) = seen.insert(key.clone(), at.clone()) {
+            problems.push(format!("{at}: {key} appears twice (first at {first})"));
         }
         targets.push((resource, key, object));
     }
@@ -263,24 +282,26 @@ fn side_sources(side: &str, recursive: bool) -> Result<Vec<Source>, Vec<String>>
 /// Every object of a side by identity; every problem in it, each on its own line.
 fn read_side(side: &str, recursive: bool, namespace: &str) -> Result<ObjectSet, Vec<String>> {
     let mut objects = ObjectSet::new();
+    let mut places = BTreeMap::new();
     let mut problems = Vec::new();
     for source in side_sources(side, recursive)? {
-        let parsed = match parse_objects(&source.text) {
+        let parsed = match parse_documents(&source.text) {
             Ok(parsed) => parsed,
             Err(error) => {
-                problems.push(format!("{}: {error}", source.name));
+                problems.push(format!("{}:{error}", source.name));
                 continue;
             }
         };
-        for object in parsed {
+        for ParsedObject { line, object } in parsed {
+            let at = format!("{}:{line}", source.name);
             match object_key(&object, namespace) {
                 Ok(key) => {
-                    if objects.contains_key(&key) {
-                        problems.push(format!("{}: {key} appears twice in {side}", source.name));
+                    if let Some(first) = places.insert(key.clone(), at.clone()) {
+                        problems.push(format!("{at}: {key} appears twice (first at {first})"));
                     }
                     objects.insert(key, object);
                 }
-                Err(reason) => problems.push(format!("{}: {reason}", source.name)),
+                Err(reason) => problems.push(format!("{at}: {reason}")),
             }
         }
     }

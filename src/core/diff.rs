@@ -40,6 +40,9 @@ pub enum ImageNote {
     TagMoved,
     /// One side names the image without a digest.
     Unpinned,
+    /// One side's value is not a valid image reference (`Nginx:1`, `""`): diff shows what is
+    /// written, `pin` refuses it.
+    InvalidReference,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -148,8 +151,12 @@ fn image_changes(
 }
 
 fn note(old: Option<&String>, new: Option<&String>) -> Option<ImageNote> {
-    let parse = |value: Option<&String>| value.and_then(|v| ImageReference::parse(v).ok());
+    let parse = |value: Option<&String>| value.map(|v| ImageReference::parse(v).ok());
     let (old, new) = (parse(old), parse(new));
+    if matches!(old, Some(None)) || matches!(new, Some(None)) {
+        return Some(ImageNote::InvalidReference);
+    }
+    let (old, new) = (old.flatten(), new.flatten());
     let unpinned = |r: &Option<ImageReference>| r.as_ref().is_some_and(|r| r.digest().is_none());
     if unpinned(&old) || unpinned(&new) {
         return Some(ImageNote::Unpinned);
@@ -303,11 +310,12 @@ pub fn render_text(report: &DiffReport, color: bool) -> String {
                     [
                         image.object.clone(),
                         image.container.clone(),
-                        image.old.clone().unwrap_or_else(|| "-".into()),
-                        image.new.clone().unwrap_or_else(|| "-".into()),
+                        cell(image.old.as_deref()),
+                        cell(image.new.as_deref()),
                         match image.note {
                             Some(ImageNote::TagMoved) => "tag moved".into(),
                             Some(ImageNote::Unpinned) => "unpinned".into(),
+                            Some(ImageNote::InvalidReference) => "not a valid reference".into(),
                             None => String::new(),
                         },
                     ]
@@ -354,6 +362,16 @@ pub fn render_text(report: &DiffReport, color: bool) -> String {
         }
     }
     out
+}
+
+/// An image value as the table shows it: `-` where the container is not on that side, `""`
+/// where its value is empty.
+fn cell(image: Option<&str>) -> String {
+    match image {
+        None => "-".into(),
+        Some("") => "\"\"".into(),
+        Some(image) => image.into(),
+    }
 }
 
 /// The report as JSON, for CI bots.
@@ -406,6 +424,27 @@ mod tests {
             &builtin_image_paths(),
         );
         assert_eq!(unpinned.images[0].note, Some(ImageNote::Unpinned));
+        for invalid in ["Nginx:1", "", "nginx@sha256:0123"] {
+            let report = diff(&old, &set(&[deployment(invalid)]), &builtin_image_paths());
+            assert_eq!(
+                report.images[0].note,
+                Some(ImageNote::InvalidReference),
+                "{invalid}"
+            );
+            assert_eq!(report.images[0].new.as_deref(), Some(invalid));
+        }
+        let text = render_text(
+            &diff(
+                &set(&[]),
+                &set(&[deployment("Nginx:1")]),
+                &builtin_image_paths(),
+            ),
+            false,
+        );
+        assert!(
+            text.contains("web        -    Nginx:1  not a valid reference\n"),
+            "{text}"
+        );
         assert_eq!(
             unpinned.summary,
             Summary {

@@ -3,6 +3,7 @@
 use std::fmt;
 
 use serde_json::Value;
+use serde_saphyr::Spanned;
 
 /// What identifies an object in a cluster: API group, kind, namespace, name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -28,12 +29,31 @@ impl fmt::Display for ObjectKey {
     }
 }
 
+/// What is wrong with a manifest, worded as `pin` words its errors: the caller writes the file
+/// name and a `:` before it (`FILE:LINE:COLUMN: invalid YAML: ...`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ManifestError {
-    #[error("invalid YAML: {0}")]
-    Syntax(String),
-    #[error("document {document} is not a Kubernetes object: {reason}")]
-    NotAnObject { document: usize, reason: String },
+    /// `at` is the 1-based line and column, where the reader knows it.
+    #[error("{} invalid YAML: {message}", at.map_or(String::new(), |(line, column)| format!("{line}:{column}:")))]
+    Syntax {
+        at: Option<(usize, usize)>,
+        message: String,
+    },
+    /// `line` is where the document's content starts.
+    #[error("{line}: document {document} is not a Kubernetes object: {reason}")]
+    NotAnObject {
+        line: usize,
+        document: usize,
+        reason: String,
+    },
+}
+
+/// An object of a manifest, with the line its document starts on (for a `List`, the line the
+/// list starts on), for messages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedObject {
+    pub line: usize,
+    pub object: Value,
 }
 
 /// Kinds of the built-in API that are not namespaced; custom kinds are taken as namespaced unless
@@ -86,32 +106,105 @@ pub fn api_group(api_version: &str) -> &str {
 /// Every object of a YAML or JSON stream; `kind: *List` documents give their items; empty
 /// documents are skipped.
 pub fn parse_objects(text: &str) -> Result<Vec<Value>, ManifestError> {
-    let documents: Vec<Value> =
-        serde_saphyr::from_multiple_with_options(text, reading_options(text))
-            .map_err(|error| ManifestError::Syntax(first_line(&error.to_string())))?;
+    Ok(parse_documents(text)?
+        .into_iter()
+        .map(|parsed| parsed.object)
+        .collect())
+}
+
+/// [`parse_objects`], each object with the line its document starts on.
+pub fn parse_documents(text: &str) -> Result<Vec<ParsedObject>, ManifestError> {
+    let options = reading_options(text);
+    let budget = options.budget.clone().unwrap_or_default();
+    let documents: Vec<Spanned<Value>> = serde_saphyr::from_multiple_with_options(text, options)
+        .map_err(|error| syntax_error(&error, &budget))?;
     let mut objects = Vec::new();
     for (index, document) in documents.into_iter().enumerate() {
-        match document {
+        let line = usize::try_from(document.referenced.line()).unwrap_or(usize::MAX);
+        let not_an_object = |reason: &str| ManifestError::NotAnObject {
+            line,
+            document: index + 1,
+            reason: reason.into(),
+        };
+        match document.value {
             Value::Null => {}
-            Value::Object(_) if is_list(&document) => {
-                let Some(Value::Array(items)) = document.get("items").cloned() else {
-                    return Err(ManifestError::NotAnObject {
-                        document: index + 1,
-                        reason: "a List without items".into(),
-                    });
+            Value::Object(mut fields) if is_list(&fields) => {
+                let Some(Value::Array(items)) = fields.remove("items") else {
+                    return Err(not_an_object("a List without items"));
                 };
-                objects.extend(items);
+                objects.extend(
+                    items
+                        .into_iter()
+                        .map(|object| ParsedObject { line, object }),
+                );
             }
-            Value::Object(_) => objects.push(document),
-            _ => {
-                return Err(ManifestError::NotAnObject {
-                    document: index + 1,
-                    reason: "not a mapping".into(),
-                });
-            }
+            object @ Value::Object(_) => objects.push(ParsedObject { line, object }),
+            _ => return Err(not_an_object("not a mapping")),
         }
     }
     Ok(objects)
+}
+
+/// serde-saphyr's error as one plain line: its position, and its message without the
+/// developer's hints (which name serde-saphyr's options) or Rust's debug notation.
+fn syntax_error(error: &serde_saphyr::Error, budget: &serde_saphyr::Budget) -> ManifestError {
+    use serde_saphyr::Error;
+    let error = error.without_snippet();
+    let at = error.location().map(|location| {
+        let number = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        (number(location.line()), number(location.column()))
+    });
+    let mut original = error;
+    while let Error::AliasError { error, .. } | Error::WithSnippet { error, .. } = original {
+        original = error;
+    }
+    let message = match original {
+        Error::Budget { breach, .. } => budget_message(breach, budget),
+        Error::UnknownAnchor { .. } => "an alias to an anchor that is not defined".into(),
+        Error::DuplicateMappingKey { key: Some(key), .. } => format!("duplicate key `{key}`"),
+        Error::DuplicateMappingKey { key: None, .. } => "duplicate key".into(),
+        other => {
+            use serde_saphyr::MessageFormatter as _;
+            let message = serde_saphyr::UserMessageFormatter.format_message(other);
+            first_line(&message)
+        }
+    };
+    ManifestError::Syntax {
+        at,
+        message: without_control_characters(&message),
+    }
+}
+
+/// Which of the reader's limits `breach` went over, in words.
+fn budget_message(
+    breach: &serde_saphyr::budget::BudgetBreach,
+    budget: &serde_saphyr::Budget,
+) -> String {
+    use serde_saphyr::budget::BudgetBreach as B;
+    match breach {
+        B::Nodes { .. } => format!(
+            "more than {} values once its aliases are expanded (the limit against alias bombs)",
+            budget.max_nodes
+        ),
+        B::Events { .. } => format!(
+            "more than {} YAML events once its aliases are expanded (the limit against alias bombs)",
+            budget.max_events
+        ),
+        B::Depth { .. } => format!("nested more than {} levels deep", budget.max_depth),
+        B::ScalarBytes { .. } => format!(
+            "more than {} MiB of text in its values",
+            budget.max_total_scalar_bytes >> 20
+        ),
+        B::Documents { .. } => format!("more than {} documents", budget.max_documents),
+        B::Aliases { .. } => format!("more than {} aliases", budget.max_aliases),
+        B::Anchors { .. } => format!("more than {} anchors", budget.max_anchors),
+        B::MergeKeys { .. } => format!("more than {} merge keys (`<<`)", budget.max_merge_keys),
+        B::AliasAnchorRatio { aliases, anchors } => format!(
+            "{aliases} aliases of {anchors} anchors, more than {} per anchor (the limit against alias bombs)",
+            budget.alias_anchor_ratio_multiplier
+        ),
+        _ => "too large or too complex for the YAML reader".into(),
+    }
 }
 
 /// serde-saphyr's budget guards against inputs that amplify (alias bombs, separator storms), but
@@ -131,12 +224,26 @@ fn reading_options(text: &str) -> serde_saphyr::Options {
     options
 }
 
-fn is_list(document: &Value) -> bool {
-    document
+fn is_list(fields: &serde_json::Map<String, Value>) -> bool {
+    fields
         .get("kind")
         .and_then(Value::as_str)
         .is_some_and(|kind| kind.ends_with("List"))
-        && document.get("items").is_some()
+        && fields.contains_key("items")
+}
+
+/// Control characters (a NUL the reader quotes, say) written as escapes, so the message stays
+/// one line on a terminal.
+fn without_control_characters(message: &str) -> String {
+    let mut plain = String::with_capacity(message.len());
+    for c in message.chars() {
+        if c.is_control() {
+            plain.extend(c.escape_debug());
+        } else {
+            plain.push(c);
+        }
+    }
+    plain
 }
 
 fn first_line(message: &str) -> String {
@@ -156,10 +263,15 @@ pub fn to_yaml(object: &Value) -> String {
     serde_saphyr::to_string_with_options(object, options).expect("a JSON value serialises as YAML")
 }
 
+/// Why an object without a `kind` cannot be matched or applied.
+pub const NO_KIND: &str = "object without kind";
+
 /// The identity of `object`, with the namespace defaulted as kubectl does for namespaced kinds.
 pub fn object_key(object: &Value, default_namespace: &str) -> Result<ObjectKey, String> {
     let text = |pointer: &str| object.pointer(pointer).and_then(Value::as_str);
-    let kind = text("/kind").ok_or("no kind")?;
+    let kind = text("/kind")
+        .filter(|kind| !kind.is_empty())
+        .ok_or(NO_KIND)?;
     let api_version = text("/apiVersion").unwrap_or_default();
     let name = text("/metadata/name")
         .or_else(|| text("/metadata/generateName"))
@@ -198,8 +310,59 @@ mod tests {
         ));
         assert!(matches!(
             parse_objects("a: [\n"),
-            Err(ManifestError::Syntax(_))
+            Err(ManifestError::Syntax { .. })
         ));
+    }
+
+    #[test]
+    fn objects_know_the_line_their_document_starts_on() {
+        let text = "# web\napiVersion: v1\nkind: Pod\n---\n---\n\n  kind: List\n  items: [{kind: A}, {kind: B}]\n";
+        let lines: Vec<usize> = parse_documents(text)
+            .unwrap()
+            .iter()
+            .map(|parsed| parsed.line)
+            .collect();
+        assert_eq!(lines, [2, 7, 7]);
+        let error = parse_documents("kind: Pod\n---\n- a\n").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "3: document 2 is not a Kubernetes object: not a mapping"
+        );
+    }
+
+    #[test]
+    fn errors_are_one_plain_line_with_line_and_column() {
+        let error = |text: &str| parse_objects(text).unwrap_err().to_string();
+        assert_eq!(
+            error("kind: Pod\nspec: [\n"),
+            "2:7: invalid YAML: unclosed bracket '['"
+        );
+        assert_eq!(
+            error("kind: Pod\nkind: Job\n"),
+            "2:1: invalid YAML: duplicate key `kind`"
+        );
+        assert_eq!(
+            error("kind: Pod\nspec: *nowhere\n"),
+            "2:7: invalid YAML: an alias to an anchor that is not defined"
+        );
+        assert_eq!(
+            error("kind: Pod\nspec: \"a\0b\"\n"),
+            "2:9: invalid YAML: unexpected character: `\\u{0}'"
+        );
+        // Billion laughs: 10^8 values once expanded.
+        let mut bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n".to_string();
+        for (previous, name) in ('a'..='g').zip('b'..='h') {
+            let aliases = vec![format!("*{previous}"); 10].join(", ");
+            bomb.push_str(&format!("{name}: &{name} [{aliases}]\n"));
+        }
+        let message = error(&bomb);
+        assert!(
+            message.ends_with(
+                "invalid YAML: more than 250000 values once its aliases are expanded (the limit against alias bombs)"
+            ),
+            "{message}"
+        );
+        assert!(!message.contains('{'), "{message}");
     }
 
     #[test]
@@ -207,10 +370,10 @@ mod tests {
         let many = "kind: ConfigMap\n---\n".repeat(5_000);
         assert_eq!(parse_objects(&many).unwrap().len(), 5_000);
         let deep = format!("kind: A\nspec: {}1{}\n", "[".repeat(100), "]".repeat(100));
-        assert!(matches!(
-            parse_objects(&deep),
-            Err(ManifestError::Syntax(_))
-        ));
+        assert_eq!(
+            parse_objects(&deep).unwrap_err().to_string(),
+            "2:70: invalid YAML: nested more than 64 levels deep"
+        );
     }
 
     #[test]

@@ -185,7 +185,7 @@ fn bad_sides_are_one_line_each_and_exit_2() {
         .expect_code(2);
     assert_eq!(
         run.stderr,
-        "error: broken.yaml: invalid YAML: line 2 column 7: unclosed bracket '['\nerror: nameless.yaml: Pod without metadata.name\n"
+        "error: broken.yaml:2:7: invalid YAML: unclosed bracket '['\nerror: nameless.yaml:1: Pod without metadata.name\n"
     );
     let run = Plugin::new(["diff", "missing.yaml", "broken.yaml"])
         .current_dir(dir.path())
@@ -195,6 +195,121 @@ fn bad_sides_are_one_line_each_and_exit_2() {
         run.stderr
             .starts_with("error: missing.yaml: No such file or directory")
     );
+}
+
+#[test]
+fn every_object_problem_names_the_line_its_document_starts_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let config =
+        |name: &str| format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}}}\n");
+    std::fs::write(dir.path().join("a.yaml"), config("a")).unwrap();
+    std::fs::create_dir(dir.path().join("b")).unwrap();
+    std::fs::write(
+        dir.path().join("b/1.yaml"),
+        format!(
+            "{}---\n# the same again\n{}---\n{}",
+            config("a"),
+            config("a"),
+            config("b")
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("b/2.yaml"),
+        format!(
+            "{}---\napiVersion: v1\nmetadata: {{name: c}}\n---\nkind: Secret\nmetadata: {{}}\n---\n[1, 2]\n",
+            config("b")
+        ),
+    )
+    .unwrap();
+    let run = Plugin::new(["diff", "a.yaml", "b"])
+        .current_dir(dir.path())
+        .run()
+        .expect_code(2);
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.stderr,
+        "error: b/1.yaml:6: configmap/default/a appears twice (first at b/1.yaml:1)\n\
+         error: b/2.yaml:11: document 4 is not a Kubernetes object: not a mapping\n"
+    );
+    std::fs::write(
+        dir.path().join("b/2.yaml"),
+        format!(
+            "{}---\napiVersion: v1\nmetadata: {{name: c}}\n---\nkind: Secret\nmetadata: {{}}\n",
+            config("b")
+        ),
+    )
+    .unwrap();
+    let run = Plugin::new(["diff", "a.yaml", "b"])
+        .current_dir(dir.path())
+        .run()
+        .expect_code(2);
+    assert_eq!(
+        run.stderr,
+        "error: b/1.yaml:6: configmap/default/a appears twice (first at b/1.yaml:1)\n\
+         error: b/2.yaml:1: configmap/default/b appears twice (first at b/1.yaml:10)\n\
+         error: b/2.yaml:5: object without kind\n\
+         error: b/2.yaml:8: Secret without metadata.name\n"
+    );
+    // Against the cluster, these are found before it is asked (there is none here).
+    let run = Plugin::new(["diff", "-f", "b/2.yaml"])
+        .current_dir(dir.path())
+        .run()
+        .expect_code(2);
+    assert_eq!(
+        run.stderr,
+        "error: b/2.yaml:5: object without kind\n\
+         error: b/2.yaml:8: Secret without metadata.name\n"
+    );
+}
+
+#[test]
+fn invalid_image_references_are_compared_and_marked() {
+    let dir = tempfile::tempdir().unwrap();
+    let pod = |name: &str, image: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec:\n  containers:\n  - {{name: app, image: '{image}'}}\n"
+        )
+    };
+    let pinned = format!("nginx:1.27@sha256:{}", "a".repeat(64));
+    std::fs::write(
+        dir.path().join("a.yaml"),
+        [
+            pod("upper", &pinned),
+            pod("empty", &pinned),
+            pod("short", &pinned),
+        ]
+        .join("---\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("b.yaml"),
+        [
+            pod("upper", "Nginx:1"),
+            pod("empty", ""),
+            pod("short", "nginx@sha256:0123"),
+        ]
+        .join("---\n"),
+    )
+    .unwrap();
+    let text = Plugin::new(["diff", "a.yaml", "b.yaml", "--color", "never"])
+        .current_dir(dir.path())
+        .run()
+        .expect_code(1);
+    assert_eq!(text.stderr, "");
+    insta::assert_snapshot!(text.stdout);
+    let json = Plugin::new(["diff", "a.yaml", "b.yaml", "-o", "json"])
+        .current_dir(dir.path())
+        .run()
+        .expect_code(1);
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let notes: Vec<&serde_json::Value> = report["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|image| &image["note"])
+        .collect();
+    assert_eq!(notes, [&serde_json::json!("invalid-reference"); 3]);
 }
 
 #[test]
