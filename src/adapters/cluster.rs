@@ -19,7 +19,7 @@ use kube::core::GroupVersionKind;
 use kube::discovery::{ApiCapabilities, ApiResource, Discovery, Scope};
 use serde_json::Value;
 
-use super::innermost;
+use super::{backoff, innermost};
 use crate::core::manifest::{ObjectKey, api_group};
 
 #[derive(Debug, thiserror::Error)]
@@ -294,13 +294,6 @@ fn is_tls_failure(error: &(dyn std::error::Error + 'static)) -> bool {
                 || io.get_ref().is_some_and(|inner| is_tls_failure(inner))
         })
     })
-}
-
-/// 250 ms, 500 ms, 1 s with up to half again of random jitter, as the registry's: two plugins
-/// cut off together do not come back together. At most 2.6 s in all.
-fn backoff(tries: u32) -> Duration {
-    let base = Duration::from_millis(250) * 2u32.pow(tries - 1);
-    base + base.mul_f64(fastrand::f64() / 2.0)
 }
 
 fn read_kubeconfig(path: &Path) -> Result<Kubeconfig, ClusterError> {

@@ -6,6 +6,8 @@ pub mod git;
 pub mod kubeconfig;
 pub mod registry;
 
+use std::time::Duration;
+
 /// The deepest cause of an error: it names the real fault ("Connection refused", "certificate
 /// unknown") where the outer ones only say that a request failed.
 pub(crate) fn innermost(error: &dyn std::error::Error) -> String {
@@ -16,4 +18,26 @@ pub(crate) fn innermost(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     deepest
+}
+
+/// The wait before try `attempt + 1` after a transient fault, for the registry and the cluster
+/// alike: 250 ms, 500 ms, 1 s, … (at most 8 s) with up to half again of random jitter, so
+/// clients that failed together do not come back together.
+pub(crate) fn backoff(attempt: u32) -> Duration {
+    let base = Duration::from_millis(250) * 2u32.pow(attempt.saturating_sub(1).min(5));
+    base + base.mul_f64(fastrand::f64() / 2.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_up_to_half_again_of_jitter_and_stops_growing() {
+        for (attempt, base_ms) in [(1, 250), (2, 500), (3, 1000), (6, 8000), (30, 8000)] {
+            let base = Duration::from_millis(base_ms);
+            let wait = backoff(attempt);
+            assert!(wait >= base && wait <= base * 3 / 2, "{attempt}: {wait:?}");
+        }
+    }
 }

@@ -17,7 +17,7 @@ use oci_client::{Client, Reference};
 use tokio::sync::{Mutex, OnceCell};
 
 use super::credentials::{self, Credential};
-use super::innermost;
+use super::{backoff, innermost};
 use crate::core::platform::{self, ManifestPlatforms, Platform};
 use crate::core::reference::ImageReference;
 
@@ -494,13 +494,6 @@ impl DigestSource for RegistryClient {
     }
 }
 
-/// 250 ms, 500 ms, 1 s, … with up to half again of random jitter, so many clients that failed
-/// together do not retry together.
-fn backoff(attempt: u32) -> Duration {
-    let base = Duration::from_millis(250) * 2u32.pow(attempt.saturating_sub(1).min(5));
-    base + base.mul_f64(fastrand::f64() / 2.0)
-}
-
 /// Turns the client's error into one a user can act on.
 fn classify(host: &str, timeout: Duration, error: OciDistributionError) -> RegistryError {
     let host = host.to_string();
@@ -717,14 +710,5 @@ mod tests {
             Some("127.0.0.1:5000")
         );
         assert_eq!(authority("auth.docker.io/token"), None);
-    }
-
-    #[test]
-    fn backoff_grows_and_is_bounded() {
-        assert!(
-            backoff(1) >= Duration::from_millis(250) && backoff(1) <= Duration::from_millis(375)
-        );
-        assert!(backoff(3) >= Duration::from_secs(1));
-        assert!(backoff(30) <= Duration::from_secs(12));
     }
 }
