@@ -191,44 +191,40 @@ fn too_many_requests_waits_as_long_as_retry_after_asks() {
     let input = pod(&format!("{host}/app/web:v1"));
     let pinned = pod(&format!("{host}/app/web:v1@{digest}"));
 
+    // Pins once with `fault` as the first answer; returns the wait between the refused HEAD and
+    // the next one.
+    let wait_after = |fault: Fault| {
+        proxy.script(None, "/manifests/", [fault]);
+        let before = heads(&proxy, "app/web").len();
+        let run = pin_through(&proxy, &["-f", "-"])
+            .stdin(&input)
+            .run()
+            .expect_code(0);
+        assert_eq!(run.stdout, pinned);
+        let tries = heads(&proxy, "app/web");
+        assert_eq!(tries.len(), before + 2, "one refused HEAD, one answered");
+        tries[before + 1] - tries[before]
+    };
+
     // Two seconds, far longer than the first backoff (250 ms): the retry waits for the
     // registry, and the 429 answer to HEAD is not followed by a GET the registry would refuse.
-    proxy.script(None, "/manifests/", [Fault::too_many_requests(2)]);
-    let run = pin_through(&proxy, &["-f", "-"])
-        .stdin(&input)
-        .run()
-        .expect_code(0);
-    assert_eq!(run.stdout, pinned);
-    let tries = heads(&proxy, "app/web");
-    assert_eq!(tries.len(), 2, "one refused HEAD, one answered");
-    assert!(proxy.requests(Some("GET"), "/manifests/").is_empty());
-    let gap = tries[1] - tries[0];
+    let wait = wait_after(Fault::too_many_requests(2));
     assert!(
-        gap >= Duration::from_secs(2) && gap <= Duration::from_secs(2) + SLACK,
-        "the retry came {gap:?} after the 429 that asked for 2 s"
+        wait >= Duration::from_secs(2) && wait <= Duration::from_secs(2) + SLACK,
+        "the retry came {wait:?} after the 429 that asked for 2 s"
     );
+    assert!(proxy.requests(Some("GET"), "/manifests/").is_empty());
 
     // The same as an HTTP date, three seconds ahead to the second: at least two seconds.
     let retry_at = std::time::SystemTime::now() + Duration::from_secs(3);
-    proxy.script(
-        None,
-        "/manifests/",
-        [Fault::Respond {
-            status: 503,
-            headers: vec![("Retry-After".into(), httpdate::fmt_http_date(retry_at))],
-            body: "maintenance\n".into(),
-        }],
-    );
-    let run = pin_through(&proxy, &["-f", "-"])
-        .stdin(&input)
-        .run()
-        .expect_code(0);
-    assert_eq!(run.stdout, pinned);
-    let tries = heads(&proxy, "app/web");
-    let gap = tries[3] - tries[2];
+    let wait = wait_after(Fault::Respond {
+        status: 503,
+        headers: vec![("Retry-After".into(), httpdate::fmt_http_date(retry_at))],
+        body: "maintenance\n".into(),
+    });
     assert!(
-        gap >= Duration::from_secs(2) && gap <= Duration::from_secs(3) + SLACK,
-        "the retry came {gap:?} after the 503 that asked for a date 3 s ahead"
+        wait >= Duration::from_secs(2) && wait <= Duration::from_secs(3) + SLACK,
+        "the retry came {wait:?} after the 503 that asked for a date 3 s ahead"
     );
 }
 
