@@ -72,6 +72,7 @@ set edit:completion:arg-completer[kubectl-immutable] = {|@words|
             cand --context 'The kubeconfig context to use [default: the current context]'
             cand -n 'The namespace of objects that name none [default: the context''s, else default]'
             cand --namespace 'The namespace of objects that name none [default: the context''s, else default]'
+            cand --request-timeout 'The length of time to wait before giving up on a single server request. Non-zero values should contain a corresponding time unit (e.g. 1s, 2m, 3h). A value of zero means don''t timeout requests'
             cand --field-manager 'The field manager the server records as owner of the applied fields'
             cand --dry-run 'none: apply; server: what the server would store, nothing persisted; client: pin only'
             cand --allow-unpinned 'Apply even though this image cannot be pinned (as written, or its name). Repeatable'
@@ -85,8 +86,8 @@ set edit:completion:arg-completer[kubectl-immutable] = {|@words|
             cand --wait 'Wait for Deployments, StatefulSets and DaemonSets to finish their rollout'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'kubectl-immutable;diff'= {
             cand -f 'Manifests to compare with the live cluster: a file, a directory, or - for stdin. Repeatable'
@@ -96,6 +97,7 @@ set edit:completion:arg-completer[kubectl-immutable] = {|@words|
             cand --context 'The kubeconfig context to use [default: the current context]'
             cand -n 'The namespace of objects that name none [default: the context''s, else default]'
             cand --namespace 'The namespace of objects that name none [default: the context''s, else default]'
+            cand --request-timeout 'The length of time to wait before giving up on a single server request. Non-zero values should contain a corresponding time unit (e.g. 1s, 2m, 3h). A value of zero means don''t timeout requests'
             cand --image-path 'Where custom resources keep images, as KIND:dotted.path. Repeatable'
             cand --config 'Config file [default: .kubectl-immutable.yaml in the working directory, if present]'
             cand -o 'Output format'
@@ -105,20 +107,21 @@ set edit:completion:arg-completer[kubectl-immutable] = {|@words|
             cand --recursive 'Read directories recursively'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'kubectl-immutable;history'= {
             cand --kubeconfig 'Path to the kubeconfig file [default: KUBECONFIG, else ~/.kube/config]'
             cand --context 'The kubeconfig context to use [default: the current context]'
             cand -n 'The namespace of objects that name none [default: the context''s, else default]'
             cand --namespace 'The namespace of objects that name none [default: the context''s, else default]'
+            cand --request-timeout 'The length of time to wait before giving up on a single server request. Non-zero values should contain a corresponding time unit (e.g. 1s, 2m, 3h). A value of zero means don''t timeout requests'
             cand -o 'Output format'
             cand --output 'Output format'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'kubectl-immutable;completion'= {
             cand -q 'Print nothing on stderr but errors'

@@ -64,6 +64,7 @@ complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand appl
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l kubeconfig -d 'Path to the kubeconfig file [default: KUBECONFIG, else ~/.kube/config]' -r -F
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l context -d 'The kubeconfig context to use [default: the current context]' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -s n -l namespace -d 'The namespace of objects that name none [default: the context\'s, else default]' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l request-timeout -d 'The length of time to wait before giving up on a single server request. Non-zero values should contain a corresponding time unit (e.g. 1s, 2m, 3h). A value of zero means don\'t timeout requests' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l field-manager -d 'The field manager the server records as owner of the applied fields' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l dry-run -d 'none: apply; server: what the server would store, nothing persisted; client: pin only' -r -f -a "none\t''
 server\t''
@@ -78,12 +79,13 @@ complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand appl
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l force-conflicts -d 'Take over fields another field manager owns'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l wait -d 'Wait for Deployments, StatefulSets and DaemonSets to finish their rollout'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -s q -l quiet -d 'Print nothing on stderr but errors'
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -s h -l help -d 'Print help'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s f -l filename -d 'Manifests to compare with the live cluster: a file, a directory, or - for stdin. Repeatable' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l revision -d 'With TYPE/NAME: a rollout revision to compare; once, against the current revision; twice, old then new [default: the previous against the current]' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l kubeconfig -d 'Path to the kubeconfig file [default: KUBECONFIG, else ~/.kube/config]' -r -F
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l context -d 'The kubeconfig context to use [default: the current context]' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s n -l namespace -d 'The namespace of objects that name none [default: the context\'s, else default]' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l request-timeout -d 'The length of time to wait before giving up on a single server request. Non-zero values should contain a corresponding time unit (e.g. 1s, 2m, 3h). A value of zero means don\'t timeout requests' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l image-path -d 'Where custom resources keep images, as KIND:dotted.path. Repeatable' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l config -d 'Config file [default: .kubectl-immutable.yaml in the working directory, if present]' -r -F
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s o -l output -d 'Output format' -r -f -a "text\t''
@@ -93,14 +95,15 @@ always\t''
 never\t''"
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s R -l recursive -d 'Read directories recursively'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s q -l quiet -d 'Print nothing on stderr but errors'
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s h -l help -d 'Print help'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand history" -l kubeconfig -d 'Path to the kubeconfig file [default: KUBECONFIG, else ~/.kube/config]' -r -F
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand history" -l context -d 'The kubeconfig context to use [default: the current context]' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand history" -s n -l namespace -d 'The namespace of objects that name none [default: the context\'s, else default]' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand history" -l request-timeout -d 'The length of time to wait before giving up on a single server request. Non-zero values should contain a corresponding time unit (e.g. 1s, 2m, 3h). A value of zero means don\'t timeout requests' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand history" -s o -l output -d 'Output format' -r -f -a "text\t''
 json\t''"
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand history" -s q -l quiet -d 'Print nothing on stderr but errors'
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand history" -s h -l help -d 'Print help'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand history" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand completion" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand completion" -s h -l help -d 'Print help'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff history completion help" -f -a "pin" -d 'Resolve every image tag in a set of manifests to its registry digest'

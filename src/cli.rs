@@ -1,6 +1,7 @@
 //! The command line, as typed. `commands` turns it into settings before any I/O.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -407,6 +408,32 @@ pub struct ClusterArgs {
     /// The namespace of objects that name none [default: the context's, else default].
     #[arg(short = 'n', long, help_heading = "Cluster")]
     pub namespace: Option<String>,
+
+    /// The length of time to wait before giving up on a single server request. Non-zero values
+    /// should contain a corresponding time unit (e.g. 1s, 2m, 3h). A value of zero means don't
+    /// timeout requests.
+    ///
+    /// It bounds each silence: connecting (at most 10s), sending, and each wait for the next
+    /// bytes of the answer, so an answer still arriving is never cut. A request given up is
+    /// sent again, as one whose connection dropped. A bare number is seconds, as kubectl reads
+    /// it. The default is the API server's own limit for a request (the plugin never watches);
+    /// kubectl's is 0, which waits for ever.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = request_timeout, help_heading = "Cluster")]
+    pub request_timeout: Duration,
+}
+
+/// `--request-timeout` as kubectl reads it (client-go's `clientcmd.ParseTimeout`): a whole
+/// number is seconds, despite its help (`5` is 5s; `0` is no timeout), anything else a duration
+/// with its unit, read as `--timeout` is.
+fn request_timeout(text: &str) -> Result<Duration, String> {
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Ok(Duration::from_secs(seconds));
+    }
+    humantime::parse_duration(text).map_err(|_| {
+        "Invalid timeout value. Timeout must be a single integer in seconds, or an integer \
+         followed by a corresponding time unit (e.g. 1s | 2m | 3h)"
+            .to_string()
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -506,9 +533,55 @@ mod tests {
             vec!["diff", "-f", "a", "--revision", "1"],
             vec!["diff", "deploy/web", "--revision", "0"],
             vec!["history"],
+            vec!["history", "deploy/web", "--request-timeout", "-1"],
+            vec!["history", "deploy/web", "--request-timeout", "5x"],
+            vec!["history", "deploy/web", "--request-timeout", "soon"],
+            vec!["history", "deploy/web", "--request-timeout", ""],
         ] {
             let argv = std::iter::once("kubectl-immutable").chain(args.iter().copied());
             assert!(Cli::try_parse_from(argv).is_err(), "{args:?}");
         }
+    }
+
+    #[test]
+    fn request_timeout_is_read_as_kubectl_reads_it() {
+        let timeout = |args: &[&str]| {
+            let argv = ["kubectl-immutable"]
+                .into_iter()
+                .chain(args.iter().copied());
+            let cluster = match Cli::try_parse_from(argv).map(|cli| cli.command) {
+                Ok(Command::History(history)) => history.cluster,
+                Ok(Command::Apply(apply)) => apply.cluster,
+                Ok(Command::Diff(diff)) => diff.cluster,
+                Ok(_) => panic!("not a cluster command"),
+                Err(error) => return Err(error.to_string()),
+            };
+            Ok(cluster.request_timeout)
+        };
+        let history = |value: &str| timeout(&["history", "deploy/web", "--request-timeout", value]);
+        assert_eq!(
+            timeout(&["history", "deploy/web"]),
+            Ok(Duration::from_secs(60))
+        );
+        assert_eq!(history("0"), Ok(Duration::ZERO));
+        assert_eq!(history("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(history("1m30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(history("1.5s"), Ok(Duration::from_millis(1500)));
+        // kubectl's help asks for a unit, but kubectl reads a whole number as seconds.
+        assert_eq!(history("5"), Ok(Duration::from_secs(5)));
+        let refused = history("5x").unwrap_err();
+        assert!(
+            refused.contains("invalid value '5x' for '--request-timeout <DURATION>': Invalid timeout value. Timeout must be a single integer in seconds, or an integer followed by a corresponding time unit (e.g. 1s | 2m | 3h)"),
+            "{refused}"
+        );
+        // Every command that talks to a cluster takes it.
+        assert_eq!(
+            timeout(&["diff", "-f", "a", "--request-timeout", "3s"]),
+            Ok(Duration::from_secs(3))
+        );
+        assert_eq!(
+            timeout(&["apply", "-f", "a", "--request-timeout", "0"]),
+            Ok(Duration::ZERO)
+        );
     }
 }

@@ -6,8 +6,9 @@
 //! Every request this adapter sends is idempotent: GETs (discovery, get, list) and server-side
 //! apply, a PATCH that sets the field manager's fields to the same values however many times
 //! it arrives, for real or as a dry run. So each one goes through [`retried`]: a request whose
-//! connection dropped is sent again whether or not the server received it. A request that is
-//! not idempotent (a POST create, a JSON patch, a DELETE) must not go through it.
+//! connection dropped, or went silent for longer than `--request-timeout`, is sent again
+//! whether or not the server received it. A request that is not idempotent (a POST create, a
+//! JSON patch, a DELETE) must not go through it.
 
 use std::future::Future;
 use std::path::Path;
@@ -74,18 +75,67 @@ impl ClusterError {
     }
 }
 
-/// Which kubeconfig, context and namespace: kubectl's flags.
-#[derive(Debug, Clone, Default)]
+/// Which kubeconfig, context and namespace, and how long to wait on a silent server:
+/// kubectl's flags.
+#[derive(Debug, Clone)]
 pub struct ClusterSettings {
     pub kubeconfig: Option<std::path::PathBuf>,
     pub context: Option<String>,
     pub namespace: Option<String>,
+    /// `--request-timeout`: how long connecting, sending a request, or waiting for the next
+    /// bytes of its answer may take before the request is given up (and retried); `None` waits
+    /// for ever.
+    pub request_timeout: Option<Duration>,
+}
+
+/// How long a request waits on a silent server, as the client was built with.
+#[derive(Debug, Clone, Copy)]
+struct Patience {
+    /// Each read and write (`--request-timeout`).
+    request: Option<Duration>,
+    /// TCP and TLS connecting: [`CONNECT_TIMEOUT`], or the request timeout if that is shorter.
+    connect: Duration,
+}
+
+impl Patience {
+    fn new(request: Option<Duration>) -> Patience {
+        Patience {
+            request,
+            connect: request.map_or(CONNECT_TIMEOUT, |request| request.min(CONNECT_TIMEOUT)),
+        }
+    }
+
+    /// What to say of a request that failed in a way another try may mend: which timeout ran
+    /// out, if one did; else the deepest cause, as for any other error.
+    fn unreachable(&self, error: kube::Error) -> ClusterError {
+        let flag = |timeout: Duration| {
+            let named = self.request == Some(timeout);
+            let timeout = humantime::format_duration(timeout);
+            (timeout, if named { " (--request-timeout)" } else { "" })
+        };
+        match (timed_out(&error), self.request) {
+            (Some(Stalled::Connecting), _) => {
+                let (timeout, flag) = flag(self.connect);
+                ClusterError::Unreachable(format!(
+                    "the server did not complete a connection within {timeout}{flag}"
+                ))
+            }
+            (Some(Stalled::Answering), Some(request)) => {
+                let (timeout, flag) = flag(request);
+                ClusterError::Unreachable(format!(
+                    "the server did not answer within {timeout}{flag}"
+                ))
+            }
+            _ => ClusterError::from(error),
+        }
+    }
 }
 
 /// A connection to one cluster, with what discovery found there.
 pub struct Cluster {
     client: kube::Client,
     discovery: Discovery,
+    patience: Patience,
     /// `-n`, else the context's namespace, else `default`.
     pub namespace: String,
 }
@@ -120,20 +170,31 @@ impl Cluster {
         config.default_retry = false;
         // A server that never completes a connection (TCP and TLS) costs TRIES times this,
         // not kube's 30 s each.
-        config.connect_timeout = Some(CONNECT_TIMEOUT);
+        let patience = Patience::new(settings.request_timeout);
+        config.connect_timeout = Some(patience.connect);
+        // kube sets no read timeout, so a connection that goes silent without being closed
+        // would be waited on for ever. hyper-timeout counts each read and each write on its
+        // own: a silence, not the whole request, so an answer still arriving is never cut.
+        config.read_timeout = patience.request;
+        config.write_timeout = patience.request;
+        // The read timeout counts from when the request was written, not from when its pooled
+        // connection went idle.
+        config.reset_reader_on_write = true;
         let client =
             kube::Client::try_from(config).map_err(|e| ClusterError::Unreachable(innermost(&e)))?;
-        let discovery = retried(|| Discovery::new(client.clone()).run()).await?;
+        let discovery = retried(patience, || Discovery::new(client.clone()).run()).await?;
         Ok(Cluster {
             client,
             discovery,
+            patience,
             namespace,
         })
     }
 
     /// Discovers again, after CRDs were created.
     pub async fn refresh(&mut self) -> Result<(), ClusterError> {
-        self.discovery = retried(|| Discovery::new(self.client.clone()).run()).await?;
+        self.discovery =
+            retried(self.patience, || Discovery::new(self.client.clone()).run()).await?;
         Ok(())
     }
 
@@ -196,7 +257,7 @@ impl Cluster {
         key: &ObjectKey,
     ) -> Result<Option<Value>, ClusterError> {
         let api = self.api(resource, &key.namespace);
-        let found = retried(|| api.get_opt(&key.name)).await?;
+        let found = retried(self.patience, || api.get_opt(&key.name)).await?;
         Ok(found.map(|object| serde_json::to_value(object).expect("an object serialises")))
     }
 
@@ -213,7 +274,7 @@ impl Cluster {
             params = params.labels(selector);
         }
         let api = self.api(resource, namespace);
-        let list = retried(|| api.list(&params)).await?;
+        let list = retried(self.patience, || api.list(&params)).await?;
         Ok(list
             .items
             .into_iter()
@@ -241,7 +302,7 @@ impl Cluster {
         }
         let api = self.api(resource, &key.namespace);
         let patch = Patch::Apply(&object);
-        let applied = retried(|| api.patch(&key.name, &params, &patch)).await?;
+        let applied = retried(self.patience, || api.patch(&key.name, &params, &patch)).await?;
         Ok(serde_json::to_value(applied).expect("an object serialises"))
     }
 }
@@ -252,10 +313,11 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Sends an idempotent request (see the module's comment) up to [`TRIES`] times while it fails
 /// in a way another try may mend: its connection failed (refused, reset, closed before the
-/// answer was complete, not established within [`CONNECT_TIMEOUT`]), or the API server answered
-/// 429, 503 or 504, its ways of saying "not now". Any other answer is the server's decision
-/// and is returned at once.
-async fn retried<T, F, Fut>(send: F) -> Result<T, ClusterError>
+/// answer was complete, not established within the connect timeout), went silent for longer
+/// than `--request-timeout` (the server never answered; a silent connection, not an answer),
+/// or the API server answered 429, 503 or 504, its ways of saying "not now". Any other answer
+/// is the server's decision and is returned at once.
+async fn retried<T, F, Fut>(patience: Patience, send: F) -> Result<T, ClusterError>
 where
     F: Fn() -> Fut,
     Fut: Future<Output = Result<T, kube::Error>>,
@@ -268,7 +330,9 @@ where
             Err(error) if is_transient(&error) && tries < TRIES => {
                 tokio::time::sleep(backoff(tries)).await
             }
-            Err(error) if is_transient(&error) => return Err(ClusterError::from(error).tried()),
+            Err(error) if is_transient(&error) => {
+                return Err(patience.unreachable(error).tried());
+            }
             Err(error) => return Err(error.into()),
         }
     }
@@ -278,11 +342,41 @@ fn is_transient(error: &kube::Error) -> bool {
     match error {
         kube::Error::Api(status) => matches!(status.code, 429 | 503 | 504),
         // The HTTP and TLS stacks below kube: connecting, writing the request, reading the
-        // answer. Only a TLS failure (an untrusted certificate, a peer that does not speak
-        // TLS) would fail the same way again.
+        // answer, and their timeouts. Only a TLS failure (an untrusted certificate, a peer that
+        // does not speak TLS) would fail the same way again.
         kube::Error::HyperError(_) | kube::Error::Service(_) => !is_tls_failure(error),
         _ => false,
     }
+}
+
+/// Where a request stalled until one of the client's own timeouts ran out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stalled {
+    /// TCP or TLS connecting took longer than the connect timeout.
+    Connecting,
+    /// Writing the request, or reading its answer, stalled longer than the read or write
+    /// timeout.
+    Answering,
+}
+
+/// Which of the client's timeouts `error` is, if any. hyper-timeout reports a connect timeout
+/// as an I/O error of kind `TimedOut` around tokio's `Elapsed`, and a read or write timeout as a
+/// bare `TimedOut`; an error of the operating system's own (a TCP retransmission timeout) has
+/// an OS error code and is neither.
+fn timed_out(error: &(dyn std::error::Error + 'static)) -> Option<Stalled> {
+    std::iter::successors(Some(error), |e| e.source()).find_map(|cause| {
+        let io = cause.downcast_ref::<std::io::Error>()?;
+        match (io.kind(), io.get_ref(), io.raw_os_error()) {
+            (std::io::ErrorKind::TimedOut, None, None) => Some(Stalled::Answering),
+            (std::io::ErrorKind::TimedOut, Some(inner), _)
+                if inner.is::<tokio::time::error::Elapsed>() =>
+            {
+                Some(Stalled::Connecting)
+            }
+            (_, Some(inner), _) => timed_out(inner),
+            _ => None,
+        }
+    })
 }
 
 /// tokio-rustls reports a TLS failure as an I/O error of kind `InvalidData`; hyper-rustls wraps
@@ -333,6 +427,78 @@ mod tests {
         // A refused certificate as hyper-rustls wraps tokio-rustls's error.
         let certificate = IoError::new(ErrorKind::InvalidData, "invalid peer certificate");
         assert!(!is_transient(&stack(IoError::other(certificate))));
+    }
+
+    /// What hyper-timeout returns when connecting takes too long: `TimedOut` around `Elapsed`.
+    fn connect_timeout() -> IoError {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let elapsed = runtime
+            .block_on(async {
+                tokio::time::timeout(Duration::ZERO, std::future::pending::<()>()).await
+            })
+            .unwrap_err();
+        IoError::new(ErrorKind::TimedOut, elapsed)
+    }
+
+    #[test]
+    fn the_clients_own_timeouts_are_told_apart_from_the_systems() {
+        let stack = |error: IoError| kube::Error::Service(Box::new(error));
+        let read = IoError::from(ErrorKind::TimedOut);
+        assert_eq!(timed_out(&stack(read)), Some(Stalled::Answering));
+        assert_eq!(
+            timed_out(&stack(connect_timeout())),
+            Some(Stalled::Connecting)
+        );
+        // Wrapped once more, as hyper-rustls wraps its I/O errors.
+        let wrapped = IoError::other(IoError::from(ErrorKind::TimedOut));
+        assert_eq!(timed_out(&stack(wrapped)), Some(Stalled::Answering));
+        // ETIMEDOUT from the kernel (TCP retransmissions gave up) is no timeout of ours.
+        let kernel = IoError::from_raw_os_error(110);
+        assert_eq!(kernel.kind(), ErrorKind::TimedOut);
+        assert_eq!(timed_out(&stack(kernel)), None);
+        assert_eq!(timed_out(&stack(ErrorKind::ConnectionReset.into())), None);
+        // A timed-out request is tried again: the server never answered.
+        assert!(is_transient(&stack(IoError::from(ErrorKind::TimedOut))));
+        assert!(is_transient(&stack(connect_timeout())));
+    }
+
+    #[test]
+    fn a_request_that_timed_out_says_which_timeout_ran_out() {
+        let stack = |error: IoError| kube::Error::Service(Box::new(error));
+        let said = |request: Option<u64>, error: IoError| {
+            Patience::new(request.map(Duration::from_secs))
+                .unreachable(stack(error))
+                .tried()
+                .to_string()
+        };
+        assert_eq!(
+            said(Some(2), ErrorKind::TimedOut.into()),
+            "cannot reach the cluster: the server did not answer within 2s (--request-timeout) (gave up after 4 tries)"
+        );
+        assert_eq!(
+            said(Some(2), connect_timeout()),
+            "cannot reach the cluster: the server did not complete a connection within 2s (--request-timeout) (gave up after 4 tries)"
+        );
+        // Connecting never waits longer than 10 s, whatever the request timeout.
+        assert_eq!(
+            said(Some(60), connect_timeout()),
+            "cannot reach the cluster: the server did not complete a connection within 10s (gave up after 4 tries)"
+        );
+        assert_eq!(
+            said(None, connect_timeout()),
+            "cannot reach the cluster: the server did not complete a connection within 10s (gave up after 4 tries)"
+        );
+        // Any other fault keeps its own words.
+        assert_eq!(
+            said(
+                Some(2),
+                IoError::new(ErrorKind::ConnectionReset, "connection reset")
+            ),
+            "cannot reach the cluster: connection reset (gave up after 4 tries)"
+        );
     }
 
     #[test]

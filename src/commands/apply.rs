@@ -7,9 +7,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use super::history::cluster_settings;
 use super::pin::{ResolveSettings, read_and_find, resolve};
 use super::{ExitStatus, Problems};
-use crate::adapters::cluster::{Cluster, ClusterError, ClusterSettings, Resource};
+use crate::adapters::cluster::{Cluster, ClusterError, Resource};
 use crate::adapters::registry::RegistryClient;
 use crate::cli::{ApplyArgs, ApplyOutput, DryRun};
 use crate::core::diff::container_images;
@@ -108,12 +109,7 @@ async fn apply(args: ApplyArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
         return Ok(ExitStatus::Success);
     }
 
-    let cluster_settings = ClusterSettings {
-        kubeconfig: args.cluster.kubeconfig.clone(),
-        context: args.cluster.context.clone(),
-        namespace: args.cluster.namespace.clone(),
-    };
-    let mut cluster = Cluster::connect(&cluster_settings).await?;
+    let mut cluster = Cluster::connect(&cluster_settings(&args.cluster)).await?;
     let release_kinds = kinds_defined_by(&release);
     let problems = resolve_targets(&cluster, &mut release, &release_kinds);
     if !problems.is_empty() {

@@ -57,6 +57,8 @@ pub(super) fn cluster_settings(args: &ClusterArgs) -> ClusterSettings {
         kubeconfig: args.kubeconfig.clone(),
         context: args.context.clone(),
         namespace: args.namespace.clone(),
+        // kubectl's 0: no timeout.
+        request_timeout: Some(args.request_timeout).filter(|timeout| !timeout.is_zero()),
     }
 }
 

@@ -1,6 +1,7 @@
-//! `kubectl immutable apply` when the connection to the API server drops in the middle of a
-//! release: the real kube-apiserver of the test control plane, reached through a TCP proxy of
-//! the test's own (`tcp_drop`) that cuts one request's connection, TLS end to end.
+//! `kubectl immutable apply` when the connection to the API server drops, or goes silent, in
+//! the middle of a release: the real kube-apiserver of the test control plane, reached through
+//! a TCP proxy of the test's own (`tcp_drop`) that cuts one request's connection or stops
+//! forwarding it, TLS end to end.
 //!
 //! Every release here has ten objects; the sixth, `big`, carries 100,000 bytes and every
 //! other request is a few kilobytes at most, so the proxy knows `big`'s requests by their size:
@@ -76,7 +77,33 @@ impl Release {
         assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
         run
     }
+
+    /// `apply` with `extra` flags, and how long it took; fails the test, rather than hanging
+    /// it, when the plugin is still waiting after `WITHIN`.
+    fn apply_within(&self, extra: &[&str]) -> (Run, Duration) {
+        let mut args = vec![
+            "apply".to_string(),
+            "--kubeconfig".to_string(),
+            self.kubeconfig.display().to_string(),
+            "-f".to_string(),
+            self.file.clone(),
+        ];
+        args.extend(extra.iter().map(|arg| arg.to_string()));
+        let (done, run) = std::sync::mpsc::channel();
+        let started = Instant::now();
+        std::thread::spawn(move || done.send(Plugin::new(args).run()));
+        let run = run
+            .recv_timeout(WITHIN)
+            .unwrap_or_else(|_| panic!("apply is still waiting after {WITHIN:?}"));
+        let took = started.elapsed();
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+        (run, took)
+    }
 }
+
+/// Far longer than any release here takes, even after four request timeouts of 2 s: a run still
+/// going then waits on a silent connection for ever.
+const WITHIN: Duration = Duration::from_secs(30);
 
 fn big_value() -> String {
     "0123456789".repeat(BIG / 10)
@@ -131,6 +158,7 @@ fn completes_despite(cut: Cut, prefix: &str) {
         large: LARGE,
         nth: 2,
         cut,
+        repeat: false,
         then_down: false,
     });
     let release = Release::new(cluster, prefix, &proxy);
@@ -175,6 +203,7 @@ fn an_api_server_gone_for_good_is_given_up_after_four_tries_naming_what_was_appl
         large: LARGE,
         nth: 2,
         cut: Cut::MidRequest,
+        repeat: false,
         then_down: true,
     });
     let release = Release::new(cluster, "cut-down", &proxy);
@@ -217,6 +246,7 @@ fn an_api_server_gone_during_the_dry_runs_stops_the_release_before_anything_is_a
         large: LARGE,
         nth: 1,
         cut: Cut::MidRequest,
+        repeat: false,
         then_down: true,
     });
     let release = Release::new(cluster, "cut-dry-run", &proxy);
@@ -257,6 +287,7 @@ fn a_refusal_by_the_server_is_an_answer_and_not_retried() {
         large: LARGE,
         nth: 0,
         cut: Cut::MidRequest,
+        repeat: false,
         then_down: false,
     });
     let release = Release::with(cluster, "refused", &proxy, |ns, name| match name {
@@ -303,4 +334,136 @@ fn a_refusal_by_the_server_is_an_answer_and_not_retried() {
         "big is sent once as a dry run and once for real, never again"
     );
     assert_eq!(proxy.cut_at(), None);
+}
+
+/// Four tries of 2 s each, and the backoff between them (1.75 s to 2.625 s): the longest the
+/// plugin waits on a server gone silent, but for start-up and the requests before it.
+const GIVE_UP: Duration = Duration::from_millis(4 * 2000 + 2625);
+
+#[test]
+fn a_connection_gone_silent_in_the_middle_of_an_apply_times_out_is_retried_and_the_release_completes()
+ {
+    // `big` reaches the server whole and is applied; its answer never comes, and the
+    // connection is never closed. After 2 s without a byte the request is given up and sent
+    // again on a new connection: server-side apply stores the same object.
+    let cluster = cluster();
+    let proxy = proxy(Plan {
+        large: LARGE,
+        nth: 2,
+        cut: Cut::Silent,
+        repeat: false,
+        then_down: false,
+    });
+    let release = Release::new(cluster, "silent-once", &proxy);
+
+    let (run, took) = release.apply_within(&["--request-timeout", "2s"]);
+    let run = run.expect_code(0);
+    assert_eq!(run.stdout, applied_lines(&NAMES));
+    assert_eq!(run.stderr, "");
+
+    assert_eq!(proxy.silenced(), 1, "the proxy withheld big's answer once");
+    assert!(
+        proxy.large_requests() >= 3,
+        "big was sent {} times: its dry run, the silenced apply, and no retry",
+        proxy.large_requests()
+    );
+    // The silence was waited out (2 s, then at least 250 ms of backoff), not cut short.
+    assert!(
+        took >= Duration::from_millis(2250) && took < GIVE_UP + Duration::from_secs(5),
+        "took {took:?}"
+    );
+    assert_eq!(found(cluster, &release.ns, "configmap", &NAMES), NAMES);
+    let big = cluster.kubectl_json(&["get", "configmap", "big", "-n", &release.ns]);
+    assert!(big["data"]["release"] == big_value(), "big is stored whole");
+}
+
+#[test]
+fn an_api_server_that_never_answers_is_given_up_after_four_request_timeouts_during_the_dry_runs() {
+    // Connections are accepted and requests reach the server, but no answer to one of `big`'s
+    // ever comes back: a hung load balancer. Every try of its dry run waits out the timeout.
+    let cluster = cluster();
+    let proxy = proxy(Plan {
+        large: LARGE,
+        nth: 1,
+        cut: Cut::Silent,
+        repeat: true,
+        then_down: false,
+    });
+    let release = Release::new(cluster, "silent-dry-run", &proxy);
+
+    let (run, _) = release.apply_within(&["--request-timeout", "2s"]);
+    let ended = Instant::now();
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.stdout, "");
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            format!(
+                "error: {}: configmap/big: cannot reach the cluster: the server did not answer within 2s (--request-timeout) (gave up after 4 tries)",
+                release.file
+            )
+            .as_str(),
+            "error: nothing else was applied",
+        ],
+    );
+    assert_eq!(proxy.silenced(), 4, "four tries, each silenced");
+    // Each timeout counts from the end of the request, just before the proxy went silent.
+    let gave_up_after = ended - proxy.cut_at().expect("the proxy went silent");
+    assert!(
+        gave_up_after >= Duration::from_millis(4 * 2000 + 1750 - 500)
+            && gave_up_after < GIVE_UP + Duration::from_secs(5),
+        "gave up {gave_up_after:?} after the first silence"
+    );
+    assert!(found(cluster, &release.ns, "configmap", &NAMES).is_empty());
+}
+
+#[test]
+fn an_api_server_gone_silent_for_good_is_given_up_within_the_request_timeouts() {
+    // At `big`'s real apply the server goes silent for good: open connections forward nothing
+    // more and stay open, new ones are accepted and never answered, not even their TLS
+    // handshake.
+    let cluster = cluster();
+    let proxy = proxy(Plan {
+        large: LARGE,
+        nth: 2,
+        cut: Cut::Silent,
+        repeat: false,
+        then_down: true,
+    });
+    let release = Release::new(cluster, "silent-down", &proxy);
+
+    let (run, _) = release.apply_within(&["--request-timeout", "2s"]);
+    let ended = Instant::now();
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.stdout, applied_lines(&NAMES[..5]));
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", run.stderr);
+    // The last try finds no connection to take over: connecting is given up after 2 s too.
+    assert_eq!(
+        lines[0],
+        format!(
+            "error: {}: configmap/big: cannot reach the cluster: the server did not complete a connection within 2s (--request-timeout) (gave up after 4 tries)",
+            release.file
+        )
+    );
+    assert_eq!(
+        lines[1],
+        "error: not sent, as the cluster could not be reached: configmap/object-7, configmap/object-8, configmap/object-9, configmap/object-10"
+    );
+    assert_eq!(proxy.silenced(), 1);
+    assert!(
+        proxy.held() >= 3,
+        "{} connections held silent",
+        proxy.held()
+    );
+    let gave_up_after = ended - proxy.cut_at().expect("the proxy went silent");
+    assert!(
+        gave_up_after >= Duration::from_millis(4 * 2000 + 1750 - 500)
+            && gave_up_after < GIVE_UP + Duration::from_secs(5),
+        "gave up {gave_up_after:?} after the silence"
+    );
+    // `big` reached the server whole before the silence, so it is stored, though the plugin
+    // never heard so and says it could not reach the cluster; what came after was never sent.
+    assert_eq!(found(cluster, &release.ns, "configmap", &NAMES), NAMES[..6]);
 }

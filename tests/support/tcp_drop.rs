@@ -1,5 +1,5 @@
 //! A TCP proxy between the plugin and the test control plane's kube-apiserver that cuts a
-//! connection in the middle of a release.
+//! connection in the middle of a release, or makes it go silent.
 //!
 //! It passes bytes through untouched, so TLS stays end to end and the plugin checks the
 //! apiserver's own certificate; it therefore cannot read requests. It recognises one by its size
@@ -29,6 +29,11 @@ pub enum Cut {
     /// As `BeforeAnswer`, but the start of the answer (its headers and part of its body) is
     /// forwarded before the connection is closed.
     MidAnswer,
+    /// The whole request is forwarded; when the answer starts, nothing more is forwarded in
+    /// either direction, and both sockets stay open: no FIN, no RST, no answer. The server has
+    /// applied it; the client waits for an answer that never comes, as behind a dead link or a
+    /// hung load balancer.
+    Silent,
 }
 
 /// Which request is cut, how, and what follows.
@@ -39,8 +44,12 @@ pub struct Plan {
     /// The large request to cut, counted from 1 in the order they were seen; 0 cuts none.
     pub nth: usize,
     pub cut: Cut,
+    /// Every large request from the `nth` on is cut, not only the `nth`.
+    pub repeat: bool,
     /// From the cut on, the API server is gone: every open connection is reset and every new
-    /// one is reset as soon as it is accepted.
+    /// one is reset as soon as it is accepted. With [`Cut::Silent`] it is gone silent instead:
+    /// every open connection goes silent, and every new one is accepted and held open without
+    /// a byte forwarded, so not even its TLS handshake is answered.
     pub then_down: bool,
 }
 
@@ -49,6 +58,8 @@ struct Stats {
     large_requests: usize,
     cut_at: Option<Instant>,
     refused: usize,
+    silenced: usize,
+    held: usize,
 }
 
 struct Shared {
@@ -88,8 +99,13 @@ impl TcpDrop {
         runtime.spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 if *accepting.down.borrow() {
-                    accepting.stats.lock().unwrap().refused += 1;
-                    reset(client);
+                    if accepting.plan.cut == Cut::Silent {
+                        accepting.stats.lock().unwrap().held += 1;
+                        tokio::spawn(hold(client, None));
+                    } else {
+                        accepting.stats.lock().unwrap().refused += 1;
+                        reset(client);
+                    }
                     continue;
                 }
                 tokio::spawn(forward(Arc::clone(&accepting), client));
@@ -112,7 +128,7 @@ impl TcpDrop {
         self.shared.stats.lock().unwrap().large_requests
     }
 
-    /// When the chosen request's connection was cut, if it was.
+    /// When the chosen request's connection was cut (the first, with `repeat`), if it was.
     pub fn cut_at(&self) -> Option<Instant> {
         self.shared.stats.lock().unwrap().cut_at
     }
@@ -120,6 +136,17 @@ impl TcpDrop {
     /// Connections reset on arrival because the API server was gone.
     pub fn refused(&self) -> usize {
         self.shared.stats.lock().unwrap().refused
+    }
+
+    /// Large requests whose answer the proxy withheld, going silent ([`Cut::Silent`]).
+    pub fn silenced(&self) -> usize {
+        self.shared.stats.lock().unwrap().silenced
+    }
+
+    /// Connections held silent on arrival, or silenced while open, because the API server was
+    /// gone silent.
+    pub fn held(&self) -> usize {
+        self.shared.stats.lock().unwrap().held
     }
 }
 
@@ -145,16 +172,37 @@ async fn gone(down: &mut watch::Receiver<bool>) {
     let _ = down.wait_for(|down| *down).await;
 }
 
+/// Forwards nothing more, in either direction, and closes neither side: what is read from the
+/// client is dropped, and the server is not read, until the client gives up and closes (or the
+/// proxy stops).
+async fn hold(mut client: TcpStream, server: Option<TcpStream>) {
+    let mut ignored = vec![0u8; 16 * 1024];
+    while let Ok(1..) = client.read(&mut ignored).await {}
+    drop(server);
+}
+
 /// Cuts the chosen connection and, if the plan says so, takes the API server away.
-fn cut(shared: &Shared, client: TcpStream) {
-    shared.stats.lock().unwrap().cut_at = Some(Instant::now());
-    match shared.plan.cut {
-        Cut::MidRequest => reset(client),
-        Cut::BeforeAnswer | Cut::MidAnswer => drop(client),
+async fn cut(shared: &Shared, client: TcpStream, server: TcpStream) {
+    {
+        let mut stats = shared.stats.lock().unwrap();
+        stats.cut_at.get_or_insert_with(Instant::now);
+        if shared.plan.cut == Cut::Silent {
+            stats.silenced += 1;
+        }
     }
     if shared.plan.then_down {
         shared.down.send_replace(true);
     }
+    match shared.plan.cut {
+        Cut::MidRequest => reset(client),
+        Cut::BeforeAnswer | Cut::MidAnswer => drop(client),
+        Cut::Silent => hold(client, Some(server)).await,
+    }
+}
+
+/// Whether the `count`th large request is one the plan cuts.
+fn chosen(plan: &Plan, count: usize) -> bool {
+    plan.nth > 0 && (count == plan.nth || plan.repeat && count > plan.nth)
 }
 
 /// One connection, both directions, until either side closes or the plan cuts it.
@@ -175,14 +223,16 @@ async fn forward(shared: Arc<Shared>, mut client: TcpStream) {
                 burst += n;
                 if burst > shared.plan.large && !counted {
                     counted = true;
-                    let mut stats = shared.stats.lock().unwrap();
-                    stats.large_requests += 1;
-                    if stats.large_requests == shared.plan.nth {
-                        drop(stats);
+                    let count = {
+                        let mut stats = shared.stats.lock().unwrap();
+                        stats.large_requests += 1;
+                        stats.large_requests
+                    };
+                    if chosen(&shared.plan, count) {
                         match shared.plan.cut {
                             // At most `large` bytes of it reached the server.
-                            Cut::MidRequest => return cut(&shared, client),
-                            Cut::BeforeAnswer | Cut::MidAnswer => doomed = true,
+                            Cut::MidRequest => return cut(&shared, client, server).await,
+                            Cut::BeforeAnswer | Cut::MidAnswer | Cut::Silent => doomed = true,
                         }
                     }
                 }
@@ -194,8 +244,8 @@ async fn forward(shared: Arc<Shared>, mut client: TcpStream) {
                 let Ok(n @ 1..) = read else { return };
                 if doomed {
                     // A read takes at most 16 KiB: part of the answer to a large request.
-                    if shared.plan.cut == Cut::BeforeAnswer || answered {
-                        return cut(&shared, client);
+                    if shared.plan.cut != Cut::MidAnswer || answered {
+                        return cut(&shared, client, server).await;
                     }
                     answered = true;
                 }
@@ -204,7 +254,13 @@ async fn forward(shared: Arc<Shared>, mut client: TcpStream) {
                     return;
                 }
             }
-            _ = gone(&mut down) => return reset(client),
+            _ = gone(&mut down) => {
+                if shared.plan.cut != Cut::Silent {
+                    return reset(client);
+                }
+                shared.stats.lock().unwrap().held += 1;
+                return hold(client, Some(server)).await;
+            }
         }
     }
 }
