@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use oci_client::client::{ClientConfig, ClientProtocol};
@@ -224,9 +224,11 @@ enum Transport {
 
 pub struct RegistryClient {
     settings: RegistrySettings,
-    verified: Client,
-    unverified: Client,
-    plain: Client,
+    /// One client per transport, each made when first needed: making one loads the system's
+    /// root certificates, tens of milliseconds.
+    verified: OnceLock<Client>,
+    unverified: OnceLock<Client>,
+    plain: OnceLock<Client>,
     /// For insecure hosts, the transport each speaks, found out once.
     transports: Mutex<HashMap<String, Arc<OnceCell<Transport>>>>,
     /// Credentials per host, looked up once.
@@ -235,26 +237,37 @@ pub struct RegistryClient {
 
 impl RegistryClient {
     pub fn new(settings: RegistrySettings) -> Self {
-        let client = |protocol, accept_invalid_certificates| {
+        RegistryClient {
+            settings,
+            verified: OnceLock::new(),
+            unverified: OnceLock::new(),
+            plain: OnceLock::new(),
+            transports: Mutex::new(HashMap::new()),
+            auths: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn client(&self, transport: Transport) -> &Client {
+        let (cell, protocol, accept_invalid_certificates) = match transport {
+            Transport::VerifiedTls => (&self.verified, ClientProtocol::Https, false),
+            Transport::UnverifiedTls => (&self.unverified, ClientProtocol::Https, true),
+            Transport::PlainHttp => (&self.plain, ClientProtocol::Http, false),
+        };
+        cell.get_or_init(|| {
+            // reqwest is built without a provider of its own (see Cargo.toml); an Err only says
+            // the process has one already.
+            let _ = rustls::crypto::ring::default_provider().install_default();
             Client::new(ClientConfig {
                 protocol,
                 accept_invalid_certificates,
-                read_timeout: Some(settings.request_timeout),
-                connect_timeout: Some(settings.request_timeout),
+                read_timeout: Some(self.settings.request_timeout),
+                connect_timeout: Some(self.settings.request_timeout),
                 // Index entries are chosen here, not by the client's default resolver.
                 platform_resolver: None,
                 user_agent: concat!("kubectl-immutable/", env!("CARGO_PKG_VERSION")),
                 ..ClientConfig::default()
             })
-        };
-        RegistryClient {
-            verified: client(ClientProtocol::Https, false),
-            unverified: client(ClientProtocol::Https, true),
-            plain: client(ClientProtocol::Http, false),
-            settings,
-            transports: Mutex::new(HashMap::new()),
-            auths: Mutex::new(HashMap::new()),
-        }
+        })
     }
 
     /// Whether the manifest `reference` names by digest exists.
@@ -309,11 +322,7 @@ impl RegistryClient {
         Fut: Future<Output = Result<T, OciDistributionError>>,
     {
         let auth = self.auth_for(host).await?;
-        let client = match self.transport_for(host).await {
-            Transport::VerifiedTls => &self.verified,
-            Transport::UnverifiedTls => &self.unverified,
-            Transport::PlainHttp => &self.plain,
-        };
+        let client = self.client(self.transport_for(host).await);
         self.with_retries(host, || request(client.clone(), auth.clone()))
             .await
     }
@@ -339,10 +348,16 @@ impl RegistryClient {
             .get_or_init(|| async {
                 let timeout = self.settings.request_timeout;
                 let plain = tokio::spawn({
-                    let (client, host) = (self.plain.clone(), host.to_string());
+                    let (client, host) =
+                        (self.client(Transport::PlainHttp).clone(), host.to_string());
                     async move { tokio::time::timeout(timeout, client.ping(&host)).await }
                 });
-                match tokio::time::timeout(timeout, self.unverified.ping(host)).await {
+                match tokio::time::timeout(
+                    timeout,
+                    self.client(Transport::UnverifiedTls).ping(host),
+                )
+                .await
+                {
                     Ok(Ok(())) => {
                         plain.abort();
                         Transport::UnverifiedTls

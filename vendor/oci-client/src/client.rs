@@ -384,12 +384,15 @@ impl TryFrom<ClientConfig> for Client {
         }
 
         let default_token_expiration_secs = config.default_token_expiration_secs;
+        // Every field named: `..Default::default()` would build, and drop, a second
+        // reqwest client, loading the system's root certificates once more.
         Ok(Self {
             config: Arc::new(config),
+            auth_store: Arc::default(),
             tokens: TokenCache::new(default_token_expiration_secs),
+            ping_answers: Arc::default(),
             client: client_builder.build()?,
             push_chunk_size: PUSH_CHUNK_MAX_SIZE,
-            ..Default::default()
         })
     }
 }
