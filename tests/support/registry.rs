@@ -339,10 +339,12 @@ impl TestRegistry {
             r#"{"default":[{"type":"insecureAcceptAnything"}]}"#,
         )
         .expect("write policy.json");
+        // The storage section as Debian's /etc/docker/registry/config.yml has it, with its
+        // in-memory blob descriptor cache.
         let mut config = format!(
             "version: 0.1\n\
              log:\n  level: error\n  accesslog:\n    disabled: true\n\
-             storage:\n  filesystem:\n    rootdirectory: {:?}\n  delete:\n    enabled: true\n",
+             storage:\n  cache:\n    blobdescriptor: inmemory\n  filesystem:\n    rootdirectory: {:?}\n  delete:\n    enabled: true\n",
             root.join("storage")
         );
         if kind.auth() {
