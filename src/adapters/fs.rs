@@ -151,8 +151,12 @@ pub struct StagedFile {
     target: PathBuf,
 }
 
-/// Writes `contents` next to `target` with the target's permissions, without touching the target.
-pub fn stage(target: &Path, contents: &[u8]) -> io::Result<StagedFile> {
+/// Writes `pieces`, one after another, next to `target` with the target's permissions, without
+/// touching the target.
+pub fn stage<'a>(
+    target: &Path,
+    pieces: impl IntoIterator<Item = &'a [u8]>,
+) -> io::Result<StagedFile> {
     let directory = match target.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -160,7 +164,15 @@ pub fn stage(target: &Path, contents: &[u8]) -> io::Result<StagedFile> {
     let mut temporary = tempfile::Builder::new()
         .prefix(".kubectl-immutable-")
         .tempfile_in(directory)?;
-    temporary.write_all(contents)?;
+    // Pieces alternate long runs of the source with short new values: the buffer gathers the
+    // short ones, the long ones go straight through.
+    let mut writer = io::BufWriter::with_capacity(1 << 16, temporary.as_file_mut());
+    for piece in pieces {
+        writer.write_all(piece)?;
+    }
+    writer
+        .into_inner()
+        .map_err(io::IntoInnerError::into_error)?;
     temporary.as_file().sync_all()?;
     if let Ok(metadata) = fs::metadata(target) {
         fs::set_permissions(temporary.path(), metadata.permissions())?;

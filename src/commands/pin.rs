@@ -1,8 +1,10 @@
 //! `kubectl immutable pin`: find every image, resolve each distinct tag once, splice the digests in.
 
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -19,7 +21,7 @@ use crate::core::locate::{LocateError, LocatedImage, locate_images};
 use crate::core::lock::LockFile;
 use crate::core::platform::Platform;
 use crate::core::reference::ImageReference;
-use crate::core::rewrite::{Replacement, splice};
+use crate::core::rewrite::{self, Replacement, splice};
 
 /// `pin`'s flags resolved with the config file, before any I/O on manifests or registries.
 /// How manifests are read and their images resolved, shared by `pin` and `apply`: flags merged
@@ -245,39 +247,77 @@ pub fn read_and_find(settings: &ResolveSettings) -> Result<Found, Problems> {
     Ok(Found { sources, images })
 }
 
-/// The sources with every tag resolved and spliced in.
+/// The sources with every tag resolved, and the new values to splice in.
 pub struct Resolution {
     pub found: Found,
     digests: HashMap<String, Result<String, RegistryError>>,
-    /// Each source's new text, where it changed.
-    pub outputs: Vec<Option<String>>,
+    /// Each source's new values, in position order (none where nothing changed).
+    replacements: Vec<Vec<Replacement>>,
+    /// Each source's new text where it changed, spliced on first use by [`Resolution::texts`].
+    spliced: OnceLock<Vec<Option<String>>>,
     pub pinned: Vec<ReportEntry>,
     from_lock: bool,
 }
 
 impl Resolution {
-    /// Each source's text after pinning.
+    /// Each source's text after pinning, spliced into new strings (once) where it changed.
     pub fn texts(&self) -> impl Iterator<Item = &str> {
+        let spliced = self.spliced.get_or_init(|| {
+            self.found
+                .sources
+                .iter()
+                .zip(&self.replacements)
+                .map(|(source, new)| (!new.is_empty()).then(|| splice(&source.text, new)))
+                .collect()
+        });
         self.found
             .sources
             .iter()
-            .zip(&self.outputs)
+            .zip(spliced)
             .map(|(source, output)| output.as_deref().unwrap_or(&source.text))
+    }
+
+    /// Source `index`'s text after pinning as the slices it is made of (its own text between the
+    /// new values, and the new values), for writing without a copy of the source.
+    fn pieces(&self, index: usize) -> impl Iterator<Item = &str> + Clone {
+        rewrite::pieces(&self.found.sources[index].text, &self.replacements[index])
     }
 }
 
-/// Resolves every distinct tag once (from the lock file with `offline`) and splices the digests
-/// into the sources. Every reference that does not resolve is reported, at every place it is
-/// written, unless `allow_unpinned` names it.
+/// The lock file that `--offline` resolves from, read and checked against `--platform`.
+fn offline_lock(settings: &ResolveSettings) -> anyhow::Result<Option<LockFile>> {
+    match (&settings.lock, settings.offline) {
+        (Some(path), true) => Ok(Some(read_lock(path, settings.platform.as_ref())?)),
+        _ => Ok(None),
+    }
+}
+
+/// Resolves every distinct tag once (from the lock file with `offline`, else from `client`'s
+/// registries) and finds the new values. Every reference that does not resolve is reported, at
+/// every place it is written, unless `allow_unpinned` names it.
 pub async fn resolve(
     settings: &ResolveSettings,
     client: &RegistryClient,
     found: Found,
     include_pinned_tags: bool,
 ) -> anyhow::Result<Resolution> {
-    let lock = match (&settings.lock, settings.offline) {
-        (Some(path), true) => Some(read_lock(path, settings.platform.as_ref())?),
-        _ => None,
+    match offline_lock(settings)? {
+        Some(lock) => resolve_from(settings, &LockSource(&lock), found, include_pinned_tags).await,
+        None => resolve_from(settings, client, found, include_pinned_tags).await,
+    }
+}
+
+/// [`resolve`] from `source`: the lock file's digests with `--offline`, else a registry client.
+async fn resolve_from(
+    settings: &ResolveSettings,
+    source: &impl DigestSource,
+    found: Found,
+    include_pinned_tags: bool,
+) -> anyhow::Result<Resolution> {
+    let from = if settings.offline {
+        "lock file"
+    } else {
+        "registries"
     };
     let to_resolve: Vec<&ImageReference> = distinct(
         found
@@ -287,10 +327,7 @@ pub async fn resolve(
             .filter(|image| image.reference.tag_or_latest().is_some())
             .map(|image| &image.reference),
     );
-    let digests = match &lock {
-        Some(lock) => resolve_all(&LockSource(lock), &to_resolve, settings, "lock file").await,
-        None => resolve_all(client, &to_resolve, settings, "registries").await,
-    };
+    let digests = resolve_all(source, &to_resolve, settings, from).await;
     report_failures(&found, &digests, &settings.allow_unpinned)?;
 
     let mut pinned = Vec::new();
@@ -318,20 +355,13 @@ pub async fn resolve(
             platform: settings.platform.as_ref().map(ToString::to_string),
         });
     }
-    let outputs = found
-        .sources
-        .iter()
-        .zip(&replacements)
-        .map(|(source, replacements)| {
-            (!replacements.is_empty()).then(|| splice(&source.text, replacements))
-        })
-        .collect();
     Ok(Resolution {
         found,
         digests,
-        outputs,
+        replacements,
+        spliced: OnceLock::new(),
         pinned,
-        from_lock: lock.is_some(),
+        from_lock: settings.offline,
     })
 }
 
@@ -340,11 +370,26 @@ async fn pin(settings: PinSettings) -> anyhow::Result<ExitStatus> {
     if settings.output == Output::Check {
         return check(&found, settings.resolve.quiet);
     }
-    let client = RegistryClient::new(settings.resolve.registry.clone());
-    let resolution = resolve(&settings.resolve, &client, found, settings.verify).await?;
+    // The registry client is built only when a registry is asked: never with `--offline` and
+    // without `--verify` (building one read the system's root certificates: 14 ms a run).
+    let client = OnceCell::new();
+    let registries =
+        || client.get_or_init(|| RegistryClient::new(settings.resolve.registry.clone()));
+    let resolution = match offline_lock(&settings.resolve)? {
+        Some(lock) => {
+            resolve_from(
+                &settings.resolve,
+                &LockSource(&lock),
+                found,
+                settings.verify,
+            )
+            .await?
+        }
+        None => resolve_from(&settings.resolve, registries(), found, settings.verify).await?,
+    };
 
     if settings.verify {
-        let problems = verify(&client, &resolution, settings.resolve.concurrency).await;
+        let problems = verify(registries(), &resolution, settings.resolve.concurrency).await;
         if !problems.is_empty() {
             let mut stderr = std::io::stderr().lock();
             for problem in &problems {
@@ -567,6 +612,7 @@ fn locked(
 
 /// Writes every changed file (in place) or all sources (stdout), and the lock file. In place,
 /// everything is staged before anything is renamed, so a failure leaves every file as it was.
+/// Pinned text is written from the source's own bytes and the new values, never copied whole.
 fn write_outputs(
     output: Output,
     resolution: &Resolution,
@@ -577,17 +623,20 @@ fn write_outputs(
         let text = lock.render();
         if std::fs::read_to_string(path).ok().as_deref() != Some(text.as_str()) {
             staged.push(
-                fs::stage(path, text.as_bytes())
+                fs::stage(path, [text.as_bytes()])
                     .with_context(|| format!("cannot write {}", path.display()))?,
             );
         }
     }
     match output {
         Output::InPlace => {
-            for (source, output) in resolution.found.sources.iter().zip(&resolution.outputs) {
-                if let (Some(path), Some(text)) = (&source.path, output) {
+            for (index, source) in resolution.found.sources.iter().enumerate() {
+                if let Some(path) = &source.path
+                    && !resolution.replacements[index].is_empty()
+                {
+                    let pieces = resolution.pieces(index).map(str::as_bytes);
                     staged.push(
-                        fs::stage(path, text.as_bytes())
+                        fs::stage(path, pieces)
                             .with_context(|| format!("cannot write {}", path.display()))?,
                     );
                 }
@@ -597,32 +646,43 @@ fn write_outputs(
         Output::Stdout | Output::Check => {
             fs::commit_all(staged).context("cannot write the lock file")?;
             let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-            write_concatenated(&mut stdout, resolution.texts())?;
+            let sources = resolution.found.sources.len();
+            write_concatenated(&mut stdout, (0..sources).map(|i| resolution.pieces(i)))?;
             stdout.flush()?;
         }
     }
     Ok(())
 }
 
-/// Sources one after another as one YAML stream: a `---` stands between two unless the next one
-/// starts with its own, and a newline is added only where a source without one is followed by
-/// another, so a single source comes out byte for byte.
-fn write_concatenated<'a>(
+/// Sources one after another as one YAML stream, each given as the non-empty pieces it is made
+/// of: a `---` stands between two unless the next one starts with its own, and a newline is added
+/// only where a source without one is followed by another, so a single source comes out byte for
+/// byte.
+fn write_concatenated<'a, P>(
     out: &mut impl Write,
-    texts: impl Iterator<Item = &'a str>,
-) -> std::io::Result<()> {
-    let mut previous: Option<&str> = None;
-    for text in texts {
-        if let Some(previous) = previous {
-            if !previous.is_empty() && !previous.ends_with('\n') {
+    sources: impl Iterator<Item = P>,
+) -> std::io::Result<()>
+where
+    P: Iterator<Item = &'a str> + Clone,
+{
+    // Whether there was a source before, and whether it ended without a newline.
+    let mut previous: Option<bool> = None;
+    for pieces in sources {
+        if let Some(unterminated) = previous {
+            if unterminated {
                 out.write_all(b"\n")?;
             }
-            if !text.starts_with("---") {
+            let start = pieces.clone().flat_map(str::bytes).take(3);
+            if !start.eq(*b"---") {
                 out.write_all(b"---\n")?;
             }
         }
-        out.write_all(text.as_bytes())?;
-        previous = Some(text);
+        let mut last = "";
+        for piece in pieces {
+            out.write_all(piece.as_bytes())?;
+            last = piece;
+        }
+        previous = Some(!last.is_empty() && !last.ends_with('\n'));
     }
     Ok(())
 }
@@ -704,12 +764,30 @@ mod tests {
 
     #[test]
     fn concatenates_sources_as_one_stream() {
-        let mut out = Vec::new();
-        write_concatenated(&mut out, ["a: 1", "---\nb: 2\n", "c: 3\n"].into_iter()).unwrap();
+        let concatenated = |sources: &[&[&str]]| {
+            let mut out = Vec::new();
+            write_concatenated(
+                &mut out,
+                sources.iter().map(|pieces| pieces.iter().copied()),
+            )
+            .unwrap();
+            String::from_utf8(out).unwrap()
+        };
         assert_eq!(
-            String::from_utf8(out).unwrap(),
+            concatenated(&[&["a: 1"], &["---\nb: 2\n"], &["c: 3\n"]]),
             "a: 1\n---\nb: 2\n---\nc: 3\n"
         );
+        // The same across pieces: a `---` split over two, a newline ending one, an empty source.
+        assert_eq!(
+            concatenated(&[
+                &["a: ", "1"],
+                &["-", "--", "\nb: 2\n"],
+                &[],
+                &["c: 3", "\n"]
+            ]),
+            "a: 1\n---\nb: 2\n---\n---\nc: 3\n"
+        );
+        assert_eq!(concatenated(&[&["x: 1", "\n"]]), "x: 1\n");
     }
 
     #[test]

@@ -30,15 +30,32 @@ impl Replacement {
 pub fn splice(source: &str, replacements: &[Replacement]) -> String {
     let grown: usize = replacements.iter().map(|r| r.text.len()).sum();
     let mut output = String::with_capacity(source.len() + grown);
-    let mut copied = 0;
-    for replacement in replacements {
-        debug_assert!(replacement.span.start >= copied, "overlapping replacements");
-        output.push_str(&source[copied..replacement.span.start]);
-        output.push_str(&replacement.text);
-        copied = replacement.span.end;
-    }
-    output.push_str(&source[copied..]);
+    output.extend(pieces(source, replacements));
     output
+}
+
+/// [`splice`]'s output as the slices it is made of, in order and none empty: the source between
+/// the replacements, and each replacement's text. A writer can send them one after another
+/// instead of a second copy of the whole source.
+pub fn pieces<'a>(
+    source: &'a str,
+    replacements: &'a [Replacement],
+) -> impl Iterator<Item = &'a str> + Clone {
+    let copied_up_to = std::iter::once(0).chain(replacements.iter().map(|r| r.span.end));
+    let next = replacements.iter().map(Some).chain(std::iter::once(None));
+    copied_up_to
+        .zip(next)
+        .flat_map(move |(copied, replacement)| match replacement {
+            Some(replacement) => {
+                debug_assert!(replacement.span.start >= copied, "overlapping replacements");
+                [
+                    &source[copied..replacement.span.start],
+                    replacement.text.as_str(),
+                ]
+            }
+            None => [&source[copied..], ""],
+        })
+        .filter(|piece| !piece.is_empty())
 }
 
 #[cfg(test)]
@@ -56,6 +73,21 @@ mod tests {
             ],
         );
         assert_eq!(output, "a: x@sha256:1 # keep\nb: 'y2'\n");
+    }
+
+    #[test]
+    fn pieces_are_the_spliced_text_without_a_copy() {
+        let source = "image: a\nimage: b";
+        let replacements = [
+            Replacement::in_style(7..8, "a@sha256:1", ValueStyle::Plain),
+            Replacement::in_style(16..17, "b@sha256:2", ValueStyle::Plain),
+        ];
+        let parts: Vec<&str> = pieces(source, &replacements).collect();
+        assert_eq!(parts, ["image: ", "a@sha256:1", "\nimage: ", "b@sha256:2"]);
+        assert_eq!(parts.concat(), splice(source, &replacements));
+        assert!(std::ptr::eq(parts[0].as_ptr(), source.as_ptr()));
+        assert_eq!(pieces(source, &[]).collect::<Vec<_>>(), [source]);
+        assert_eq!(pieces("", &[]).count(), 0);
     }
 
     #[test]
