@@ -1,6 +1,5 @@
 //! `kubectl immutable pin`: find every image, resolve each distinct tag once, splice the digests in.
 
-use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -370,26 +369,13 @@ async fn pin(settings: PinSettings) -> anyhow::Result<ExitStatus> {
     if settings.output == Output::Check {
         return check(&found, settings.resolve.quiet);
     }
-    // The registry client is built only when a registry is asked: never with `--offline` and
-    // without `--verify` (building one read the system's root certificates: 14 ms a run).
-    let client = OnceCell::new();
-    let registries =
-        || client.get_or_init(|| RegistryClient::new(settings.resolve.registry.clone()));
-    let resolution = match offline_lock(&settings.resolve)? {
-        Some(lock) => {
-            resolve_from(
-                &settings.resolve,
-                &LockSource(&lock),
-                found,
-                settings.verify,
-            )
-            .await?
-        }
-        None => resolve_from(&settings.resolve, registries(), found, settings.verify).await?,
-    };
+    // Cheap to make: its HTTP clients, and the root certificates they load, are made when a
+    // registry is first asked, so `--offline` never makes one.
+    let client = RegistryClient::new(settings.resolve.registry.clone());
+    let resolution = resolve(&settings.resolve, &client, found, settings.verify).await?;
 
     if settings.verify {
-        let problems = verify(registries(), &resolution, settings.resolve.concurrency).await;
+        let problems = verify(&client, &resolution, settings.resolve.concurrency).await;
         if !problems.is_empty() {
             let mut stderr = std::io::stderr().lock();
             for problem in &problems {
