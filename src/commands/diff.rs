@@ -122,12 +122,8 @@ fn live(args: &DiffArgs, rules: &[ImagePath]) -> anyhow::Result<DiffReport> {
     let mut objects = Vec::new();
     let mut problems = Vec::new();
     for source in sources {
-        let parsed = match parse_documents(&source.text) {
-            Ok(parsed) => parsed,
-            Err(error) => {
-                problems.push(format!("{}:{error}", source.name));
-                continue;
-            }
+        let Some(parsed) = documents(&source, &mut problems) else {
+            continue;
         };
         // What the cluster need not be asked about: a kind and a name to apply under.
         for ParsedObject { line, object } in parsed {
@@ -279,18 +275,21 @@ fn side_sources(side: &str, recursive: bool) -> Result<Vec<Source>, Vec<String>>
     }
 }
 
+/// The documents of `source`, or `None` with why not noted in `problems`.
+fn documents(source: &Source, problems: &mut Vec<String>) -> Option<Vec<ParsedObject>> {
+    parse_documents(&source.text)
+        .map_err(|error| problems.push(format!("{}:{error}", source.name)))
+        .ok()
+}
+
 /// Every object of a side by identity; every problem in it, each on its own line.
 fn read_side(side: &str, recursive: bool, namespace: &str) -> Result<ObjectSet, Vec<String>> {
     let mut objects = ObjectSet::new();
     let mut places = BTreeMap::new();
     let mut problems = Vec::new();
     for source in side_sources(side, recursive)? {
-        let parsed = match parse_documents(&source.text) {
-            Ok(parsed) => parsed,
-            Err(error) => {
-                problems.push(format!("{}:{error}", source.name));
-                continue;
-            }
+        let Some(parsed) = documents(&source, &mut problems) else {
+            continue;
         };
         for ParsedObject { line, object } in parsed {
             let at = format!("{}:{line}", source.name);
