@@ -6,6 +6,7 @@ use std::path::Path;
 use crate::support::faults::base64;
 use crate::support::plugin::Plugin;
 use crate::support::registry::{Kind, Platform, TestRegistry};
+use crate::support::tcp_drop::{Cut, Plan, TcpDrop};
 
 const MULTI: [Platform; 3] = [
     Platform::LINUX_AMD64,
@@ -231,6 +232,48 @@ fn an_insecure_tls_host_is_sent_its_credentials() {
             .contains(&format!("{host}/private/app:v1@{digest}")),
         "{}",
         run.stderr
+    );
+}
+
+#[test]
+fn over_tls_every_request_in_flight_shares_one_connection() {
+    let registry = TestRegistry::start(Kind::Tls);
+    let repositories: Vec<String> = (0..12).map(|i| format!("app/r{i}")).collect();
+    let refs: Vec<(&str, &str)> = repositories.iter().map(|r| (r.as_str(), "v1")).collect();
+    let digests = registry.push_many(&refs, &[Platform::LINUX_AMD64]);
+    // Passes bytes through, TLS end to end, and counts connections.
+    let proxy = TcpDrop::start(
+        registry.host().parse().unwrap(),
+        Plan {
+            large: usize::MAX,
+            nth: 0,
+            cut: Cut::MidRequest,
+            repeat: false,
+            then_down: false,
+        },
+    );
+    let host = proxy.host();
+    let input: String = repositories
+        .iter()
+        .map(|r| format!("kind: Pod\nspec:\n  containers:\n  - image: {host}/{r}:v1\n---\n"))
+        .collect();
+
+    let run = Plugin::new(["pin", "--insecure-registry", &host, "-f", "-"])
+        .stdin(&input)
+        .run()
+        .expect_code(0);
+    for (repository, digest) in repositories.iter().zip(&digests) {
+        assert!(
+            run.stdout
+                .contains(&format!("{host}/{repository}:v1@{digest}"))
+        );
+    }
+    // HTTP/2: the connection that asked `/v2/` over TLS carries the 12 HEADs; the other is the
+    // plain-HTTP question asked at the same time. Over HTTP/1.1 they would take 12.
+    assert!(
+        proxy.accepted() <= 2,
+        "{} connections for 12 images",
+        proxy.accepted()
     );
 }
 

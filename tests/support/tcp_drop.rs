@@ -1,5 +1,6 @@
 //! A TCP proxy between the plugin and the test control plane's kube-apiserver that cuts a
-//! connection in the middle of a release, or makes it go silent.
+//! connection in the middle of a release, or makes it go silent; with a plan that cuts nothing,
+//! it counts the connections to a TLS registry.
 //!
 //! It passes bytes through untouched, so TLS stays end to end and the plugin checks the
 //! apiserver's own certificate; it therefore cannot read requests. It recognises one by its size
@@ -55,6 +56,7 @@ pub struct Plan {
 
 #[derive(Default)]
 struct Stats {
+    accepted: usize,
     large_requests: usize,
     cut_at: Option<Instant>,
     refused: usize,
@@ -98,6 +100,7 @@ impl TcpDrop {
         let accepting = Arc::clone(&shared);
         runtime.spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
+                accepting.stats.lock().unwrap().accepted += 1;
                 if *accepting.down.borrow() {
                     if accepting.plan.cut == Cut::Silent {
                         accepting.stats.lock().unwrap().held += 1;
@@ -121,6 +124,16 @@ impl TcpDrop {
     /// `https://127.0.0.1:PORT`, the API server's URL through the proxy.
     pub fn url(&self) -> String {
         format!("https://{}", self.address)
+    }
+
+    /// `127.0.0.1:PORT`, for image references through the proxy.
+    pub fn host(&self) -> String {
+        self.address.to_string()
+    }
+
+    /// Connections accepted so far.
+    pub fn accepted(&self) -> usize {
+        self.shared.stats.lock().unwrap().accepted
     }
 
     /// How many large requests the proxy has seen, the cut one included.
