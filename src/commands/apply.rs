@@ -15,7 +15,7 @@ use crate::adapters::registry::RegistryClient;
 use crate::cli::{ApplyArgs, ApplyOutput, DryRun};
 use crate::core::diff::container_images;
 use crate::core::image_paths::ImagePath;
-use crate::core::manifest::{ObjectKey, parse_objects, to_yaml};
+use crate::core::manifest::{ObjectKey, parse_documents, parse_objects, to_yaml};
 
 /// The annotation recording the image references as written before pinning, so `diff` and
 /// `history` can show `nginx:1.27 -> sha256:…`.
@@ -25,6 +25,8 @@ pub const ORIGINAL_IMAGES: &str = "kubectl-immutable/original-images";
 struct ReleaseObject {
     /// The source it came from, for messages.
     source: String,
+    /// The line its document starts on in that source (as written, before pinning).
+    line: usize,
     object: Value,
     /// Resolved once discovery knows its kind.
     target: Option<(Resource, ObjectKey)>,
@@ -84,12 +86,13 @@ async fn apply(args: ApplyArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
         .zip(resolution.texts())
         .zip(resolution.found.sources.iter().map(|s| s.text.as_str()))
     {
-        match (parse_objects(pinned), parse_objects(original)) {
+        match (parse_objects(pinned), parse_documents(original)) {
             (Ok(objects), Ok(originals)) => {
                 for (mut object, original) in objects.into_iter().zip(originals) {
-                    record_original_images(&mut object, &original, &settings.rules);
+                    record_original_images(&mut object, &original.object, &settings.rules);
                     release.push(ReleaseObject {
                         source: source.name.clone(),
+                        line: original.line,
                         object,
                         target: None,
                     });
@@ -341,7 +344,12 @@ fn resolve_targets(
             }
             Err(ClusterError::UnknownKind { .. })
                 if defined_later.contains(&group_kind(&object.object)) => {}
-            Err(error) => problems.push(format!("{}: {}: {error}", object.source, object.name())),
+            Err(error) => problems.push(format!(
+                "{}:{}: {}: {error}",
+                object.source,
+                object.line,
+                object.name()
+            )),
         }
     }
     problems

@@ -164,14 +164,14 @@ async fn live_sides(
     let mut problems = Vec::new();
     let mut seen = BTreeMap::new();
     for (file, line, object) in objects {
+        let at = format!("{file}:{line}");
         let resource = match cluster.resource(&object) {
             Ok(resource) => resource,
             Err(error) => {
-                problems.push(format!("{file}: {error}"));
+                problems.push(format!("{at}: {error}"));
                 continue;
             }
         };
-        let at = format!("{file}:{line}");
         let key = cluster.key(&object, &resource);
         if let Some(first) = seen.insert(key.clone(), at.clone()) {
             problems.push(format!("{at}: {key} appears twice (first at {first})"));

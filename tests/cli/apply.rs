@@ -204,7 +204,8 @@ fn nothing_is_sent_when_an_image_or_a_kind_is_unknown() {
         dir.path(),
         "d-widget.yaml",
         &format!(
-            "apiVersion: example.com/v1\nkind: Widget\nmetadata: {{name: w, namespace: {ns}}}\n"
+            "# a kind this cluster does not know\n\
+             apiVersion: example.com/v1\nkind: Widget\nmetadata: {{name: w, namespace: {ns}}}\n"
         ),
     );
     let run = apply(cluster, &["-f", &dir_arg, "--insecure-registry", &host])
@@ -213,8 +214,8 @@ fn nothing_is_sent_when_an_image_or_a_kind_is_unknown() {
     assert_eq!(
         run.stderr,
         format!(
-            "error: {dir_arg}/c-pdb.yaml: poddisruptionbudget/web: the server does not know PodDisruptionBudget in policy/v1\n\
-             error: {dir_arg}/d-widget.yaml: widget/w: the server does not know Widget in example.com/v1\n"
+            "error: {dir_arg}/c-pdb.yaml:1: poddisruptionbudget/web: the server does not know PodDisruptionBudget in policy/v1\n\
+             error: {dir_arg}/d-widget.yaml:2: widget/w: the server does not know Widget in example.com/v1\n"
         )
     );
     let list = get(cluster, &["get", "deployments", "-n", &ns]);

@@ -271,12 +271,19 @@ fn refusals_and_unknown_kinds_are_one_line_and_exit_2() {
         );
     }
 
-    let (_dir, gadget) =
-        manifest("apiVersion: gadgets.example.com/v1\nkind: Gadget\nmetadata: {name: g}\n");
+    // Each unknown kind is named at the line its document's content starts on.
+    let (_dir, gadget) = manifest(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\n# a kind this cluster does not know\n\
+         apiVersion: gadgets.example.com/v1\nkind: Gadget\nmetadata: {name: g}\n---\n\
+         apiVersion: apps/v1\nkind: Wdiget\nmetadata: {name: w}\n",
+    );
     let unknown = as_admin(&["diff", "-f", &gadget, "-n", &ns]).expect_code(2);
     assert_eq!(
         unknown.stderr,
-        format!("error: {gadget}: the server does not know Gadget in gadgets.example.com/v1\n")
+        format!(
+            "error: {gadget}:6: the server does not know Gadget in gadgets.example.com/v1\n\
+             error: {gadget}:10: the server does not know Wdiget in apps/v1\n"
+        )
     );
 
     let dir = tempfile::tempdir().unwrap();
