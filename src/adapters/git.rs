@@ -3,7 +3,7 @@
 use std::path::{Component, Path, PathBuf};
 use std::process::Command;
 
-use super::fs::{Source, is_manifest};
+use super::fs::{self, InputError, Source, is_manifest};
 
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
@@ -11,6 +11,9 @@ pub enum GitError {
     Spawn(std::io::Error),
     #[error("{spec}: {message}")]
     Git { spec: String, message: String },
+    /// A blob that is not UTF-8, named `REV:PATH` at its first bad byte.
+    #[error(transparent)]
+    NotText(#[from] InputError),
 }
 
 fn git(root: &Path, args: &[&str], spec: &str) -> Result<Vec<u8>, GitError> {
@@ -88,10 +91,7 @@ pub fn read_revision(revision: &str, path: &str, recursive: bool) -> Result<Vec<
     for file in files {
         let blob = format!("{revision}:{file}");
         let bytes = git(&root, &["cat-file", "blob", &blob], &spec)?;
-        let text = String::from_utf8(bytes).map_err(|_| GitError::Git {
-            spec: blob.clone(),
-            message: "not UTF-8 text".into(),
-        })?;
+        let text = fs::text(&blob, bytes)?;
         sources.push(Source {
             name: blob,
             path: None,

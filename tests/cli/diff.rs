@@ -171,6 +171,43 @@ fn git_revisions_are_read_without_a_checkout() {
 }
 
 #[test]
+fn text_from_git_that_is_not_utf8_is_named_at_its_first_bad_byte() {
+    let repo = tempfile::tempdir().unwrap();
+    let k8s = repo.path().join("k8s");
+    std::fs::create_dir(&k8s).unwrap();
+    let config = |owner: &[u8]| {
+        [
+            b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config\n  annotations:\n    owner: ".as_slice(),
+            owner,
+            b"\ndata:\n  mode: blue\n",
+        ]
+        .concat()
+    };
+    std::fs::write(k8s.join("config.yaml"), config("Renée".as_bytes())).unwrap();
+    git(repo.path(), &["init", "-q"]);
+    git(repo.path(), &["add", "."]);
+    git(repo.path(), &["commit", "-qm", "UTF-8"]);
+    git(repo.path(), &["tag", "v1"]);
+    // Latin-1: `é` is the one byte 0xe9.
+    std::fs::write(k8s.join("config.yaml"), config(b"Ren\xe9e")).unwrap();
+    git(repo.path(), &["commit", "-qam", "Latin-1"]);
+    std::fs::write(k8s.join("config.yaml"), config(b"Renee")).unwrap();
+
+    for new in ["HEAD:k8s", "HEAD:k8s/config.yaml"] {
+        let run = Plugin::new(["diff", "v1:k8s", new])
+            .current_dir(repo.path())
+            .run()
+            .expect_code(2);
+        assert_eq!(run.stdout, "");
+        assert_eq!(
+            run.stderr,
+            "error: HEAD:k8s/config.yaml:6:15: not UTF-8 text: byte 0xe9 (a binary file, or text in another encoding?)\n",
+            "{new}"
+        );
+    }
+}
+
+#[test]
 fn bad_sides_are_one_line_each_and_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("broken.yaml"), "kind: Pod\nspec: [\n").unwrap();
