@@ -8,8 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 use similar::TextDiff;
 
-use super::image_paths::ImagePath;
-use super::locate::locate_images;
+use super::image_paths::{ImagePath, Segment};
 use super::manifest::{ObjectKey, to_yaml};
 use super::reference::ImageReference;
 
@@ -40,8 +39,8 @@ pub enum ImageNote {
     TagMoved,
     /// One side names the image without a digest.
     Unpinned,
-    /// One side's value is not a valid image reference (`Nginx:1`, `""`): diff shows what is
-    /// written, `pin` refuses it.
+    /// One side's value is not a valid image reference (`Nginx:1`, `""`) or not a string at all
+    /// (`42`, `[a]`, `null`): diff shows what is written, `pin` refuses it.
     InvalidReference,
 }
 
@@ -49,8 +48,9 @@ pub enum ImageNote {
 pub struct ImageChange {
     pub object: String,
     pub container: String,
-    pub old: Option<String>,
-    pub new: Option<String>,
+    /// The value as written: a string, or whatever else stands where an image should.
+    pub old: Option<Value>,
+    pub new: Option<Value>,
     pub note: Option<ImageNote>,
 }
 
@@ -110,19 +110,100 @@ pub fn diff(old: &ObjectSet, new: &ObjectSet, rules: &[ImagePath]) -> DiffReport
     report
 }
 
-/// Container name -> image, as the pin locator finds them (`#1`, `#2`, ... where a rule's image
-/// is not in a named container).
+/// Container name -> image, where `rules` say images are, as the pin locator finds them (`#1`,
+/// `#2`, ... where a rule's image is not in a named container); values that are not strings are
+/// left out.
 pub fn container_images(object: &Value, rules: &[ImagePath]) -> BTreeMap<String, String> {
-    let text = serde_json::to_string(object).expect("a JSON value serialises");
-    locate_images(&text, rules)
-        .unwrap_or_default()
+    container_values(object, rules)
         .into_iter()
-        .enumerate()
-        .map(|(index, image)| {
-            let container = image.container.unwrap_or_else(|| format!("#{}", index + 1));
-            (container, image.value)
+        .filter_map(|(container, value)| match value {
+            Value::String(image) => Some((container, image)),
+            _ => None,
         })
         .collect()
+}
+
+/// [`container_images`] with every value found where an image goes, whether it is a string or
+/// not (`42`, `[a]`, `null`).
+pub fn container_values(object: &Value, rules: &[ImagePath]) -> BTreeMap<String, Value> {
+    let kind = object
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let live: Vec<(&[Segment], usize)> = rules
+        .iter()
+        .filter(|rule| rule.matches_kind(kind))
+        .map(|rule| (rule.segments.as_slice(), 0))
+        .collect();
+    let mut found = Vec::new();
+    if object.is_object() {
+        image_values(object, &live, &mut found);
+    }
+    found
+        .into_iter()
+        .enumerate()
+        .map(|(index, (container, value))| {
+            let container = container.unwrap_or_else(|| format!("#{}", index + 1));
+            (container, value.clone())
+        })
+        .collect()
+}
+
+/// The values below `node` that the rules `live` (each with how many of its segments the path
+/// to `node` matched) end at, in document order, each with the `name` of the mapping holding
+/// it (a container's), as the locator names them.
+fn image_values<'a>(
+    node: &'a Value,
+    live: &[(&[Segment], usize)],
+    found: &mut Vec<(Option<String>, &'a Value)>,
+) {
+    let mut visit = |child: &'a Value, matches: &dyn Fn(&Segment) -> bool, name: Option<&Value>| {
+        let mut below = Vec::new();
+        let mut is_image = false;
+        for &(segments, matched) in live {
+            if !matches(&segments[matched]) {
+                continue;
+            }
+            if matched + 1 == segments.len() {
+                is_image = true;
+            } else {
+                below.push((segments, matched + 1));
+            }
+        }
+        if is_image {
+            found.push((name.and_then(scalar_text), child));
+        }
+        if !below.is_empty() {
+            image_values(child, &below, found);
+        }
+    };
+    match node {
+        Value::Object(fields) => {
+            let name = fields.get("name");
+            for (key, child) in fields {
+                visit(
+                    child,
+                    &|segment| matches!(segment, Segment::Key(k) if k == key),
+                    name,
+                );
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                visit(item, &|segment| matches!(segment, Segment::EachItem), None);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A scalar as YAML writes it (a container's `name: 5` is `5`); `None` for a list or mapping.
+fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(text) => Some(text.clone()),
+        Value::Array(_) | Value::Object(_) => None,
+        other => Some(other.to_string()),
+    }
 }
 
 fn image_changes(
@@ -132,7 +213,7 @@ fn image_changes(
     rules: &[ImagePath],
 ) -> Vec<ImageChange> {
     let images =
-        |side: Option<&Value>| side.map_or_else(BTreeMap::new, |o| container_images(o, rules));
+        |side: Option<&Value>| side.map_or_else(BTreeMap::new, |o| container_values(o, rules));
     let (old, new) = (images(before), images(after));
     let containers: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
     containers
@@ -150,8 +231,10 @@ fn image_changes(
         .collect()
 }
 
-fn note(old: Option<&String>, new: Option<&String>) -> Option<ImageNote> {
-    let parse = |value: Option<&String>| value.map(|v| ImageReference::parse(v).ok());
+fn note(old: Option<&Value>, new: Option<&Value>) -> Option<ImageNote> {
+    let parse = |value: Option<&Value>| {
+        value.map(|v| v.as_str().and_then(|v| ImageReference::parse(v).ok()))
+    };
     let (old, new) = (parse(old), parse(new));
     if matches!(old, Some(None)) || matches!(new, Some(None)) {
         return Some(ImageNote::InvalidReference);
@@ -310,8 +393,8 @@ pub fn render_text(report: &DiffReport, color: bool) -> String {
                     [
                         image.object.clone(),
                         image.container.clone(),
-                        cell(image.old.as_deref()),
-                        cell(image.new.as_deref()),
+                        cell(image.old.as_ref()),
+                        cell(image.new.as_ref()),
                         match image.note {
                             Some(ImageNote::TagMoved) => "tag moved".into(),
                             Some(ImageNote::Unpinned) => "unpinned".into(),
@@ -365,12 +448,13 @@ pub fn render_text(report: &DiffReport, color: bool) -> String {
 }
 
 /// An image value as the table shows it: `-` where the container is not on that side, `""`
-/// where its value is empty.
-fn cell(image: Option<&str>) -> String {
+/// where its value is empty, compact JSON where it is not a string (`42`, `["a"]`, `null`).
+fn cell(image: Option<&Value>) -> String {
     match image {
         None => "-".into(),
-        Some("") => "\"\"".into(),
-        Some(image) => image.into(),
+        Some(Value::String(image)) if image.is_empty() => "\"\"".into(),
+        Some(Value::String(image)) => image.clone(),
+        Some(other) => other.to_string(),
     }
 }
 
@@ -431,7 +515,7 @@ mod tests {
                 Some(ImageNote::InvalidReference),
                 "{invalid}"
             );
-            assert_eq!(report.images[0].new.as_deref(), Some(invalid));
+            assert_eq!(report.images[0].new, Some(json!(invalid)));
         }
         let text = render_text(
             &diff(
@@ -451,6 +535,114 @@ mod tests {
                 changed: 1,
                 ..Summary::default()
             }
+        );
+    }
+
+    #[test]
+    fn images_that_are_not_strings_are_compared_and_shown_as_json() {
+        let old = set(&[deployment("nginx:1.27")]);
+        for (image, shown) in [
+            (json!(42), "42"),
+            (json!(["a"]), "[\"a\"]"),
+            (json!({"a": "b"}), "{\"a\":\"b\"}"),
+            (json!(null), "null"),
+            (json!(true), "true"),
+        ] {
+            let mut new = deployment("");
+            new["spec"]["template"]["spec"]["containers"][0]["image"] = image.clone();
+            let report = diff(&old, &set(&[new]), &builtin_image_paths());
+            assert_eq!(report.summary.changed, 1, "{image}");
+            assert_eq!(
+                report.images,
+                [ImageChange {
+                    object: "deployment.apps/default/web".into(),
+                    container: "web".into(),
+                    old: Some(json!("nginx:1.27")),
+                    new: Some(image.clone()),
+                    note: Some(ImageNote::InvalidReference),
+                }]
+            );
+            let text = render_text(&report, false);
+            assert!(
+                text.contains(&format!(
+                    "web        nginx:1.27  {shown:width$}  not a valid reference\n",
+                    width = shown.len().max(3)
+                )),
+                "{text}"
+            );
+        }
+        // The string "42" is a valid reference (docker.io/library/42:latest); the number is not.
+        let mut number = deployment("");
+        number["spec"]["template"]["spec"]["containers"][0]["image"] = json!(42);
+        let report = diff(
+            &set(&[deployment("42")]),
+            &set(&[number]),
+            &builtin_image_paths(),
+        );
+        assert_eq!(report.images[0].old, Some(json!("42")));
+        assert_eq!(report.images[0].new, Some(json!(42)));
+        assert_eq!(report.images[0].note, Some(ImageNote::InvalidReference));
+    }
+
+    #[test]
+    fn container_images_are_the_ones_the_pin_locator_finds() {
+        // Keys in sorted order, as serde_json keeps them: `#3` counts in document order.
+        let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+        "spec": {
+            "containers": [
+                {"image": "nginx:1", "name": "web"},
+                {"name": 7, "image": "seven:1"},
+                {"image": "anonymous:1"},
+                {"name": "bad", "image": 42}
+            ],
+            "initContainers": [{"name": "init", "image": "busybox:1"}],
+            "volumes": [{"name": "v", "image": "not-an-image-path:1"}]
+        }});
+        let widget = json!({"kind": "Widget", "metadata": {"name": "w"},
+            "spec": {"runner": {"images": ["a:1", "b:2"], "name": "runner"}}});
+        let rules: Vec<ImagePath> = builtin_image_paths()
+            .into_iter()
+            .chain(["Widget:spec.runner.images[]".parse().unwrap()])
+            .chain(["*:spec.runner.name".parse().unwrap()])
+            .collect();
+        for object in [&pod, &widget] {
+            let located = |object: &Value| -> BTreeMap<String, String> {
+                let text = serde_json::to_string(object).unwrap();
+                crate::core::locate::locate_images(&text, &rules)
+                    .unwrap()
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, image)| {
+                        let container =
+                            image.container.unwrap_or_else(|| format!("#{}", index + 1));
+                        (container, image.value)
+                    })
+                    .collect()
+            };
+            let mut strings_only = object.clone();
+            if let Some(containers) = strings_only.pointer_mut("/spec/containers") {
+                containers.as_array_mut().unwrap().pop();
+            }
+            assert_eq!(
+                container_images(&strings_only, &rules),
+                located(&strings_only),
+                "{object}"
+            );
+        }
+        assert_eq!(
+            container_values(&pod, &rules),
+            BTreeMap::from([
+                ("init".into(), json!("busybox:1")),
+                ("web".into(), json!("nginx:1")),
+                ("7".into(), json!("seven:1")),
+                ("#3".into(), json!("anonymous:1")),
+                ("bad".into(), json!(42)),
+            ])
+        );
+        assert_eq!(
+            container_images(&pod, &rules).get("bad"),
+            None,
+            "only strings are images"
         );
     }
 

@@ -350,6 +350,69 @@ fn invalid_image_references_are_compared_and_marked() {
 }
 
 #[test]
+fn images_that_are_not_strings_are_compared_and_shown_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let pod = |name: &str, image: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec:\n  containers:\n  - name: app\n    image: {image}\n"
+        )
+    };
+    let names = ["number", "list", "mapping", "nil"];
+    std::fs::write(
+        dir.path().join("a.yaml"),
+        names.map(|name| pod(name, "nginx:1.27")).join("---\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("b.yaml"),
+        names
+            .iter()
+            .zip(["42", "[a]", "{a: b}", "null"])
+            .map(|(name, image)| pod(name, image))
+            .collect::<Vec<_>>()
+            .join("---\n"),
+    )
+    .unwrap();
+    let text = Plugin::new(["diff", "a.yaml", "b.yaml", "--color", "never"])
+        .current_dir(dir.path())
+        .run()
+        .expect_code(1);
+    assert_eq!(text.stderr, "");
+    insta::assert_snapshot!(text.stdout);
+    let json = Plugin::new(["diff", "a.yaml", "b.yaml", "-o", "json"])
+        .current_dir(dir.path())
+        .run()
+        .expect_code(1);
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let images: Vec<(&str, &serde_json::Value, &serde_json::Value)> = report["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|image| {
+            (
+                image["object"].as_str().unwrap(),
+                &image["new"],
+                &image["note"],
+            )
+        })
+        .collect();
+    let invalid = serde_json::json!("invalid-reference");
+    assert_eq!(
+        images,
+        [
+            ("pod/default/list", &serde_json::json!(["a"]), &invalid),
+            (
+                "pod/default/mapping",
+                &serde_json::json!({"a": "b"}),
+                &invalid
+            ),
+            ("pod/default/nil", &serde_json::Value::Null, &invalid),
+            ("pod/default/number", &serde_json::json!(42), &invalid),
+        ]
+    );
+}
+
+#[test]
 fn the_namespace_defaults_to_the_kubeconfig_context() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
