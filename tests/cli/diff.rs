@@ -300,46 +300,47 @@ fn every_object_problem_names_the_line_its_document_starts_on() {
     );
 }
 
+/// `a.yaml` and `b.yaml` written in a new directory and diffed, as text without colour (its stderr
+/// empty) and as JSON, both exiting 1 as two sets that differ do.
+fn diff_two_files(a: &str, b: &str) -> (String, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.yaml"), a).unwrap();
+    std::fs::write(dir.path().join("b.yaml"), b).unwrap();
+    let text = Plugin::new(["diff", "a.yaml", "b.yaml", "--color", "never"])
+        .current_dir(dir.path())
+        .run()
+        .expect_code(1);
+    assert_eq!(text.stderr, "");
+    let json = Plugin::new(["diff", "a.yaml", "b.yaml", "-o", "json"])
+        .current_dir(dir.path())
+        .run()
+        .expect_code(1);
+    (text.stdout, serde_json::from_str(&json.stdout).unwrap())
+}
+
 #[test]
 fn invalid_image_references_are_compared_and_marked() {
-    let dir = tempfile::tempdir().unwrap();
     let pod = |name: &str, image: &str| {
         format!(
             "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec:\n  containers:\n  - {{name: app, image: '{image}'}}\n"
         )
     };
     let pinned = format!("nginx:1.27@sha256:{}", "a".repeat(64));
-    std::fs::write(
-        dir.path().join("a.yaml"),
-        [
+    let (text, report) = diff_two_files(
+        &[
             pod("upper", &pinned),
             pod("empty", &pinned),
             pod("short", &pinned),
         ]
         .join("---\n"),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("b.yaml"),
-        [
+        &[
             pod("upper", "Nginx:1"),
             pod("empty", ""),
             pod("short", "nginx@sha256:0123"),
         ]
         .join("---\n"),
-    )
-    .unwrap();
-    let text = Plugin::new(["diff", "a.yaml", "b.yaml", "--color", "never"])
-        .current_dir(dir.path())
-        .run()
-        .expect_code(1);
-    assert_eq!(text.stderr, "");
-    insta::assert_snapshot!(text.stdout);
-    let json = Plugin::new(["diff", "a.yaml", "b.yaml", "-o", "json"])
-        .current_dir(dir.path())
-        .run()
-        .expect_code(1);
-    let report: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    );
+    insta::assert_snapshot!(text);
     let notes: Vec<&serde_json::Value> = report["images"]
         .as_array()
         .unwrap()
@@ -351,39 +352,22 @@ fn invalid_image_references_are_compared_and_marked() {
 
 #[test]
 fn images_that_are_not_strings_are_compared_and_shown_as_json() {
-    let dir = tempfile::tempdir().unwrap();
     let pod = |name: &str, image: &str| {
         format!(
             "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec:\n  containers:\n  - name: app\n    image: {image}\n"
         )
     };
     let names = ["number", "list", "mapping", "nil"];
-    std::fs::write(
-        dir.path().join("a.yaml"),
-        names.map(|name| pod(name, "nginx:1.27")).join("---\n"),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("b.yaml"),
-        names
+    let (text, report) = diff_two_files(
+        &names.map(|name| pod(name, "nginx:1.27")).join("---\n"),
+        &names
             .iter()
             .zip(["42", "[a]", "{a: b}", "null"])
             .map(|(name, image)| pod(name, image))
             .collect::<Vec<_>>()
             .join("---\n"),
-    )
-    .unwrap();
-    let text = Plugin::new(["diff", "a.yaml", "b.yaml", "--color", "never"])
-        .current_dir(dir.path())
-        .run()
-        .expect_code(1);
-    assert_eq!(text.stderr, "");
-    insta::assert_snapshot!(text.stdout);
-    let json = Plugin::new(["diff", "a.yaml", "b.yaml", "-o", "json"])
-        .current_dir(dir.path())
-        .run()
-        .expect_code(1);
-    let report: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    );
+    insta::assert_snapshot!(text);
     let images: Vec<(&str, &serde_json::Value, &serde_json::Value)> = report["images"]
         .as_array()
         .unwrap()
