@@ -45,6 +45,11 @@ impl ReleaseObject {
                 && api_version.starts_with("apiextensions.k8s.io/"))
     }
 
+    /// `FILE:LINE: kind/name`, how a message names the object.
+    fn place(&self) -> String {
+        format!("{}:{}: {}", self.source, self.line, self.name())
+    }
+
     fn name(&self) -> String {
         match &self.target {
             Some((_, key)) => kubectl_name(key),
@@ -143,11 +148,7 @@ async fn apply(args: ApplyArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
             Ok((_, Outcome::Applied)) => applied_foundations.push(release[index].name()),
             Ok(_) => {}
             Err(error) => {
-                let mut problems = vec![format!(
-                    "{}: {}: {error}",
-                    release[index].source,
-                    release[index].name()
-                )];
+                let mut problems = vec![format!("{}: {error}", release[index].place())];
                 problems.extend(applied_note(&applied_foundations));
                 return Err(Problems(problems).into());
             }
@@ -201,9 +202,8 @@ async fn apply(args: ApplyArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
                 failed += 1;
                 writeln!(
                     stderr,
-                    "error: {}: {}: {}",
-                    release[index].source,
-                    release[index].name(),
+                    "error: {}: {}",
+                    release[index].place(),
                     explain(error)
                 )?;
             }
@@ -344,12 +344,7 @@ fn resolve_targets(
             }
             Err(ClusterError::UnknownKind { .. })
                 if defined_later.contains(&group_kind(&object.object)) => {}
-            Err(error) => problems.push(format!(
-                "{}:{}: {}: {error}",
-                object.source,
-                object.line,
-                object.name()
-            )),
+            Err(error) => problems.push(format!("{}: {error}", object.place())),
         }
     }
     problems
@@ -440,13 +435,7 @@ fn refuse_failures(
         .zip(checked)
         .filter_map(|(&index, (result, _))| {
             let error = result.as_ref().err()?;
-            let object = &release[index];
-            Some(format!(
-                "{}: {}: {}",
-                object.source,
-                object.name(),
-                explain(error)
-            ))
+            Some(format!("{}: {}", release[index].place(), explain(error)))
         })
         .collect();
     if problems.is_empty() {

@@ -38,6 +38,8 @@ const NAMES: [&str; 10] = [
 struct Release {
     ns: String,
     file: String,
+    /// The line each of `NAMES` starts on in `file`.
+    lines: Vec<usize>,
     kubeconfig: PathBuf,
     _dir: tempfile::TempDir,
 }
@@ -63,12 +65,27 @@ impl Release {
         let admin = fs::read_to_string(cluster.kubeconfig()).unwrap();
         assert!(admin.contains(cluster.server()), "{admin}");
         fs::write(&kubeconfig, admin.replace(cluster.server(), &proxy.url())).unwrap();
+        let lines = objects
+            .iter()
+            .scan(1, |line, object| {
+                let at = *line;
+                *line += object.lines().count() + 1;
+                Some(at)
+            })
+            .collect();
         Release {
             ns,
             file: file.display().to_string(),
+            lines,
             kubeconfig,
             _dir: dir,
         }
+    }
+
+    /// `FILE:LINE: kind/name` as the plugin names the object `name` of `kind`.
+    fn place(&self, kind: &str, name: &str) -> String {
+        let index = NAMES.iter().position(|n| *n == name).unwrap();
+        format!("{}:{}: {kind}/{name}", self.file, self.lines[index])
     }
 
     fn apply(&self) -> Run {
@@ -269,8 +286,8 @@ fn an_api_server_gone_during_the_dry_runs_stops_the_release_before_anything_is_a
 /// `line` names `big`, the cause, and the four tries.
 fn assert_gave_up_on_big(line: &str, release: &Release) {
     let prefix = format!(
-        "error: {}: configmap/big: cannot reach the cluster: ",
-        release.file
+        "error: {}: cannot reach the cluster: ",
+        release.place("configmap", "big")
     );
     assert!(
         line.starts_with(&prefix) && line.ends_with(" (gave up after 4 tries)"),
@@ -320,8 +337,8 @@ fn a_refusal_by_the_server_is_an_answer_and_not_retried() {
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     assert!(
         run.stderr.starts_with(&format!(
-            "error: {}: service/big: services \"big\" is forbidden: exceeded quota: one-service",
-            release.file
+            "error: {}: services \"big\" is forbidden: exceeded quota: one-service",
+            release.place("service", "big")
         )),
         "{}",
         run.stderr
@@ -400,8 +417,8 @@ fn an_api_server_that_never_answers_is_given_up_after_four_request_timeouts_duri
         lines,
         [
             format!(
-                "error: {}: configmap/big: cannot reach the cluster: the server did not answer within 2s (--request-timeout) (gave up after 4 tries)",
-                release.file
+                "error: {}: cannot reach the cluster: the server did not answer within 2s (--request-timeout) (gave up after 4 tries)",
+                release.place("configmap", "big")
             )
             .as_str(),
             "error: nothing else was applied",
@@ -443,8 +460,8 @@ fn an_api_server_gone_silent_for_good_is_given_up_within_the_request_timeouts() 
     assert_eq!(
         lines[0],
         format!(
-            "error: {}: configmap/big: cannot reach the cluster: the server did not complete a connection within 2s (--request-timeout) (gave up after 4 tries)",
-            release.file
+            "error: {}: cannot reach the cluster: the server did not complete a connection within 2s (--request-timeout) (gave up after 4 tries)",
+            release.place("configmap", "big")
         )
     );
     assert_eq!(

@@ -1433,10 +1433,16 @@ fn a_release_refused_at_its_seventh_object_says_what_was_applied_and_what_was_no
         "web" | "api" => "service",
         _ => "configmap",
     };
+    // Named at the line its document starts on.
+    let api = names.iter().position(|name| *name == "api").unwrap();
+    let line = 1 + objects[..api]
+        .iter()
+        .map(|object| object.lines().count() + 1)
+        .sum::<usize>();
     assert_eq!(
         run.stderr,
         format!(
-            "error: {file}: service/api: services \"api\" is forbidden: exceeded quota: one-service, requested: services=1, used: services=1, limited: services=1\n"
+            "error: {file}:{line}: service/api: services \"api\" is forbidden: exceeded quota: one-service, requested: services=1, used: services=1, limited: services=1\n"
         )
     );
     let applied: String = names
