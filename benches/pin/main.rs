@@ -1,6 +1,8 @@
 //! `cargo bench --bench pin`: how fast `kubectl-immutable` pins against a registry tens of
 //! milliseconds away, rewrites offline, diffs and starts, next to `skopeo inspect` over the same
-//! references (issue 6). Prints a Markdown table; `benches/RESULTS.md` records one.
+//! references (issue 6), and the same pin and peer over TLS, where the plugin speaks HTTP/2 (a
+//! second registry process serving the same storage over TLS, behind a second proxy). Prints a
+//! Markdown table; `benches/RESULTS.md` records one.
 //!
 //! Settings (flags after `--`, or the environment):
 //! - `--quick` / `QUICK=1`: one run of each measurement (and no sequential skopeo over 200
@@ -10,7 +12,7 @@
 //! - `--runs N` / `RUNS=N`: runs per measurement (default 5; the median is reported).
 //! - `BENCH_RESEED=1`: seed the registry afresh instead of reusing `target/bench-registry-v*`.
 //! - `KUBECTL_IMMUTABLE_BIN=PATH`: benchmark another build of the plugin.
-//! - `--serve`: only start the seeded registry and the proxy, print their addresses and wait
+//! - `--serve`: only start the seeded registry and the proxies, print their addresses and wait
 //!   (for profiling a command by hand).
 
 mod measure;
@@ -21,6 +23,7 @@ mod registry;
 mod seed;
 mod workloads;
 
+use std::cell::RefCell;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -133,13 +136,19 @@ fn main() {
         ));
     }
     let proxy = LatencyProxy::start(registry.addr(), settings.rtt);
+    note("starting the registry over TLS on the same storage");
+    let tls_registry = registry.start_tls();
+    let tls_proxy = LatencyProxy::start(tls_registry.addr(), settings.rtt);
     if settings.serve {
         // For profiling by hand: the seeded registry and the proxy stay up until interrupted.
         println!(
-            "registry {} (direct), {} (through the proxy, {} ms RTT); repositories {} … {}, tags {}",
+            "registry {} (direct), {} (through the proxy, {} ms RTT); over TLS {} (direct), {} \
+             (through the proxy); repositories {} … {}, tags {}",
             registry.addr(),
             proxy.host(),
             settings.rtt.as_millis(),
+            tls_registry.addr(),
+            tls_proxy.host(),
             seed::repository(0),
             seed::repository(seed::REPOSITORIES - 1),
             seed::TAGS.join(", ")
@@ -152,11 +161,14 @@ fn main() {
         settings: &settings,
         work: work.path(),
         proxy: &proxy,
+        tls_proxy: &tls_proxy,
         registry: &registry,
+        plain_connections: RefCell::new(Vec::new()),
     };
 
     let mut rows = Vec::new();
     bench.pin_rows(&mut rows);
+    bench.tls_rows(&mut rows);
     bench.offline_rows(&mut rows);
     bench.diff_rows(&mut rows);
     rows.push(bench.startup_row());
@@ -172,7 +184,11 @@ struct Bench<'a> {
     settings: &'a Settings,
     work: &'a Path,
     proxy: &'a LatencyProxy,
+    /// In front of the second registry process, which serves the same storage over TLS.
+    tls_proxy: &'a LatencyProxy,
     registry: &'a SeededRegistry,
+    /// Connections `pin` of the 200 images opened per run over plain HTTP, for row 7a.
+    plain_connections: RefCell<Vec<usize>>,
 }
 
 impl Bench<'_> {
@@ -201,7 +217,10 @@ impl Bench<'_> {
             let references = self.references(count);
             let images = if count == 1 { "image" } else { "images" };
             note(&format!("pin, {count} {images}"));
-            let pin = self.pin_online(&references);
+            let (pin, connections) = self.pin_online(self.proxy, &references);
+            if count == 200 {
+                *self.plain_connections.borrow_mut() = connections;
+            }
             let median = pin.median();
             let row = Row::new(
                 format!("{label} `pin`, {count} distinct {images}, cold, {rtt_ms} ms RTT"),
@@ -243,7 +262,7 @@ impl Bench<'_> {
                     continue;
                 }
                 note(&format!("skopeo inspect, {count} {images}, {how}"));
-                let peer = self.skopeo_inspect_all(&references, parallel);
+                let peer = self.skopeo_inspect_all(self.proxy, &references, parallel);
                 let ratio = peer.median().as_secs_f64() / median.as_secs_f64();
                 let row = Row::new(
                     title,
@@ -275,10 +294,70 @@ impl Bench<'_> {
         row.target(target, (!self.settings.quick).then_some(met))
     }
 
-    /// `pin` of `references` (on the registry, through the proxy), each run checked to have
-    /// written the digest the registry holds for every image.
-    fn pin_online(&self, references: &[String]) -> Sample {
-        let host = self.proxy.host();
+    /// Rows 7: `pin` of the 200 images over TLS (HTTP/2), the skopeo peer 16 at a time over the
+    /// same references, and the TCP connections pin opened through the proxy.
+    fn tls_rows(&self, rows: &mut Vec<Row>) {
+        let rtt = self.settings.rtt;
+        let count = 200;
+        let references = self.references(count);
+        note(&format!("pin over TLS, {count} images"));
+        let (pin, connections) = self.pin_online(self.tls_proxy, &references);
+        let median = pin.median();
+        rows.push(Row::new(
+            format!(
+                "7. `pin`, {count} distinct images, cold, {} ms RTT, over TLS (HTTP/2)",
+                rtt.as_millis()
+            ),
+            pin.times.len(),
+            format!(
+                "**{}** = {:.1} RTT (range {}; CPU {})",
+                seconds(median),
+                median.as_secs_f64() / rtt.as_secs_f64(),
+                range(&pin),
+                seconds(pin.median_cpu())
+            ),
+        ));
+        note(&format!(
+            "skopeo inspect over TLS, {count} images, {SKOPEO_PARALLEL} at a time"
+        ));
+        let peer = self.skopeo_inspect_all(self.tls_proxy, &references, SKOPEO_PARALLEL);
+        let ratio = peer.median().as_secs_f64() / median.as_secs_f64();
+        rows.push(Row::new(
+            format!(
+                "7. peer: `skopeo inspect`, {count} images, {SKOPEO_PARALLEL} at a time, over TLS"
+            ),
+            peer.times.len(),
+            format!(
+                "{} (range {}); pin is **{ratio:.1}×** as fast",
+                seconds(peer.median()),
+                range(&peer)
+            ),
+        ));
+        let per_run = |connections: &[usize]| {
+            let least = connections.iter().min().copied().unwrap_or_default();
+            let most = connections.iter().max().copied().unwrap_or_default();
+            if least == most {
+                format!("{least}")
+            } else {
+                format!("{least} – {most}")
+            }
+        };
+        rows.push(Row::new(
+            format!("7a. TCP connections `pin` opened, {count} images over TLS"),
+            connections.len(),
+            format!(
+                "**{}** per run, as the proxy accepted them (plain HTTP, row 1: {})",
+                per_run(&connections),
+                per_run(&self.plain_connections.borrow())
+            ),
+        ));
+    }
+
+    /// `pin` of `references` (on the registry, through `proxy`), each run checked to have
+    /// written the digest the registry holds for every image; with the connections the proxy
+    /// accepted during each run.
+    fn pin_online(&self, proxy: &LatencyProxy, references: &[String]) -> (Sample, Vec<usize>) {
+        let host = proxy.host();
         let images: Vec<String> = references.iter().map(|r| format!("{host}/{r}")).collect();
         let manifest = self.work.join(format!("pin-{}.yaml", references.len()));
         fs::write(&manifest, workloads::deployments(&images)).unwrap();
@@ -288,7 +367,9 @@ impl Bench<'_> {
             .collect();
         let (stdout, stderr) = (self.work.join("pin.out"), self.work.join("pin.err"));
         let mut sample = Sample::default();
+        let mut connections = Vec::new();
         for _ in 0..self.settings.runs {
+            let before = proxy.connections();
             let run = measure::run(
                 self.plugin()
                     .args(["pin", "-q", "-f"])
@@ -297,6 +378,7 @@ impl Bench<'_> {
                 Some(&stdout),
                 Some(&stderr),
             );
+            connections.push(proxy.connections() - before);
             check_exit(&run, &[0], "pin", &stderr);
             let output = fs::read_to_string(&stdout).unwrap();
             assert_eq!(
@@ -306,13 +388,18 @@ impl Bench<'_> {
             );
             sample.push(run);
         }
-        sample
+        (sample, connections)
     }
 
-    /// `skopeo inspect --format {{.Digest}}` of every reference through the proxy, `parallel`
+    /// `skopeo inspect --format {{.Digest}}` of every reference through `proxy`, `parallel`
     /// processes at a time; one time per run of the whole set.
-    fn skopeo_inspect_all(&self, references: &[String], parallel: usize) -> Sample {
-        let host = self.proxy.host();
+    fn skopeo_inspect_all(
+        &self,
+        proxy: &LatencyProxy,
+        references: &[String],
+        parallel: usize,
+    ) -> Sample {
+        let host = proxy.host();
         let mut sample = Sample::default();
         for _ in 0..self.settings.runs {
             let next = AtomicUsize::new(0);

@@ -2,9 +2,11 @@
 //! round-trip time late in each direction, and a new connection starts one round trip late (the
 //! TCP handshake a real network would cost). Chunks keep their order and are not throttled, so
 //! the proxy adds latency, never bandwidth limits, and pipelined or parallel requests overlap as
-//! they would on a real link.
+//! they would on a real link. It counts the connections it accepts.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -17,6 +19,7 @@ use tokio::time::Instant;
 /// A running proxy; it stops when dropped.
 pub struct LatencyProxy {
     port: u16,
+    accepted: Arc<AtomicUsize>,
     _runtime: Runtime,
 }
 
@@ -33,16 +36,20 @@ impl LatencyProxy {
             .block_on(TcpListener::bind("127.0.0.1:0"))
             .expect("bind the proxy's port");
         let port = listener.local_addr().unwrap().port();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let counter = accepted.clone();
         runtime.spawn(async move {
             loop {
                 let Ok((client, _)) = listener.accept().await else {
                     continue;
                 };
+                counter.fetch_add(1, Ordering::Relaxed);
                 tokio::spawn(connection(client, upstream, rtt));
             }
         });
         LatencyProxy {
             port,
+            accepted,
             _runtime: runtime,
         }
     }
@@ -50,6 +57,11 @@ impl LatencyProxy {
     /// `127.0.0.1:PORT`, the registry part of image references that go through the proxy.
     pub fn host(&self) -> String {
         format!("127.0.0.1:{}", self.port)
+    }
+
+    /// How many connections the proxy has accepted since it started.
+    pub fn connections(&self) -> usize {
+        self.accepted.load(Ordering::Relaxed)
     }
 }
 

@@ -2,7 +2,8 @@
 //! (`docker-registry serve`) on a loopback port, its storage seeded with 200 repositories
 //! (`v1`, `v2`, and a multi-arch `multi` index each) by `skopeo copy` from an OCI layout built
 //! by the test support code. The seeded storage is kept under the target directory and reused
-//! (`BENCH_RESEED=1` seeds afresh).
+//! (`BENCH_RESEED=1` seeds afresh). A second registry process over TLS serves the same storage
+//! (reading only), with the test support code's certificate.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -15,7 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::registry::{OciLayout, Platform};
+use crate::registry::{OciLayout, Platform, make_server_certificate};
 
 pub const REPOSITORIES: usize = 200;
 pub const TAGS: [&str; 3] = ["v1", "v2", "multi"];
@@ -39,6 +40,27 @@ pub struct SeededRegistry {
     /// How long seeding took, when this run seeded.
     pub seeded_in: Option<Duration>,
     config: tempfile::TempDir,
+    storage: PathBuf,
+}
+
+/// A second registry process over TLS on the seeded storage, killed on drop.
+pub struct TlsRegistry {
+    child: Child,
+    port: u16,
+    _config: tempfile::TempDir,
+}
+
+impl TlsRegistry {
+    pub fn addr(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.port))
+    }
+}
+
+impl Drop for TlsRegistry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 impl SeededRegistry {
@@ -61,15 +83,17 @@ impl SeededRegistry {
         let storage = cache.join("storage");
         fs::create_dir_all(&storage).expect("create the registry storage");
         let config_dir = tempfile::tempdir().expect("create a temp dir");
-        let (child, port) = start_registry(config_dir.path(), &storage);
+        let (child, port) = start_registry(config_dir.path(), &storage, None);
         let mut registry = SeededRegistry {
             child,
             port,
             digests: cached.clone().unwrap_or_default(),
             seeded_in: None,
             config: config_dir,
+            storage,
         };
-        registry.wait_until_ready();
+        let addr = registry.addr();
+        wait_until_ready(&mut registry.child, addr, registry.config.path());
         if cached.is_none() {
             let started = Instant::now();
             registry.digests = registry.seed();
@@ -87,24 +111,22 @@ impl SeededRegistry {
         self.config.path()
     }
 
-    fn wait_until_ready(&mut self) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                panic!(
-                    "docker-registry exited ({status}): {}",
-                    fs::read_to_string(self.config_dir().join("registry.log")).unwrap_or_default()
-                );
-            }
-            if TcpStream::connect(self.addr()).is_ok() {
-                return;
-            }
-            thread::sleep(Duration::from_millis(20));
-        }
-        panic!(
-            "docker-registry did not listen on {} within 20 s",
-            self.addr()
+    /// Starts a second registry process serving this one's storage over TLS (HTTP/2 offered by
+    /// ALPN, as Distribution does), with a certificate for 127.0.0.1 from a throw-away CA.
+    pub fn start_tls(&self) -> TlsRegistry {
+        let config_dir = tempfile::tempdir().expect("create a temp dir");
+        let tls = make_server_certificate(config_dir.path());
+        let (mut child, port) = start_registry(config_dir.path(), &self.storage, Some(tls));
+        wait_until_ready(
+            &mut child,
+            SocketAddr::from(([127, 0, 0, 1], port)),
+            config_dir.path(),
         );
+        TlsRegistry {
+            child,
+            port,
+            _config: config_dir,
+        }
     }
 
     /// Pushes every repository's `v1`, `v2` (linux/amd64 images) and `multi` (an index of
@@ -178,14 +200,36 @@ impl Drop for SeededRegistry {
     }
 }
 
+/// Waits until the registry `child` listens on `addr`; panics with its log if it exits first.
+fn wait_until_ready(child: &mut Child, addr: SocketAddr, config_dir: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!(
+                "docker-registry exited ({status}): {}",
+                fs::read_to_string(config_dir.join("registry.log")).unwrap_or_default()
+            );
+        }
+        if TcpStream::connect(addr).is_ok() {
+            return;
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+    panic!("docker-registry did not listen on {addr} within 20 s");
+}
+
 /// Writes `config.yml` for a registry on a free port and starts it, tied to this process with
-/// PR_SET_PDEATHSIG so that it dies with the benchmark.
-fn start_registry(config_dir: &Path, storage: &Path) -> (Child, u16) {
+/// PR_SET_PDEATHSIG so that it dies with the benchmark; over TLS with `tls` (certificate, key).
+fn start_registry(
+    config_dir: &Path,
+    storage: &Path,
+    tls: Option<(PathBuf, PathBuf)>,
+) -> (Child, u16) {
     let port = TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .expect("find a free port")
         .port();
-    let config = format!(
+    let mut config = format!(
         "version: 0.1\n\
          log:\n  level: error\n  accesslog:\n    disabled: true\n\
          storage:\n  filesystem:\n    rootdirectory: {storage:?}\n\
@@ -193,6 +237,9 @@ fn start_registry(config_dir: &Path, storage: &Path) -> (Child, u16) {
          \x20 maintenance:\n    uploadpurging:\n      enabled: false\n\
          http:\n  addr: 127.0.0.1:{port}\n  secret: kubectl-immutable-bench\n"
     );
+    if let Some((certificate, key)) = tls {
+        config += &format!("  tls:\n    certificate: {certificate:?}\n    key: {key:?}\n");
+    }
     fs::write(config_dir.join("config.yml"), config).unwrap();
     let log = fs::File::create(config_dir.join("registry.log")).unwrap();
     let mut command = Command::new("/usr/bin/docker-registry");

@@ -663,6 +663,14 @@ fn free_port() -> u16 {
     listener.local_addr().unwrap().port()
 }
 
+/// The CA and server certificate a [`Kind::Tls`] registry gets, made under `root` for a registry
+/// started elsewhere (the benchmark's, over its seeded storage): returns the server certificate
+/// and key, for `http.tls` in the registry's config. The CA is `root/certs/ca.crt`.
+pub fn make_server_certificate(root: &Path) -> (PathBuf, PathBuf) {
+    make_certificates(root);
+    (root.join("tls/server.crt"), root.join("tls/server.key"))
+}
+
 /// A throw-away CA (`certs/ca.crt`) and a server certificate it signs for 127.0.0.1 and
 /// localhost (`tls/server.crt`, `tls/server.key`), with the extensions strict verifiers (Go,
 /// rustls/webpki) insist on: CA:TRUE on the CA, CA:FALSE + serverAuth + SANs on the server.
