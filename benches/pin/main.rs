@@ -225,13 +225,7 @@ impl Bench<'_> {
             let row = Row::new(
                 format!("{label} `pin`, {count} distinct {images}, cold, {rtt_ms} ms RTT"),
                 pin.times.len(),
-                format!(
-                    "**{}** = {:.1} RTT (range {}; CPU {})",
-                    seconds(median),
-                    median.as_secs_f64() / rtt.as_secs_f64(),
-                    range(&pin),
-                    seconds(pin.median_cpu())
-                ),
+                in_round_trips(&pin, rtt),
             );
             rows.push(match count {
                 200 => self.verdict(row, "≤ 0.5 s", median <= Duration::from_millis(500)),
@@ -309,13 +303,7 @@ impl Bench<'_> {
                 rtt.as_millis()
             ),
             pin.times.len(),
-            format!(
-                "**{}** = {:.1} RTT (range {}; CPU {})",
-                seconds(median),
-                median.as_secs_f64() / rtt.as_secs_f64(),
-                range(&pin),
-                seconds(pin.median_cpu())
-            ),
+            in_round_trips(&pin, rtt),
         ));
         note(&format!(
             "skopeo inspect over TLS, {count} images, {SKOPEO_PARALLEL} at a time"
@@ -694,6 +682,18 @@ fn command_line(program: &str, args: &[&str]) -> String {
 
 fn note(message: &str) {
     eprintln!("bench: {message}");
+}
+
+/// A pin row's result: the median, in round trips too, its range and CPU time.
+fn in_round_trips(pin: &Sample, rtt: Duration) -> String {
+    let median = pin.median();
+    format!(
+        "**{}** = {:.1} RTT (range {}; CPU {})",
+        seconds(median),
+        median.as_secs_f64() / rtt.as_secs_f64(),
+        range(pin),
+        seconds(pin.median_cpu())
+    )
 }
 
 fn seconds(duration: Duration) -> String {
