@@ -7,16 +7,14 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::registry::{OciLayout, Platform, make_server_certificate};
+use crate::registry::{OciLayout, Platform, make_server_certificate, spawn_tied_to_test_binary};
 
 pub const REPOSITORIES: usize = 200;
 pub const TAGS: [&str; 3] = ["v1", "v2", "multi"];
@@ -219,7 +217,7 @@ fn wait_until_ready(child: &mut Child, addr: SocketAddr, config_dir: &Path) {
 }
 
 /// Writes `config.yml` for a registry on a free port and starts it, tied to this process with
-/// PR_SET_PDEATHSIG so that it dies with the benchmark; over TLS with `tls` (certificate, key).
+/// PR_SET_PDEATHSIG (as the tests tie theirs) so that it dies with the benchmark; over TLS with `tls` (certificate, key).
 fn start_registry(
     config_dir: &Path,
     storage: &Path,
@@ -249,22 +247,7 @@ fn start_registry(
         .stdin(Stdio::null())
         .stdout(log.try_clone().unwrap())
         .stderr(log);
-    let parent = std::process::id() as libc::pid_t;
-    // SAFETY: only async-signal-safe calls between fork and exec. The benchmark spawns from its
-    // main thread, which lives as long as the process, so the signal comes when the process ends.
-    unsafe {
-        command.pre_exec(move || {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
-                return Err(io::Error::last_os_error());
-            }
-            if libc::getppid() != parent {
-                libc::_exit(1);
-            }
-            Ok(())
-        });
-    }
-    let child = command
-        .spawn()
+    let child = spawn_tied_to_test_binary(command)
         .expect("run /usr/bin/docker-registry (apt-get install docker-registry)");
     (child, port)
 }

@@ -379,7 +379,6 @@ impl RegistryClient {
         Fut: Future<Output = Result<T, OciDistributionError>>,
     {
         let timeout = self.settings.request_timeout;
-        let cap = timeout;
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -392,12 +391,13 @@ impl RegistryClient {
             };
             match result {
                 Err(error) if error.is_transient() && attempt < self.settings.attempts => {
+                    // A Retry-After is waited for up to the request timeout, at least the backoff.
                     let wait = match error.retry_after() {
-                        Some(asked) if asked > cap => {
+                        Some(asked) if asked > timeout => {
                             return Err(RegistryError::RateLimited {
                                 host: host.to_string(),
                                 asked_seconds: asked.as_secs_f64().ceil() as u64,
-                                cap_seconds: cap.as_secs(),
+                                cap_seconds: timeout.as_secs(),
                             });
                         }
                         Some(asked) => asked.max(backoff(attempt)),
@@ -556,7 +556,7 @@ fn classify(host: &str, timeout: Duration, error: OciDistributionError) -> Regis
         // A token service's failure names the token service, not the registry it serves.
         OciDistributionError::ServerError { code, url, .. } if !url.contains("/v2/") => {
             RegistryError::Unavailable {
-                host: authority(&url).unwrap_or(&host).to_string(),
+                host: authority(&url).unwrap_or(host),
                 status: code,
                 retry_after: None,
             }
@@ -613,10 +613,13 @@ fn classify(host: &str, timeout: Duration, error: OciDistributionError) -> Regis
 }
 
 /// `host[:port]` of an absolute URL, without any user information it carries.
-fn authority(url: &str) -> Option<&str> {
-    let rest = url.split_once("://")?.1;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    authority.rsplit('@').next()
+fn authority(url: &str) -> Option<String> {
+    let url = reqwest::Url::parse(url).ok()?;
+    let host = url.host_str()?;
+    Some(match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_string(),
+    })
 }
 
 /// `Retry-After` as RFC 9110 gives it: delay-seconds, or an HTTP date (a date already past is
@@ -717,12 +720,16 @@ mod tests {
     #[test]
     fn a_token_service_is_named_by_its_host_alone() {
         assert_eq!(
-            authority("https://auth.docker.io/token?scope=x"),
+            authority("https://auth.docker.io/token?scope=x").as_deref(),
             Some("auth.docker.io")
         );
         assert_eq!(
-            authority("http://robot:secret@127.0.0.1:5000/token"),
+            authority("http://robot:secret@127.0.0.1:5000/token").as_deref(),
             Some("127.0.0.1:5000")
+        );
+        assert_eq!(
+            authority("https://[::1]:5001/token").as_deref(),
+            Some("[::1]:5001")
         );
         assert_eq!(authority("auth.docker.io/token"), None);
     }

@@ -738,7 +738,7 @@ type SpawnRequest = (Command, mpsc::Sender<io::Result<Child>>);
 /// that skips `Drop`: PR_SET_PDEATHSIG. That signal fires when the spawning *thread* exits, and
 /// libtest ends a test's thread with the test, so the spawn happens on one thread that lives as
 /// long as the process.
-fn spawn_tied_to_test_binary(mut command: Command) -> io::Result<Child> {
+pub fn spawn_tied_to_test_binary(mut command: Command) -> io::Result<Child> {
     static SPAWNER: OnceLock<mpsc::Sender<SpawnRequest>> = OnceLock::new();
     let parent = std::process::id() as libc::pid_t;
     // SAFETY: the closure runs between fork and exec and calls only async-signal-safe functions.
