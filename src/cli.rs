@@ -149,7 +149,7 @@ pub struct PinArgs {
 }
 
 /// Which manifests, and where their images are: shared by `pin` and `apply`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct SourceArgs {
     /// Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin.
     #[arg(
@@ -175,8 +175,8 @@ pub struct SourceArgs {
     pub config: Option<PathBuf>,
 }
 
-/// How tags become digests: shared by `pin` and `apply`.
-#[derive(Debug, Args)]
+/// How tags become digests: shared by `pin`, `apply` and `diff -f`.
+#[derive(Debug, Clone, Args)]
 pub struct ResolveArgs {
     /// Record reference -> digest in this lock file (sorted JSON).
     #[arg(long, value_name = "FILE", help_heading = "Mode")]
@@ -228,7 +228,8 @@ Examples:
   # For CI bots
   kubectl immutable diff old.yaml new.yaml -o json
 
-  # A release against the live cluster: what a server-side apply would change
+  # A release against the live cluster: what `apply` would change (images pinned as apply
+  # pins them; --offline --lock pins from the lock file alone)
   kubectl immutable diff -f release-1.5/ -R -n shop
 
   # A Deployment's current rollout revision against the previous one
@@ -290,6 +291,33 @@ pub struct DiffArgs {
     /// Colour the text output: auto colours a terminal unless NO_COLOR is set.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+
+    /// With -f: compare the manifests as written, not pinned as `apply` would send them.
+    #[arg(long, requires = "filenames", help_heading = "Live (-f)")]
+    pub no_pin: bool,
+
+    /// With -f: the field manager of the server-side dry runs, as `apply` writes with.
+    #[arg(
+        long,
+        default_value = "kubectl-immutable",
+        requires = "filenames",
+        help_heading = "Live (-f)"
+    )]
+    pub field_manager: String,
+
+    /// With -f: compare even though this image cannot be pinned (as written, or its name).
+    /// Repeatable.
+    #[arg(
+        long,
+        value_name = "IMAGE",
+        requires = "filenames",
+        help_heading = "Live (-f)"
+    )]
+    pub allow_unpinned: Vec<String>,
+
+    /// With -f, how images are pinned before the comparison: as `apply` pins them.
+    #[command(flatten)]
+    pub resolve: ResolveArgs,
 }
 
 const HISTORY_EXAMPLES: &str = "\
