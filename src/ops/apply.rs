@@ -346,3 +346,218 @@ fn comparable(object: &Value) -> Value {
     }
     object
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::memory::MemoryCluster;
+    use serde_json::json;
+
+    fn object(api_version: &str, kind: &str, name: &str) -> ReleaseObject {
+        ReleaseObject {
+            source: "release.yaml".into(),
+            line: 1,
+            object: json!({"apiVersion": api_version, "kind": kind,
+                           "metadata": {"name": name}, "data": {"v": "1"}}),
+            target: None,
+        }
+    }
+
+    fn release() -> Vec<ReleaseObject> {
+        vec![
+            object("v1", "ConfigMap", "settings"),
+            object("apps/v1", "Deployment", "web"),
+            object("v1", "Namespace", "shop"),
+            object("v1", "Service", "web"),
+        ]
+    }
+
+    fn settings() -> ApplySettings {
+        ApplySettings {
+            options: ApplyOptions {
+                manager: "kubectl-immutable".into(),
+                force: false,
+            },
+            server_dry_run: false,
+        }
+    }
+
+    /// The requests that write or would write, in order.
+    fn sends(cluster: &MemoryCluster) -> Vec<String> {
+        cluster
+            .requests()
+            .into_iter()
+            .filter(|r| !r.starts_with("get "))
+            .collect()
+    }
+
+    fn run<T>(future: impl std::future::Future<Output = T>) -> T {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(future)
+    }
+
+    #[test]
+    fn foundations_first_then_every_dry_run_before_any_real_send() {
+        let mut cluster = MemoryCluster::new();
+        let mut release = release();
+        let report = run(apply(&mut cluster, &mut release, &settings())).unwrap();
+        assert!(report.is_complete());
+        assert_eq!(
+            sends(&cluster),
+            [
+                "dry-run namespace/shop",
+                "apply namespace/shop",
+                "dry-run configmap/default/settings",
+                "dry-run deployment.apps/default/web",
+                "dry-run service/default/web",
+                "apply configmap/default/settings",
+                "apply deployment.apps/default/web",
+                "apply service/default/web",
+            ]
+        );
+        let names: Vec<&str> = report.sent.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "namespace/shop",
+                "configmap/settings",
+                "deployment.apps/web",
+                "service/web"
+            ]
+        );
+        assert!(report.sent.iter().all(|s| s.outcome == Outcome::Applied));
+    }
+
+    #[test]
+    fn a_failing_dry_run_sends_nothing_real() {
+        let mut cluster = MemoryCluster::new();
+        cluster.refuse.insert("web".into());
+        let mut release = release();
+        let Problems(problems) = run(apply(&mut cluster, &mut release, &settings())).unwrap_err();
+        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            lines,
+            [
+                "release.yaml:1: deployment.apps/web: Deployment \"web\" is invalid",
+                "release.yaml:1: service/web: Service \"web\" is invalid",
+                "nothing else was applied",
+                "applied before stopping (the release's own Namespaces and CRDs): namespace/shop",
+            ]
+        );
+        let real: Vec<String> = sends(&cluster)
+            .into_iter()
+            .filter(|r| r.starts_with("apply "))
+            .collect();
+        assert_eq!(real, ["apply namespace/shop"], "only the foundation");
+        // Every object was checked, so every refusal is named at once.
+        assert!(
+            sends(&cluster).contains(&"dry-run service/default/web".to_string()),
+            "{:?}",
+            sends(&cluster)
+        );
+    }
+
+    #[test]
+    fn a_cluster_lost_midway_stops_the_rest_and_names_it_not_sent() {
+        let mut cluster = MemoryCluster::new();
+        // The Namespace and the ConfigMap are applied; then the connection is gone.
+        cluster.reachable_applies = Some(2);
+        let mut release = release();
+        let report = run(apply(&mut cluster, &mut release, &settings())).unwrap();
+        let sent: Vec<&str> = report.sent.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(sent, ["namespace/shop", "configmap/settings"]);
+        let failed: Vec<String> = report.failed.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            failed,
+            [
+                "release.yaml:1: deployment.apps/web: cannot reach the cluster: connection reset (gave up after 4 tries)"
+            ]
+        );
+        assert_eq!(report.not_sent, ["service/web"]);
+        // Nothing is asked after the loss but the one request that found it.
+        assert_eq!(
+            sends(&cluster).last().unwrap(),
+            "unreachable deployment.apps/default/web"
+        );
+    }
+
+    #[test]
+    fn unchanged_objects_are_not_sent_again() {
+        let mut cluster = MemoryCluster::new();
+        let mut first = release();
+        run(apply(&mut cluster, &mut first, &settings())).unwrap();
+        cluster.log.lock().unwrap().clear();
+        let mut again = release();
+        again[1].object["data"]["v"] = json!("2");
+        let report = run(apply(&mut cluster, &mut again, &settings())).unwrap();
+        let outcomes: Vec<(&str, Outcome)> = report
+            .sent
+            .iter()
+            .map(|s| (s.name.as_str(), s.outcome))
+            .collect();
+        assert_eq!(
+            outcomes,
+            [
+                ("namespace/shop", Outcome::Unchanged),
+                ("configmap/settings", Outcome::Unchanged),
+                ("deployment.apps/web", Outcome::Applied),
+                ("service/web", Outcome::Unchanged),
+            ]
+        );
+        let real: Vec<String> = sends(&cluster)
+            .into_iter()
+            .filter(|r| r.starts_with("apply "))
+            .collect();
+        assert_eq!(real, ["apply deployment.apps/default/web"]);
+    }
+
+    #[test]
+    fn a_server_dry_run_persists_nothing() {
+        let mut cluster = MemoryCluster::new();
+        let mut release = release();
+        let settings = ApplySettings {
+            server_dry_run: true,
+            ..settings()
+        };
+        let report = run(apply(&mut cluster, &mut release, &settings)).unwrap();
+        assert!(report.sent.iter().all(|s| s.outcome == Outcome::DryRun));
+        assert!(cluster.objects.lock().unwrap().is_empty());
+        assert!(!sends(&cluster).iter().any(|r| r.starts_with("apply ")));
+    }
+
+    #[test]
+    fn kinds_the_release_defines_wait_for_its_crd() {
+        let mut cluster = MemoryCluster::new();
+        let crd = ReleaseObject {
+            object: json!({"apiVersion": "apiextensions.k8s.io/v1",
+                "kind": "CustomResourceDefinition", "metadata": {"name": "widgets.acme.io"},
+                "spec": {"group": "acme.io", "names": {"kind": "Widget"},
+                         "versions": [{"name": "v1"}]}}),
+            ..object("v1", "ConfigMap", "unused")
+        };
+        let mut release = vec![object("acme.io/v1", "Widget", "w"), crd];
+        let report = run(apply(&mut cluster, &mut release, &settings())).unwrap();
+        assert!(report.is_complete());
+        assert_eq!(
+            sends(&cluster),
+            [
+                "dry-run customresourcedefinition.apiextensions.k8s.io/widgets.acme.io",
+                "apply customresourcedefinition.apiextensions.k8s.io/widgets.acme.io",
+                "refresh",
+                "dry-run widget.acme.io/default/w",
+                "apply widget.acme.io/default/w",
+            ]
+        );
+        // A kind nobody defines is named before anything is sent.
+        let mut cluster = MemoryCluster::new();
+        let mut unknown = vec![object("acme.io/v1", "Gadget", "g")];
+        let Problems(problems) = run(apply(&mut cluster, &mut unknown, &settings())).unwrap_err();
+        assert_eq!(
+            problems[0].to_string(),
+            "release.yaml:1: the server does not know Gadget in acme.io/v1"
+        );
+        assert!(cluster.requests().is_empty());
+    }
+}

@@ -8,6 +8,8 @@ use crate::core::rollout_status::RolloutStatus;
 pub mod apply;
 pub mod cluster;
 pub mod live;
+#[cfg(test)]
+mod memory;
 pub mod pin;
 pub mod release;
 pub mod resolve;
