@@ -93,7 +93,17 @@ json\t''"
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l color -d 'Colour the text output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l field-manager -d 'With -f: the field manager of the server-side dry runs, as `apply` writes with' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l allow-unpinned -d 'With -f: compare even though this image cannot be pinned (as written, or its name). Repeatable' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l lock -d 'Record reference -> digest in this lock file (sorted JSON)' -r -F
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l platform -d 'Pin this platform\'s manifest instead of the multi-platform index: os/arch[/variant]' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l registry-mirror -d 'Resolve names under SOURCE at TARGET, writing the original name, e.g. docker.io=127.0.0.1:5000/docker.io. Repeatable' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l insecure-registry -d 'Allow plain HTTP or an unverified certificate for this registry host. Repeatable' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l concurrency -d 'How many references are resolved at once' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l registry-timeout -d 'Seconds each registry request may take before it is retried; also the longest wait a registry\'s Retry-After is honoured for (a longer one fails at once)' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s R -l recursive -d 'Read directories recursively'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l no-pin -d 'With -f: compare the manifests as written, not pinned as `apply` would send them'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l offline -d 'Resolve only from the lock file; no network'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand history" -l kubeconfig -d 'Path to the kubeconfig file [default: KUBECONFIG, else ~/.kube/config]' -r -F

@@ -193,7 +193,7 @@ pub fn resolve_targets<C: ClusterApi>(
             }
             Err(ClusterError::UnknownKind { .. })
                 if defined_later.contains(&group_kind(&object.object)) => {}
-            Err(error) => problems.push(object.at(error)),
+            Err(error) => problems.push(object.problem(error)),
         }
     }
     problems
@@ -556,7 +556,7 @@ mod tests {
         let Problems(problems) = run(apply(&mut cluster, &mut unknown, &settings())).unwrap_err();
         assert_eq!(
             problems[0].to_string(),
-            "release.yaml:1: the server does not know Gadget in acme.io/v1"
+            "release.yaml:1: gadget/g: the server does not know Gadget in acme.io/v1"
         );
         assert!(cluster.requests().is_empty());
     }

@@ -13,5 +13,6 @@ mod diff_cluster;
 mod distribution;
 mod pin;
 mod registry_support;
+mod release_loop;
 mod reliability;
 mod rewrite_golden;
