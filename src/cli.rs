@@ -106,6 +106,9 @@ const PIN_EXAMPLES: &str = concat!(
   # CI gate without network: exit 1 if any image is not pinned
   kubectl immutable pin -f k8s/ -R --check
 
+  # A tag was rebuilt: move its pins (only the digests change), the lock file with them
+  kubectl immutable pin -f k8s/ -R --refresh --in-place --lock immutable.lock
+
 ",
     pin_exit_codes!()
 );
@@ -146,6 +149,11 @@ pub struct PinArgs {
     /// Check that every digest already written exists, and that a tag@digest's tag still points at it.
     #[arg(long, help_heading = "Mode", conflicts_with = "check")]
     pub verify: bool,
+
+    /// Resolve every tag@digest again and, where the tag now points elsewhere, rewrite only its
+    /// digest (name@digest is never touched); unpinned tags are pinned as usual.
+    #[arg(long, help_heading = "Mode", conflicts_with_all = ["check", "verify"])]
+    pub refresh: bool,
 }
 
 /// Which manifests, and where their images are: shared by `pin` and `apply`.

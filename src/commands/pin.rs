@@ -12,7 +12,7 @@ use crate::adapters::registry::RegistryClient;
 use crate::cli::{PinArgs, ReportFormat};
 use crate::core::rewrite::write_concatenated;
 use crate::ops::pin::{Output, PinOutcome, PinSettings, pin};
-use crate::ops::resolve::{PinnedImage, Resolution, distinct};
+use crate::ops::resolve::{PinnedImage, PinnedTags, Resolution, distinct};
 use crate::settings::resolve_settings;
 
 pub async fn run(args: PinArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
@@ -26,10 +26,15 @@ pub async fn run(args: PinArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
     }
     let mut resolve = resolve_settings(args.sources, args.resolve)?;
     resolve.digest_only = args.digest_only;
+    let pinned_tags = match (args.verify, args.refresh) {
+        (true, _) => PinnedTags::Resolve,
+        (false, true) => PinnedTags::Refresh,
+        (false, false) => PinnedTags::Leave,
+    };
     let settings = PinSettings {
         resolve,
         output,
-        verify: args.verify,
+        pinned_tags,
     };
     // Cheap to make: its HTTP clients, and the root certificates they load, are made when a
     // registry is first asked, so `--offline` never makes one.
@@ -60,9 +65,17 @@ pub async fn run(args: PinArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
                 stdout.flush()?;
             }
             if let Some(format) = args.report {
-                write_report(format, args.report_file.as_deref(), &resolution.pinned)?;
+                let entries: Vec<&PinnedImage> = resolution
+                    .pinned
+                    .iter()
+                    .chain(&resolution.refreshed)
+                    .collect();
+                write_report(format, args.report_file.as_deref(), &entries)?;
             }
             if !quiet {
+                if pinned_tags == PinnedTags::Refresh {
+                    eprintln!("{}", refresh_summary(&resolution));
+                }
                 eprintln!("{}", summary(&resolution));
             }
             Ok(ExitStatus::Success)
@@ -73,7 +86,7 @@ pub async fn run(args: PinArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
 fn write_report(
     format: ReportFormat,
     path: Option<&Path>,
-    entries: &[PinnedImage],
+    entries: &[&PinnedImage],
 ) -> anyhow::Result<()> {
     match format {
         ReportFormat::Json => {
@@ -87,6 +100,25 @@ fn write_report(
         }
     }
     Ok(())
+}
+
+/// One line: how many `tag@digest` values `--refresh` moved, of how many distinct tags, in how
+/// many files.
+fn refresh_summary(resolution: &Resolution) -> String {
+    let refreshed = &resolution.refreshed;
+    let tags: std::collections::BTreeSet<&str> = refreshed
+        .iter()
+        .filter_map(|entry| entry.original.split('@').next())
+        .collect();
+    let files: std::collections::BTreeSet<&str> =
+        refreshed.iter().map(|entry| entry.file.as_str()).collect();
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    format!(
+        "refreshed {} ({} moved) in {}",
+        plural(refreshed.len(), "image"),
+        plural(tags.len(), "tag"),
+        plural(files.len(), "file")
+    )
 }
 
 /// One line: what was pinned, what already was, and from which registries (as written,

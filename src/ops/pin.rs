@@ -8,7 +8,7 @@ use futures::StreamExt as _;
 
 use super::Reporter;
 use super::resolve::{
-    FoundImage, Resolution, ResolveSettings, line_problem, read_and_find, resolve,
+    FoundImage, PinnedTags, Resolution, ResolveSettings, line_problem, read_and_find, resolve,
 };
 use crate::adapters::fs;
 use crate::adapters::registry::{RegistryClient, RegistryError};
@@ -28,7 +28,9 @@ pub enum Output {
 pub struct PinSettings {
     pub resolve: ResolveSettings,
     pub output: Output,
-    pub verify: bool,
+    /// What becomes of `tag@digest` values: left (a plain pin), resolved (`--verify`), or
+    /// moved to where their tags point now (`--refresh`).
+    pub pinned_tags: PinnedTags,
 }
 
 /// How a pin run ended.
@@ -61,8 +63,15 @@ pub async fn pin(
             images: found.images.len(),
         });
     }
-    let resolution = resolve(&settings.resolve, client, found, settings.verify, reporter).await?;
-    if settings.verify {
+    let resolution = resolve(
+        &settings.resolve,
+        client,
+        found,
+        settings.pinned_tags,
+        reporter,
+    )
+    .await?;
+    if settings.pinned_tags == PinnedTags::Resolve {
         let problems = verify(client, &resolution, settings.resolve.concurrency).await;
         if !problems.is_empty() {
             return Ok(PinOutcome::Unverified(problems));

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::Reporter;
-use super::resolve::{ResolveSettings, read_and_find, resolve};
+use super::resolve::{PinnedTags, ResolveSettings, read_and_find, resolve};
 use super::sources;
 use crate::adapters::cluster::Resource;
 use crate::adapters::registry::RegistryClient;
@@ -109,7 +109,7 @@ pub async fn prepare(
         return Ok(Problems::or(problems, release)?);
     }
     let found = read_and_find(settings)?;
-    let resolution = resolve(settings, client, found, false, reporter).await?;
+    let resolution = resolve(settings, client, found, PinnedTags::Leave, reporter).await?;
     let sources = &resolution.found.sources;
     for (source, pinned) in sources.iter().zip(resolution.texts()) {
         match (parse_objects(pinned), parse_documents(&source.text)) {

@@ -37,6 +37,17 @@ pub struct ResolveSettings {
     pub allow_unpinned: Vec<String>,
 }
 
+/// What becomes of images already written as `tag@digest`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinnedTags {
+    /// Left as written, their tags not asked about.
+    Leave,
+    /// Their tags resolved too, for `--verify` to compare; nothing rewritten.
+    Resolve,
+    /// Their tags resolved, and the digest rewritten where the tag now points elsewhere.
+    Refresh,
+}
+
 /// An image value found in a source, with its parsed reference.
 pub struct FoundImage {
     pub source: usize,
@@ -140,6 +151,8 @@ pub struct Resolution {
     /// Each source's new text where it changed, spliced on first use by [`Resolution::texts`].
     spliced: OnceLock<Vec<Option<String>>>,
     pub pinned: Vec<PinnedImage>,
+    /// `tag@digest` values whose digest `--refresh` rewrote.
+    pub refreshed: Vec<PinnedImage>,
     pub from_lock: bool,
 }
 
@@ -151,6 +164,9 @@ pub struct PinnedImage {
     pub original: String,
     pub pinned: String,
     pub digest: String,
+    /// The digest written before, for a `tag@digest` that `--refresh` moved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_digest: Option<String>,
     pub platform: Option<String>,
 }
 
@@ -192,21 +208,21 @@ impl Resolution {
 
 /// Resolves every distinct tag once (from the lock file with `offline`, else from `client`'s
 /// registries) and finds the new values. Every reference that does not resolve is reported, at
-/// every place it is written, unless `allow_unpinned` names it. With `include_pinned_tags`, the
-/// tag of a `tag@digest` is resolved too.
+/// every place it is written, unless `allow_unpinned` names it. `pinned_tags` says what becomes
+/// of `tag@digest` values.
 pub async fn resolve(
     settings: &ResolveSettings,
     client: &RegistryClient,
     found: Found,
-    include_pinned_tags: bool,
+    pinned_tags: PinnedTags,
     reporter: &dyn Reporter,
 ) -> anyhow::Result<Resolution> {
     match offline_lock(settings)? {
         Some(lock) => {
             let source = LockSource(&lock);
-            resolve_from(settings, &source, found, include_pinned_tags, reporter).await
+            resolve_from(settings, &source, found, pinned_tags, reporter).await
         }
-        None => resolve_from(settings, client, found, include_pinned_tags, reporter).await,
+        None => resolve_from(settings, client, found, pinned_tags, reporter).await,
     }
 }
 
@@ -223,7 +239,7 @@ async fn resolve_from(
     settings: &ResolveSettings,
     source: &impl DigestSource,
     found: Found,
-    include_pinned_tags: bool,
+    pinned_tags: PinnedTags,
     reporter: &dyn Reporter,
 ) -> anyhow::Result<Resolution> {
     let from = if settings.offline {
@@ -235,7 +251,7 @@ async fn resolve_from(
         found
             .images
             .iter()
-            .filter(|image| image.reference.digest().is_none() || include_pinned_tags)
+            .filter(|image| image.reference.digest().is_none() || pinned_tags != PinnedTags::Leave)
             .filter(|image| image.reference.tag_or_latest().is_some())
             .map(|image| &image.reference),
     );
@@ -243,25 +259,46 @@ async fn resolve_from(
     report_failures(&found, &digests, &settings.allow_unpinned)?;
 
     let mut pinned = Vec::new();
+    let mut refreshed = Vec::new();
     let mut replacements: Vec<Vec<Replacement>> = vec![Vec::new(); found.sources.len()];
-    for image in found.unpinned() {
+    let platform = settings.platform.as_ref().map(ToString::to_string);
+    for image in &found.images {
         let Some(Ok(digest)) = digests.get(&lock_key(&image.reference)) else {
             continue;
         };
-        let value = image.reference.pinned(digest, settings.digest_only);
+        let (value, old_digest) = match image.reference.digest() {
+            None => (image.reference.pinned(digest, settings.digest_only), None),
+            // Only the digest of a `tag@digest` moves; `name@digest` has no tag to follow.
+            Some(old)
+                if pinned_tags == PinnedTags::Refresh
+                    && image.reference.tag().is_some()
+                    && old != digest =>
+            {
+                let value = &image.located.value;
+                let kept = &value[..value.len() - old.len()];
+                (format!("{kept}{digest}"), Some(old.to_string()))
+            }
+            Some(_) => continue,
+        };
         replacements[image.source].push(Replacement::in_style(
             image.located.span.clone(),
             &value,
             image.located.style,
         ));
-        pinned.push(PinnedImage {
+        let entry = PinnedImage {
             file: found.sources[image.source].name.clone(),
             line: image.located.line,
             original: image.located.value.clone(),
             pinned: value,
             digest: digest.clone(),
-            platform: settings.platform.as_ref().map(ToString::to_string),
-        });
+            old_digest,
+            platform: platform.clone(),
+        };
+        if entry.old_digest.is_some() {
+            refreshed.push(entry);
+        } else {
+            pinned.push(entry);
+        }
     }
     Ok(Resolution {
         found,
@@ -269,6 +306,7 @@ async fn resolve_from(
         replacements,
         spliced: OnceLock::new(),
         pinned,
+        refreshed,
         from_lock: settings.offline,
     })
 }
