@@ -56,6 +56,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-immutable' -ScriptBlock
             [CompletionResult]::new('--digest-only', '--digest-only', [CompletionResultType]::ParameterName, 'Write name@sha256:... instead of name:tag@sha256:....')
             [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'No network, nothing written: list every image without a digest; exit 1 if there is one')
             [CompletionResult]::new('--verify', '--verify', [CompletionResultType]::ParameterName, 'Check that every digest already written exists, and that a tag@digest''s tag still points at it')
+            [CompletionResult]::new('--refresh', '--refresh', [CompletionResultType]::ParameterName, 'Resolve every tag@digest again and, where the tag now points elsewhere, rewrite only its digest (name@digest is never touched); unpinned tags are pinned as usual')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')

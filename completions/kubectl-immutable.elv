@@ -52,6 +52,7 @@ set edit:completion:arg-completer[kubectl-immutable] = {|@words|
             cand --digest-only 'Write name@sha256:... instead of name:tag@sha256:....'
             cand --check 'No network, nothing written: list every image without a digest; exit 1 if there is one'
             cand --verify 'Check that every digest already written exists, and that a tag@digest''s tag still points at it'
+            cand --refresh 'Resolve every tag@digest again and, where the tag now points elsewhere, rewrite only its digest (name@digest is never touched); unpinned tags are pinned as usual'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
             cand -h 'Print help'
