@@ -1,8 +1,8 @@
 //! Integration tests: the built `kubectl-immutable` binary against real parts (a CNCF Distribution
 //! registry, skopeo, and a real kube-apiserver), never mocks.
 
-#[path = "../support/mod.rs"]
-mod support;
+// The support crate (tests/support) as `crate::support`, the name the suites know it by.
+use kubectl_immutable_test_support as support;
 
 mod apply;
 mod apply_faults;
