@@ -3,8 +3,8 @@
 //! digest checks of go-digest v1).
 //!
 //! A hand-written single pass over the bytes rather than the upstream regular expressions: it
-//! runs once per image value of possibly large inputs, needs no regex engine, and can say at
-//! which byte the first problem is.
+//! runs once per image value of possibly large inputs, needs no regex engine, and can say which
+//! part of the reference is wrong and at which character.
 
 use std::fmt;
 use std::str::FromStr;
@@ -43,24 +43,78 @@ pub struct ImageReference {
 }
 
 /// Why an input is not an image reference, and where.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{kind}")]
+///
+/// Its message says what is wrong, naming the offending character where there is one, and at
+/// which character of the input: `invalid registry host "exa_mple.com": unexpected "_" (at
+/// character 4 of the value)`, `repository name must be lowercase (at character 1 of the
+/// value)`, `empty tag (at the end of the value)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReferenceError {
     pub input: String,
     pub kind: ReferenceErrorKind,
     /// Byte offset of the problem in `input` (may equal its length when something is missing).
     pub offset: usize,
+    /// The same place in characters, counted from 1 as columns are: the offending character,
+    /// or one past the last when something is missing at the end.
+    pub character: usize,
 }
 
-/// What is wrong with an input; the messages follow upstream's where it has one.
+impl std::error::Error for ReferenceError {}
+
+impl fmt::Display for ReferenceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A malformed part ends where the host does (at the first "/") or with the input.
+        let end = match self.kind {
+            InvalidHost => self.input.find('/').unwrap_or(self.input.len()),
+            _ => self.input.len(),
+        };
+        let found = self
+            .input
+            .get(self.offset..end)
+            .and_then(|rest| rest.chars().next());
+        let part = match self.kind {
+            InvalidHost => {
+                let host = &self.input[..end];
+                Some(format!("registry host \"{}\"", host.escape_debug()))
+            }
+            InvalidName => Some("repository name".to_owned()),
+            InvalidTag => Some("tag".to_owned()),
+            InvalidDigest => Some("digest".to_owned()),
+            _ => None,
+        };
+        match (part, found) {
+            (Some(part), Some(c)) => {
+                write!(f, "invalid {part}: unexpected \"{}\"", c.escape_debug())?
+            }
+            (Some(part), None) => write!(f, "incomplete {part}")?,
+            (None, _) => write!(f, "{}", self.kind)?,
+        }
+        match self.kind {
+            Empty => Ok(()),
+            _ if self.offset >= self.input.len() => f.write_str(" (at the end of the value)"),
+            _ => write!(f, " (at character {} of the value)", self.character),
+        }
+    }
+}
+
+/// What is wrong with an input; the messages follow upstream's where it has one. Upstream says
+/// "invalid reference format" for any character out of place; here the part it is in is named.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum ReferenceErrorKind {
     #[error("empty reference")]
     Empty,
     #[error("whitespace in reference")]
     Whitespace,
-    #[error("invalid reference format")]
-    InvalidFormat,
+    /// A first component that must be a registry host (it has a ".", a ":" or an uppercase
+    /// letter) but is not one.
+    #[error("invalid registry host")]
+    InvalidHost,
+    #[error("invalid repository name")]
+    InvalidName,
+    #[error("invalid tag")]
+    InvalidTag,
+    #[error("invalid digest")]
+    InvalidDigest,
     #[error("repository name must be lowercase")]
     Uppercase,
     #[error("repository name is longer than 255 characters")]
@@ -92,6 +146,7 @@ impl ImageReference {
             input: input.to_owned(),
             kind,
             offset,
+            character: input[..offset].chars().count() + 1,
         })
     }
 
@@ -213,7 +268,7 @@ fn scan(input: &str) -> Result<ImageReference, Fail> {
     {
         return Err((Uppercase, remote_start + p));
     }
-    let name_end = scan_path(b, remote_start).map_err(|at| (InvalidFormat, at))?;
+    let name_end = scan_path(b, remote_start).map_err(|at| (InvalidName, at))?;
     let remote = &input[remote_start..name_end];
     let library = domain == DEFAULT_DOMAIN && !remote.contains('/');
     let prefix_len = if library {
@@ -243,7 +298,15 @@ fn scan(input: &str) -> Result<ImageReference, Fail> {
         None
     };
     if pos != b.len() {
-        return Err((InvalidFormat, pos));
+        // Name and tag end at the first byte they cannot hold.
+        return Err((
+            if tag.is_some() {
+                InvalidTag
+            } else {
+                InvalidName
+            },
+            pos,
+        ));
     }
 
     let mut name = String::with_capacity(domain.len() + 1 + path_len);
@@ -281,7 +344,7 @@ fn split_domain(input: &str) -> Result<(&str, usize), Fail> {
         let lowered = first.to_ascii_lowercase();
         return Err(match upper {
             Some(p) if scan_path(lowered.as_bytes(), 0) == Ok(lowered.len()) => (Uppercase, p),
-            _ => (InvalidFormat, at),
+            _ => (InvalidHost, at),
         });
     }
     let domain = if first == LEGACY_DEFAULT_DOMAIN {
@@ -383,8 +446,8 @@ fn scan_tag(b: &[u8], start: usize) -> Result<usize, Fail> {
         // Nothing usable after ":": "nginx:" and "nginx:@sha256:..." lack a tag, anything
         // else is a bad character.
         None | Some(b'@') => Err((EmptyTag, start)),
-        Some(b'.' | b'-') => Err((InvalidFormat, start)),
-        _ if end == start => Err((InvalidFormat, start)),
+        Some(b'.' | b'-') => Err((InvalidTag, start)),
+        _ if end == start => Err((InvalidTag, start)),
         _ if end - start > MAX_TAG_LEN => Err((TagTooLong, start + MAX_TAG_LEN)),
         _ => Ok(end),
     }
@@ -396,7 +459,7 @@ fn check_digest(d: &[u8]) -> Result<(), Fail> {
     let hex_start = colon + 1;
     let hex = &d[hex_start..];
     if let Some(p) = hex.iter().position(|c| !c.is_ascii_hexdigit()) {
-        return Err((InvalidFormat, hex_start + p));
+        return Err((InvalidDigest, hex_start + p));
     }
     let algorithm = &d[..colon];
     match ALGORITHMS
@@ -413,7 +476,7 @@ fn check_digest(d: &[u8]) -> Result<(), Fail> {
             Some(p) => Err((DigestUppercase, hex_start + p)),
             None => Ok(()),
         },
-        None if hex.len() < MIN_HEX_DIGITS => Err((InvalidFormat, d.len())),
+        None if hex.len() < MIN_HEX_DIGITS => Err((InvalidDigest, d.len())),
         None => Err((UnsupportedDigest, 0)),
     }
 }
@@ -424,7 +487,7 @@ fn scan_algorithm(d: &[u8]) -> Result<usize, Fail> {
     let mut i = 0;
     loop {
         if !d.get(i).is_some_and(u8::is_ascii_alphabetic) {
-            return Err((InvalidFormat, i));
+            return Err((InvalidDigest, i));
         }
         i += 1;
         while d.get(i).is_some_and(u8::is_ascii_alphanumeric) {
@@ -433,7 +496,7 @@ fn scan_algorithm(d: &[u8]) -> Result<usize, Fail> {
         match d.get(i) {
             Some(b'-' | b'_' | b'+' | b'.') => i += 1,
             Some(b':') => return Ok(i),
-            _ => return Err((InvalidFormat, i)),
+            _ => return Err((InvalidDigest, i)),
         }
     }
 }

@@ -46,27 +46,27 @@ fn digest_errors() {
     assert_eq!(fails(&unknown), (UnsupportedDigest, at));
     // Unknown algorithms still need the grammar's 32 hex digits.
     let too_short = format!("foo@md5:{}", "a".repeat(31));
-    assert_eq!(fails(&too_short), (InvalidFormat, too_short.len()));
-    assert_eq!(fails("foo@sha256"), (InvalidFormat, at + 6));
-    assert_eq!(fails("foo@1sha:x"), (InvalidFormat, at));
-    assert_eq!(fails("foo@sha+:x"), (InvalidFormat, at + 4));
+    assert_eq!(fails(&too_short), (InvalidDigest, too_short.len()));
+    assert_eq!(fails("foo@sha256"), (InvalidDigest, at + 6));
+    assert_eq!(fails("foo@1sha:x"), (InvalidDigest, at));
+    assert_eq!(fails("foo@sha+:x"), (InvalidDigest, at + 4));
     let twice = format!("foo@{}@{}", sha256('a'), sha256('b'));
-    assert_eq!(fails(&twice), (InvalidFormat, at + 71));
+    assert_eq!(fails(&twice), (InvalidDigest, at + 71));
     let non_hex = format!("foo@sha256:{}g", "a".repeat(63));
-    assert_eq!(fails(&non_hex), (InvalidFormat, at + 70));
+    assert_eq!(fails(&non_hex), (InvalidDigest, at + 70));
 }
 
 #[test]
 fn tag_errors() {
     assert_eq!(fails("nginx:"), (EmptyTag, 6));
     assert_eq!(fails(&format!("nginx:@{}", sha256('a'))), (EmptyTag, 6));
-    assert_eq!(fails("nginx:~"), (InvalidFormat, 6));
-    assert_eq!(fails("nginx:.x"), (InvalidFormat, 6));
-    assert_eq!(fails("nginx:1.2~x"), (InvalidFormat, 9));
-    assert_eq!(fails("nginx:1:2"), (InvalidFormat, 7));
+    assert_eq!(fails("nginx:~"), (InvalidTag, 6));
+    assert_eq!(fails("nginx:.x"), (InvalidTag, 6));
+    assert_eq!(fails("nginx:1.2~x"), (InvalidTag, 9));
+    assert_eq!(fails("nginx:1:2"), (InvalidTag, 7));
     // A "/" after a ":" makes the ":" part of a host:port, as upstream reads it.
     ok("nginx:1/2", "nginx:1", "2", None, None);
-    assert_eq!(fails("nginx:a/2"), (InvalidFormat, 6));
+    assert_eq!(fails("nginx:a/2"), (InvalidHost, 6));
     let max = format!("_{}", "a.-B9".repeat(127 / 5)) + "xx";
     assert_eq!(max.len(), 128);
     ok(
@@ -85,24 +85,24 @@ fn name_errors_and_offsets() {
     assert_eq!(fails(" nginx"), (Whitespace, 0));
     assert_eq!(fails("ngi\u{a0}nx"), (Whitespace, 3));
     assert_eq!(fails("nginx:1.0\n"), (Whitespace, 9));
-    assert_eq!(fails("ngïnx"), (InvalidFormat, 2));
+    assert_eq!(fails("ngïnx"), (InvalidName, 2));
     assert_eq!(fails("quay.io/Org/app"), (Uppercase, 8));
     // Case is reported before syntax, as upstream does.
     assert_eq!(fails("quay.io/a$b/Org"), (Uppercase, 12));
-    assert_eq!(fails("/nginx"), (InvalidFormat, 0));
-    assert_eq!(fails("quay.io//nginx"), (InvalidFormat, 8));
-    assert_eq!(fails("quay.io:/nginx"), (InvalidFormat, 8));
-    assert_eq!(fails("quay..io/nginx"), (InvalidFormat, 5));
-    assert_eq!(fails("[]/nginx"), (InvalidFormat, 0));
-    assert_eq!(fails("[]:5000/nginx"), (InvalidFormat, 1));
-    assert_eq!(fails("[::1/nginx"), (InvalidFormat, 4));
+    assert_eq!(fails("/nginx"), (InvalidName, 0));
+    assert_eq!(fails("quay.io//nginx"), (InvalidName, 8));
+    assert_eq!(fails("quay.io:/nginx"), (InvalidHost, 8));
+    assert_eq!(fails("quay..io/nginx"), (InvalidHost, 5));
+    assert_eq!(fails("[]/nginx"), (InvalidName, 0));
+    assert_eq!(fails("[]:5000/nginx"), (InvalidHost, 1));
+    assert_eq!(fails("[::1/nginx"), (InvalidHost, 4));
     // An uppercase first component is a host; when it cannot be one but would be a fine
     // namespace in lowercase, lowercase is the fix to suggest.
     assert_eq!(fails("My_Org/app"), (Uppercase, 0));
-    assert_eq!(fails("My_Org-/app"), (InvalidFormat, 2));
+    assert_eq!(fails("My_Org-/app"), (InvalidHost, 2));
     // Upstream accepts this with an empty domain (its regexp falls back to reading
     // "foo.x_y" as a path component); a reference must name a registry here.
-    assert_eq!(fails("foo.x_y/app"), (InvalidFormat, 5));
+    assert_eq!(fails("foo.x_y/app"), (InvalidHost, 5));
 }
 
 #[test]
@@ -174,41 +174,160 @@ fn accessors() {
     assert_eq!(a.canonical(), b.canonical());
 }
 
+/// Every kind of error says what is wrong and where: at which character of the input (counted
+/// from 1), or at its end when something is missing there; an empty input has no character.
 #[test]
 fn error_messages() {
     let e = ImageReference::parse("nginx@sha256:abc").unwrap_err();
-    assert_eq!(e.to_string(), "invalid digest: sha256 needs 64 hex digits");
-    assert_eq!(e.offset, 13);
+    assert_eq!(
+        e.to_string(),
+        "invalid digest: sha256 needs 64 hex digits (at character 14 of the value)"
+    );
+    assert_eq!((e.offset, e.character), (13, 14));
     for (input, message) in [
         ("", "empty reference"),
-        ("a b", "whitespace in reference"),
-        ("a$", "invalid reference format"),
-        ("A", "repository name must be lowercase"),
+        (
+            "a b",
+            "whitespace in reference (at character 2 of the value)",
+        ),
+        (
+            "a$",
+            r#"invalid repository name: unexpected "$" (at character 2 of the value)"#,
+        ),
+        (
+            "A",
+            "repository name must be lowercase (at character 1 of the value)",
+        ),
         (
             &"a".repeat(300),
-            "repository name is longer than 255 characters",
+            "repository name is longer than 255 characters (at character 1 of the value)",
         ),
         (
             &"a".repeat(64),
-            "cannot specify 64-byte hexadecimal strings",
+            "cannot specify 64-byte hexadecimal strings (at character 1 of the value)",
         ),
-        ("a:", "empty tag"),
+        ("a:", "empty tag (at the end of the value)"),
         (
             &format!("a:{}", "t".repeat(129)),
-            "tag is longer than 128 characters",
+            "tag is longer than 128 characters (at character 131 of the value)",
         ),
         (
             &format!("a@{}", sha256('A')),
-            "invalid digest: hex digits must be lowercase",
+            "invalid digest: hex digits must be lowercase (at character 10 of the value)",
         ),
         (
             &format!("a@md5:{}", "0".repeat(32)),
-            "unsupported digest algorithm",
+            "unsupported digest algorithm (at character 3 of the value)",
         ),
     ] {
         assert_eq!(
             ImageReference::parse(input).unwrap_err().to_string(),
             message
+        );
+    }
+}
+
+/// A character out of place is named, with the part of the reference it is in: a first
+/// component that must be a registry host (it has a "." or a ":") and is not one is the host's
+/// fault, not the reference's format. Positions count characters, not bytes.
+#[test]
+fn error_messages_name_the_part_and_the_character() {
+    let d = sha256('a');
+    for (input, message) in [
+        (
+            "exa_mple.com/bar",
+            r#"invalid registry host "exa_mple.com": unexpected "_" (at character 4 of the value)"#,
+        ),
+        (
+            "exa_mple.com/bar:1@sha256:abc",
+            r#"invalid registry host "exa_mple.com": unexpected "_" (at character 4 of the value)"#,
+        ),
+        (
+            "quay..io/nginx",
+            r#"invalid registry host "quay..io": unexpected "." (at character 6 of the value)"#,
+        ),
+        (
+            "quay.io:/nginx",
+            r#"incomplete registry host "quay.io:" (at character 9 of the value)"#,
+        ),
+        (
+            "https://github.com/docker/docker",
+            r#"incomplete registry host "https:" (at character 7 of the value)"#,
+        ),
+        (
+            "Nginx:1",
+            "repository name must be lowercase (at character 1 of the value)",
+        ),
+        (
+            "registry.example.com/Shop/Web:1.4",
+            "repository name must be lowercase (at character 22 of the value)",
+        ),
+        (
+            "ünï/Nginx",
+            "repository name must be lowercase (at character 5 of the value)",
+        ),
+        (
+            "aa/asdf$$^/aa",
+            r#"invalid repository name: unexpected "$" (at character 8 of the value)"#,
+        ),
+        (
+            "ngïnx:1",
+            r#"invalid repository name: unexpected "ï" (at character 3 of the value)"#,
+        ),
+        (
+            ":1.27",
+            r#"invalid repository name: unexpected ":" (at character 1 of the value)"#,
+        ),
+        (
+            "docker/",
+            "incomplete repository name (at the end of the value)",
+        ),
+        (
+            "nginx:1.2~x",
+            r#"invalid tag: unexpected "~" (at character 10 of the value)"#,
+        ),
+        (
+            "nginx:.x",
+            r#"invalid tag: unexpected "." (at character 7 of the value)"#,
+        ),
+        (
+            "nginx:1:2",
+            r#"invalid tag: unexpected ":" (at character 8 of the value)"#,
+        ),
+        ("nginx:", "empty tag (at the end of the value)"),
+        (
+            &format!("nginx:@{d}"),
+            "empty tag (at character 7 of the value)",
+        ),
+        (
+            &format!("nginx:{}", "v".repeat(129)),
+            "tag is longer than 128 characters (at character 135 of the value)",
+        ),
+        (
+            "nginx@sha256:abc",
+            "invalid digest: sha256 needs 64 hex digits (at character 14 of the value)",
+        ),
+        (
+            &format!("nginx@sha256:{}g", "a".repeat(63)),
+            r#"invalid digest: unexpected "g" (at character 77 of the value)"#,
+        ),
+        (
+            &format!("nginx@{d}@{d}"),
+            r#"invalid digest: unexpected "@" (at character 78 of the value)"#,
+        ),
+        (
+            "nginx@sha256",
+            "incomplete digest (at the end of the value)",
+        ),
+        (
+            "nginx@md5:0123456789abcdef0123456789abcdef",
+            "unsupported digest algorithm (at character 7 of the value)",
+        ),
+    ] {
+        assert_eq!(
+            ImageReference::parse(input).unwrap_err().to_string(),
+            message,
+            "{input:?}"
         );
     }
 }
@@ -245,6 +364,8 @@ fn check_total(s: &str) -> Result<(), TestCaseError> {
         }
         Err(e) => {
             prop_assert!(e.offset <= s.len() && s.is_char_boundary(e.offset), "{e:?}");
+            prop_assert_eq!(e.character, s[..e.offset].chars().count() + 1);
+            prop_assert!(!e.to_string().is_empty());
         }
     }
     Ok(())

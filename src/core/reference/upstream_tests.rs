@@ -41,8 +41,8 @@ fn reference_test_parse() {
         Some(&f64),
     );
     assert_eq!(fails(""), (Empty, 0));
-    assert_eq!(fails(":justtag"), (InvalidFormat, 0));
-    assert_eq!(fails(&format!("@{f64}")), (InvalidFormat, 0));
+    assert_eq!(fails(":justtag"), (InvalidName, 0));
+    assert_eq!(fails(&format!("@{f64}")), (InvalidName, 0));
     let short = format!("repo@sha256:{}", "f".repeat(34));
     let sha256_len = DigestLength {
         algorithm: "sha256",
@@ -71,7 +71,7 @@ fn reference_test_parse() {
         Some("tag-puts-this-over-max"),
         None,
     );
-    assert_eq!(fails("aa/asdf$$^/aa"), (InvalidFormat, 7));
+    assert_eq!(fails("aa/asdf$$^/aa"), (InvalidName, 7));
     ok(
         "sub-dom1.foo.com/bar/baz/quux",
         "sub-dom1.foo.com",
@@ -153,9 +153,9 @@ fn reference_test_parse() {
         Some("5050"),
         None,
     );
-    assert_eq!(fails("[2001:db8::1]"), (InvalidFormat, 0));
-    assert_eq!(fails("[2001:db8::1]:5000"), (InvalidFormat, 0));
-    assert_eq!(fails("[2001:db8::1]:tag"), (InvalidFormat, 0));
+    assert_eq!(fails("[2001:db8::1]"), (InvalidName, 0));
+    assert_eq!(fails("[2001:db8::1]:5000"), (InvalidName, 0));
+    assert_eq!(fails("[2001:db8::1]:tag"), (InvalidName, 0));
     ok("[2001:db8::1]/repo", "[2001:db8::1]", "repo", None, None);
     ok(
         "[2001:db8:1:2:3:4:5:6]/repo:tag",
@@ -200,11 +200,8 @@ fn reference_test_parse() {
         None,
     );
     ok("[::1]:5000/repo", "[::1]:5000", "repo", None, None);
-    assert_eq!(fails("[fe80::1%eth0]:5000/repo"), (InvalidFormat, 8));
-    assert_eq!(
-        fails("[fe80::1%@invalidzone]:5000/repo"),
-        (InvalidFormat, 8)
-    );
+    assert_eq!(fails("[fe80::1%eth0]:5000/repo"), (InvalidHost, 8));
+    assert_eq!(fails("[fe80::1%@invalidzone]:5000/repo"), (InvalidHost, 8));
     // v0.6 bounds the path only: 255 characters after a domain are fine, 256 are not.
     let a255 = "a".repeat(255);
     ok(
@@ -221,9 +218,9 @@ fn reference_test_parse() {
 /// `TestSerialization` and `TestParseNamed` (the latter as canonical forms).
 #[test]
 fn reference_test_names() {
-    assert_eq!(kind(":justtag"), InvalidFormat);
-    assert_eq!(kind(&format!("@{}", sha256('f'))), InvalidFormat);
-    assert_eq!(kind("aa/asdf$$^/aa"), InvalidFormat);
+    assert_eq!(kind(":justtag"), InvalidName);
+    assert_eq!(kind(&format!("@{}", sha256('f'))), InvalidName);
+    assert_eq!(kind("aa/asdf$$^/aa"), InvalidName);
     assert_eq!(kind(&format!("{}a:tag", "a/".repeat(128))), NameTooLong);
 
     ok("test.com/foo", "test.com", "foo", None, None);
@@ -317,31 +314,31 @@ fn normalize_test_validate_names() {
         }
     }
     for (invalid, expected) in [
-        ("https://github.com/docker/docker", InvalidFormat),
+        ("https://github.com/docker/docker", InvalidHost),
         ("docker/Docker", Uppercase),
-        ("-docker", InvalidFormat),
-        ("-docker/docker", InvalidFormat),
-        ("-docker.io/docker/docker", InvalidFormat),
-        ("docker///docker", InvalidFormat),
+        ("-docker", InvalidName),
+        ("-docker/docker", InvalidName),
+        ("-docker.io/docker/docker", InvalidHost),
+        ("docker///docker", InvalidName),
         ("docker.io/docker/Docker", Uppercase),
-        ("docker.io/docker///docker", InvalidFormat),
-        ("[fc00::1]", InvalidFormat),
-        ("[fc00::1]:5000", InvalidFormat),
-        ("fc00::1:5000/debian", InvalidFormat),
-        ("[fe80::1%eth0]:5000/debian", InvalidFormat),
-        ("[2001:db8:3:4::192.0.2.33]:5000/debian", InvalidFormat),
+        ("docker.io/docker///docker", InvalidName),
+        ("[fc00::1]", InvalidName),
+        ("[fc00::1]:5000", InvalidName),
+        ("fc00::1:5000/debian", InvalidHost),
+        ("[fe80::1%eth0]:5000/debian", InvalidHost),
+        ("[2001:db8:3:4::192.0.2.33]:5000/debian", InvalidHost),
         (
             "1a3f5e7d9c1b3a5f7e9d1c3b5a7f9e1d3c5b7a9f1e3d5d7c9b1a3f5e7d9c1b3a",
             HexName,
         ),
-        ("docker-/docker", InvalidFormat),
-        ("-docker-/docker", InvalidFormat),
-        ("____/____", InvalidFormat),
-        ("_docker/_docker", InvalidFormat),
-        ("dock..er/docker", InvalidFormat),
-        ("dock_.er/docker", InvalidFormat),
-        ("dock-.er/docker", InvalidFormat),
-        ("docker/", InvalidFormat),
+        ("docker-/docker", InvalidName),
+        ("-docker-/docker", InvalidName),
+        ("____/____", InvalidName),
+        ("_docker/_docker", InvalidName),
+        ("dock..er/docker", InvalidHost),
+        ("dock_.er/docker", InvalidHost),
+        ("dock-.er/docker", InvalidHost),
+        ("docker/", InvalidName),
         (
             "this_is_not_a_valid_namespace_because_its_lenth_is_greater_than_255_this_is_not_a_valid_namespace_because_its_lenth_is_greater_than_255_this_is_not_a_valid_namespace_because_its_lenth_is_greater_than_255_this_is_not_a_valid_namespace_because_its_lenth_is_greater_than_255/docker",
             NameTooLong,
@@ -449,8 +446,8 @@ fn normalize_test_references() {
     assert_eq!(r.canonical(), format!("docker.io/library/{short}"));
     assert_eq!((r.tag(), r.digest()), (Some("latest"), Some(d)));
 
-    assert_eq!(kind("-foo"), InvalidFormat);
-    assert_eq!(kind("busybox:-foo"), InvalidFormat);
+    assert_eq!(kind("-foo"), InvalidName);
+    assert_eq!(kind("busybox:-foo"), InvalidTag);
 
     let d = "sha256:dbcc1c35ac38df41fd2f5e4130b32ffdb93ebae8b3dbe638c23575912276fc9c";
     for (input, name, tag, digest) in [
@@ -717,17 +714,14 @@ fn regexp_test_reference_and_identifier() {
         digits: 64,
     };
     assert_eq!(kind(&format!("{r}/myapp@sha256:badbadbadbad")), sha256_len);
-    assert_eq!(
-        fails(&format!("{r}/myapp:invalid~tag")),
-        (InvalidFormat, 31)
-    );
-    assert_eq!(fails("bad_hostname.com:8080/myapp:tag"), (InvalidFormat, 3));
+    assert_eq!(fails(&format!("{r}/myapp:invalid~tag")), (InvalidTag, 31));
+    assert_eq!(fails("bad_hostname.com:8080/myapp:tag"), (InvalidHost, 3));
     // "localhost" without a "/" is a name, and 8080 its tag.
     let local = format!("localhost:8080@{d}");
     ok(&local, D, "library/localhost", Some("8080"), Some(d));
     let local = format!("localhost:8080/name@{d}");
     ok(&local, "localhost:8080", "name", None, Some(d));
-    assert_eq!(kind(&format!("localhost:http/name@{d}")), InvalidFormat);
+    assert_eq!(kind(&format!("localhost:http/name@{d}")), InvalidHost);
     ok(
         &format!("localhost@{d}"),
         D,
@@ -735,8 +729,8 @@ fn regexp_test_reference_and_identifier() {
         None,
         Some(d),
     );
-    assert_eq!(fails(&format!("{r}/myapp@bad")), (InvalidFormat, 27));
-    assert_eq!(fails(&format!("{r}/myapp@2bad")), (InvalidFormat, 24));
+    assert_eq!(fails(&format!("{r}/myapp@bad")), (InvalidDigest, 27));
+    assert_eq!(fails(&format!("{r}/myapp@2bad")), (InvalidDigest, 24));
 
     let id = "da304e823d8ca2b9d863a3c897baeb852ba21ea9a9f1414736394ae7fcaf9821";
     assert_eq!(fails(id), (HexName, 0));
