@@ -476,6 +476,19 @@ fn an_unknown_context_or_a_missing_kubeconfig_is_an_error() {
         assert_eq!(run.stderr, error, "{flags:?}");
         assert_eq!(run.stdout, "", "{flags:?}");
     }
+    // Where a cluster is asked (-f, TYPE/NAME), the cluster adapter says it the same way.
+    for sides in [["-f", "a.yaml"], ["deployment/web", "-R"]] {
+        let mut args = vec!["diff", "--kubeconfig", "kubeconfig", "--context", "nope"];
+        args.extend(sides);
+        let run = Plugin::new(args)
+            .current_dir(dir.path())
+            .run()
+            .expect_code(2);
+        assert_eq!(
+            run.stderr, "error: cannot load the kubeconfig: context \"nope\" does not exist\n",
+            "{sides:?}"
+        );
+    }
     // The same through KUBECONFIG; a file of the list that does not exist is skipped, as
     // kubectl skips it.
     let list = std::env::join_paths([missing.as_path(), &dir.path().join("kubeconfig")]).unwrap();
