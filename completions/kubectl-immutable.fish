@@ -33,7 +33,7 @@ complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -f -a 
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -f -a "history" -d 'List a workload\'s rollout revisions with the image digests each ran'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -f -a "completion" -d 'Print a shell completion script for kubectl-immutable'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -s f -l filename -d 'Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -s f -l filename -d 'Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin' -r -F
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l image-path -d 'Where custom resources keep images, as KIND:dotted.path ([] walks a list), e.g. Rollout:spec.template.spec.containers[].image. Repeatable' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l config -d 'Config file [default: .kubectl-immutable.yaml in the working directory, if present]' -r -F
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l lock -d 'Record reference -> digest in this lock file (sorted JSON)' -r -F
@@ -53,7 +53,7 @@ complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin"
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l refresh -d 'Resolve every tag@digest again and, where the tag now points elsewhere, rewrite only its digest (name@digest is never touched); unpinned tags are pinned as usual'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -s h -l help -d 'Print help'
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -s f -l filename -d 'Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -s f -l filename -d 'Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin' -r -F
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l image-path -d 'Where custom resources keep images, as KIND:dotted.path ([] walks a list), e.g. Rollout:spec.template.spec.containers[].image. Repeatable' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l config -d 'Config file [default: .kubectl-immutable.yaml in the working directory, if present]' -r -F
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l lock -d 'Record reference -> digest in this lock file (sorted JSON)' -r -F
@@ -81,7 +81,7 @@ complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand appl
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l wait -d 'Wait for Deployments, StatefulSets and DaemonSets to finish their rollout'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s f -l filename -d 'Manifests to compare with the live cluster: a file, a directory, or - for stdin. Repeatable' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s f -l filename -d 'Manifests to compare with the live cluster: a file, a directory, or - for stdin. Repeatable' -r -F
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l revision -d 'With TYPE/NAME: a rollout revision to compare; once, against the current revision; twice, old then new [default: the previous against the current]' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l kubeconfig -d 'Path to the kubeconfig file [default: KUBECONFIG, else ~/.kube/config]' -r -F
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l context -d 'The kubeconfig context to use [default: the current context]' -r

@@ -137,6 +137,7 @@ pub struct PinArgs {
     #[arg(
         long,
         value_name = "FILE",
+        value_hint = clap::ValueHint::FilePath,
         requires = "report",
         help_heading = "Output"
     )]
@@ -164,6 +165,8 @@ pub struct SourceArgs {
         short = 'f',
         long = "filename",
         value_name = "PATH",
+        value_hint = clap::ValueHint::AnyPath,
+        add = crate::commands::complete::CompleteAs::Manifests,
         required = true,
         help_heading = "Input"
     )]
@@ -179,7 +182,7 @@ pub struct SourceArgs {
     pub image_paths: Vec<ImagePath>,
 
     /// Config file [default: .kubectl-immutable.yaml in the working directory, if present].
-    #[arg(long, value_name = "FILE", help_heading = "Input")]
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath, help_heading = "Input")]
     pub config: Option<PathBuf>,
 }
 
@@ -187,7 +190,7 @@ pub struct SourceArgs {
 #[derive(Debug, Clone, Args)]
 pub struct ResolveArgs {
     /// Record reference -> digest in this lock file (sorted JSON).
-    #[arg(long, value_name = "FILE", help_heading = "Mode")]
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath, help_heading = "Mode")]
     pub lock: Option<PathBuf>,
 
     /// Resolve only from the lock file; no network.
@@ -195,7 +198,7 @@ pub struct ResolveArgs {
     pub offline: bool,
 
     /// Pin this platform's manifest instead of the multi-platform index: os/arch[/variant].
-    #[arg(long, value_name = "OS/ARCH", help_heading = "Registry")]
+    #[arg(long, value_name = "OS/ARCH", add = crate::commands::complete::CompleteAs::Platform, help_heading = "Registry")]
     pub platform: Option<Platform>,
 
     /// Resolve names under SOURCE at TARGET, writing the original name, e.g.
@@ -258,18 +261,20 @@ pub struct DiffArgs {
     /// deployment, statefulset or daemonset whose rollout revisions to compare.
     #[arg(
         value_name = "OLD|TYPE/NAME",
+        value_hint = clap::ValueHint::AnyPath,
+        add = crate::commands::complete::CompleteAs::WorkloadOrPath,
         required_unless_present = "filenames",
         conflicts_with = "filenames"
     )]
     pub old: Option<String>,
 
     /// The new release, as OLD.
-    #[arg(value_name = "NEW", conflicts_with = "revisions")]
+    #[arg(value_name = "NEW", value_hint = clap::ValueHint::AnyPath, conflicts_with = "revisions")]
     pub new: Option<String>,
 
     /// Manifests to compare with the live cluster: a file, a directory, or - for stdin.
     /// Repeatable.
-    #[arg(short = 'f', long = "filename", value_name = "PATH")]
+    #[arg(short = 'f', long = "filename", value_name = "PATH", value_hint = clap::ValueHint::AnyPath, add = crate::commands::complete::CompleteAs::Manifests)]
     pub filenames: Vec<String>,
 
     /// With TYPE/NAME: a rollout revision to compare; once, against the current revision;
@@ -289,7 +294,7 @@ pub struct DiffArgs {
     pub image_paths: Vec<ImagePath>,
 
     /// Config file [default: .kubectl-immutable.yaml in the working directory, if present].
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub config: Option<PathBuf>,
 
     /// Output format.
@@ -346,7 +351,7 @@ Exit codes:
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
     /// The workload: deployment/NAME, statefulset/NAME or daemonset/NAME (deploy, sts, ds).
-    #[arg(value_name = "TYPE/NAME")]
+    #[arg(value_name = "TYPE/NAME", add = crate::commands::complete::CompleteAs::Workload)]
     pub workload: String,
 
     #[command(flatten)]
@@ -434,15 +439,15 @@ pub enum ApplyOutput {
 #[derive(Debug, Clone, Args)]
 pub struct ClusterArgs {
     /// Path to the kubeconfig file [default: KUBECONFIG, else ~/.kube/config].
-    #[arg(long, value_name = "FILE", help_heading = "Cluster")]
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath, add = crate::commands::complete::CompleteAs::Kubeconfig, help_heading = "Cluster")]
     pub kubeconfig: Option<PathBuf>,
 
     /// The kubeconfig context to use [default: the current context].
-    #[arg(long, value_name = "NAME", help_heading = "Cluster")]
+    #[arg(long, value_name = "NAME", add = crate::commands::complete::CompleteAs::Context, help_heading = "Cluster")]
     pub context: Option<String>,
 
     /// The namespace of objects that name none [default: the context's, else default].
-    #[arg(short = 'n', long, help_heading = "Cluster")]
+    #[arg(short = 'n', long, add = crate::commands::complete::CompleteAs::Namespace, help_heading = "Cluster")]
     pub namespace: Option<String>,
 
     /// The length of time to wait before giving up on a single server request. Non-zero values

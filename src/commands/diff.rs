@@ -81,12 +81,10 @@ fn two_sides(
         .cluster
         .namespace
         .clone()
-        .or_else(|| {
-            kubeconfig::context_namespace(
-                args.cluster.kubeconfig.as_deref(),
-                args.cluster.context.as_deref(),
-            )
-        })
+        .or(kubeconfig::context_namespace(
+            args.cluster.kubeconfig.as_deref(),
+            args.cluster.context.as_deref(),
+        )?)
         .unwrap_or_else(|| "default".to_string());
     // The two sides are read on two cores: parsing is most of a large diff's time.
     let sides = std::thread::scope(|scope| {
