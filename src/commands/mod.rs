@@ -48,7 +48,18 @@ where
     // Hidden entry points, read before clap so that every word after them is theirs: kubectl's
     // completion protocol, and the generator of completions/ and man/.
     match args.get(1).and_then(|word| word.to_str()) {
-        Some(complete::ENTRY) => return complete::run(&args[2..]),
+        Some(complete::ENTRY) => {
+            let Ok(runtime) = runtime() else {
+                return complete::run(&args[2..]);
+            };
+            let code = {
+                let _entered = runtime.enter();
+                complete::run(&args[2..])
+            };
+            // An exec credential plugin that hangs must not keep completion waiting.
+            runtime.shutdown_background();
+            return code;
+        }
         Some(completion::GENERATE) => return completion::generate(&args[2..]),
         _ => {}
     }
@@ -60,11 +71,7 @@ where
             return ExitCode::from(error.exit_code() as u8);
         }
     };
-    // The one runtime: every command that does I/O is async and runs on it.
-    let outcome = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let outcome = match runtime() {
         Ok(runtime) => runtime.block_on(dispatch(cli)),
         Err(error) => Err(anyhow::Error::new(error).context("cannot start the async runtime")),
     };
@@ -80,6 +87,14 @@ where
             ExitCode::from(2)
         }
     }
+}
+
+/// The one runtime: every command that does I/O is async and runs on it, and completion asks
+/// the cluster on it.
+fn runtime() -> io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
 }
 
 async fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {

@@ -122,10 +122,8 @@ where
     Fut: Future<Output = anyhow::Result<Vec<String>>> + 'a,
 {
     let timeout = sources.namespace_timeout;
-    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    else {
+    // The command's one runtime, entered by `commands::run`; without it, nothing is asked.
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
         return Vec::new();
     };
     let search = sources.search();
@@ -142,8 +140,6 @@ where
         })
         .await
     });
-    // An exec credential plugin that hangs must not keep completion waiting.
-    runtime.shutdown_background();
     match listed {
         Ok(Ok(names)) => names,
         _ => Vec::new(),
