@@ -28,6 +28,8 @@ set edit:completion:arg-completer[kubectl-immutable] = {|@words|
             cand apply 'Pin, then server-side apply through the Kubernetes API: all or nothing'
             cand diff 'Show what changes between two releases, object by object and image by image'
             cand history 'List a workload''s rollout revisions with the image digests each ran'
+            cand rollback 'Roll a workload back to a revision''s template, every image pinned to the digest it ran'
+            cand drift 'Show containers whose running digest differs from what their template names'
             cand completion 'Print a shell completion script for kubectl-immutable'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -134,6 +136,47 @@ set edit:completion:arg-completer[kubectl-immutable] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'kubectl-immutable;rollback'= {
+            cand --to-revision 'The revision to roll back to [default: the one before the current one]'
+            cand --allow-unpinned 'Roll back even though no digest is known for this image (as written, or its name): it stays a tag. Repeatable'
+            cand --kubeconfig 'Path to the kubeconfig file [default: KUBECONFIG, else ~/.kube/config]'
+            cand --context 'The kubeconfig context to use [default: the current context]'
+            cand -n 'The namespace of objects that name none [default: the context''s, else default]'
+            cand --namespace 'The namespace of objects that name none [default: the context''s, else default]'
+            cand --request-timeout 'The length of time to wait before giving up on a single server request. Non-zero values should contain a corresponding time unit (e.g. 1s, 2m, 3h). A value of zero means don''t timeout requests'
+            cand --field-manager 'The field manager the server records as owner of the template'
+            cand --dry-run 'none: roll back; server: what the server would store, nothing persisted; client: the object that would be sent'
+            cand -o 'Print the object instead of one line'
+            cand --output 'Print the object instead of one line'
+            cand --timeout 'How long --wait waits, e.g. 90s, 5m'
+            cand --wait 'Wait for the rollout to finish, as `kubectl rollout status` judges it'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'kubectl-immutable;drift'= {
+            cand --kubeconfig 'Path to the kubeconfig file [default: KUBECONFIG, else ~/.kube/config]'
+            cand --context 'The kubeconfig context to use [default: the current context]'
+            cand -n 'The namespace of objects that name none [default: the context''s, else default]'
+            cand --namespace 'The namespace of objects that name none [default: the context''s, else default]'
+            cand --request-timeout 'The length of time to wait before giving up on a single server request. Non-zero values should contain a corresponding time unit (e.g. 1s, 2m, 3h). A value of zero means don''t timeout requests'
+            cand --lock 'Record reference -> digest in this lock file (sorted JSON)'
+            cand --platform 'Pin this platform''s manifest instead of the multi-platform index: os/arch[/variant]'
+            cand --registry-mirror 'Resolve names under SOURCE at TARGET, writing the original name, e.g. docker.io=127.0.0.1:5000/docker.io. Repeatable'
+            cand --insecure-registry 'Allow plain HTTP or an unverified certificate for this registry host. Repeatable'
+            cand --concurrency 'How many references are resolved at once'
+            cand --registry-timeout 'Seconds each registry request may take before it is retried; also the longest wait a registry''s Retry-After is honoured for (a longer one fails at once)'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand -A 'Every namespace'
+            cand --all-namespaces 'Every namespace'
+            cand --offline 'Resolve only from the lock file; no network'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'kubectl-immutable;completion'= {
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
@@ -145,6 +188,8 @@ set edit:completion:arg-completer[kubectl-immutable] = {|@words|
             cand apply 'Pin, then server-side apply through the Kubernetes API: all or nothing'
             cand diff 'Show what changes between two releases, object by object and image by image'
             cand history 'List a workload''s rollout revisions with the image digests each ran'
+            cand rollback 'Roll a workload back to a revision''s template, every image pinned to the digest it ran'
+            cand drift 'Show containers whose running digest differs from what their template names'
             cand completion 'Print a shell completion script for kubectl-immutable'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -155,6 +200,10 @@ set edit:completion:arg-completer[kubectl-immutable] = {|@words|
         &'kubectl-immutable;help;diff'= {
         }
         &'kubectl-immutable;help;history'= {
+        }
+        &'kubectl-immutable;help;rollback'= {
+        }
+        &'kubectl-immutable;help;drift'= {
         }
         &'kubectl-immutable;help;completion'= {
         }

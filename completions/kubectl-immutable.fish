@@ -31,6 +31,8 @@ complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -f -a 
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -f -a "apply" -d 'Pin, then server-side apply through the Kubernetes API: all or nothing'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -f -a "diff" -d 'Show what changes between two releases, object by object and image by image'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -f -a "history" -d 'List a workload\'s rollout revisions with the image digests each ran'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -f -a "rollback" -d 'Roll a workload back to a revision\'s template, every image pinned to the digest it ran'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -f -a "drift" -d 'Show containers whose running digest differs from what their template names'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -f -a "completion" -d 'Print a shell completion script for kubectl-immutable'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -s f -l filename -d 'Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin' -r -F
@@ -115,11 +117,46 @@ complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand hist
 json\t''"
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand history" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand history" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand rollback" -l to-revision -d 'The revision to roll back to [default: the one before the current one]' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand rollback" -l allow-unpinned -d 'Roll back even though no digest is known for this image (as written, or its name): it stays a tag. Repeatable' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand rollback" -l kubeconfig -d 'Path to the kubeconfig file [default: KUBECONFIG, else ~/.kube/config]' -r -F
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand rollback" -l context -d 'The kubeconfig context to use [default: the current context]' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand rollback" -s n -l namespace -d 'The namespace of objects that name none [default: the context\'s, else default]' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand rollback" -l request-timeout -d 'The length of time to wait before giving up on a single server request. Non-zero values should contain a corresponding time unit (e.g. 1s, 2m, 3h). A value of zero means don\'t timeout requests' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand rollback" -l field-manager -d 'The field manager the server records as owner of the template' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand rollback" -l dry-run -d 'none: roll back; server: what the server would store, nothing persisted; client: the object that would be sent' -r -f -a "none\t''
+server\t''
+client\t''"
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand rollback" -s o -l output -d 'Print the object instead of one line' -r -f -a "name\t''
+yaml\t''
+json\t''"
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand rollback" -l timeout -d 'How long --wait waits, e.g. 90s, 5m' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand rollback" -l wait -d 'Wait for the rollout to finish, as `kubectl rollout status` judges it'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand rollback" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand rollback" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand drift" -l kubeconfig -d 'Path to the kubeconfig file [default: KUBECONFIG, else ~/.kube/config]' -r -F
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand drift" -l context -d 'The kubeconfig context to use [default: the current context]' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand drift" -s n -l namespace -d 'The namespace of objects that name none [default: the context\'s, else default]' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand drift" -l request-timeout -d 'The length of time to wait before giving up on a single server request. Non-zero values should contain a corresponding time unit (e.g. 1s, 2m, 3h). A value of zero means don\'t timeout requests' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand drift" -l lock -d 'Record reference -> digest in this lock file (sorted JSON)' -r -F
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand drift" -l platform -d 'Pin this platform\'s manifest instead of the multi-platform index: os/arch[/variant]' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand drift" -l registry-mirror -d 'Resolve names under SOURCE at TARGET, writing the original name, e.g. docker.io=127.0.0.1:5000/docker.io. Repeatable' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand drift" -l insecure-registry -d 'Allow plain HTTP or an unverified certificate for this registry host. Repeatable' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand drift" -l concurrency -d 'How many references are resolved at once' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand drift" -l registry-timeout -d 'Seconds each registry request may take before it is retried; also the longest wait a registry\'s Retry-After is honoured for (a longer one fails at once)' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand drift" -s o -l output -d 'Output format' -r -f -a "text\t''
+json\t''"
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand drift" -s A -l all-namespaces -d 'Every namespace'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand drift" -l offline -d 'Resolve only from the lock file; no network'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand drift" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand drift" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand completion" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand completion" -s h -l help -d 'Print help'
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff history completion help" -f -a "pin" -d 'Resolve every image tag in a set of manifests to its registry digest'
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff history completion help" -f -a "apply" -d 'Pin, then server-side apply through the Kubernetes API: all or nothing'
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff history completion help" -f -a "diff" -d 'Show what changes between two releases, object by object and image by image'
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff history completion help" -f -a "history" -d 'List a workload\'s rollout revisions with the image digests each ran'
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff history completion help" -f -a "completion" -d 'Print a shell completion script for kubectl-immutable'
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff history completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff history rollback drift completion help" -f -a "pin" -d 'Resolve every image tag in a set of manifests to its registry digest'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff history rollback drift completion help" -f -a "apply" -d 'Pin, then server-side apply through the Kubernetes API: all or nothing'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff history rollback drift completion help" -f -a "diff" -d 'Show what changes between two releases, object by object and image by image'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff history rollback drift completion help" -f -a "history" -d 'List a workload\'s rollout revisions with the image digests each ran'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff history rollback drift completion help" -f -a "rollback" -d 'Roll a workload back to a revision\'s template, every image pinned to the digest it ran'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff history rollback drift completion help" -f -a "drift" -d 'Show containers whose running digest differs from what their template names'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff history rollback drift completion help" -f -a "completion" -d 'Print a shell completion script for kubectl-immutable'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff history rollback drift completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

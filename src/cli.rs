@@ -68,6 +68,12 @@ pub enum Command {
     /// List a workload's rollout revisions with the image digests each ran.
     #[command(after_help = HISTORY_EXAMPLES)]
     History(Box<HistoryArgs>),
+    /// Roll a workload back to a revision's template, every image pinned to the digest it ran.
+    #[command(after_help = ROLLBACK_EXAMPLES)]
+    Rollback(Box<RollbackArgs>),
+    /// Show containers whose running digest differs from what their template names.
+    #[command(after_help = DRIFT_EXAMPLES)]
+    Drift(Box<DriftArgs>),
     /// Print a shell completion script for kubectl-immutable.
     #[command(after_help = COMPLETION_EXAMPLES)]
     Completion {
@@ -356,6 +362,118 @@ pub struct HistoryArgs {
 
     #[command(flatten)]
     pub cluster: ClusterArgs,
+
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = DiffFormat::Text)]
+    pub output: DiffFormat,
+}
+
+const ROLLBACK_EXAMPLES: &str = "\
+Examples:
+  # Back to the revision before the current one, with the digests that revision ran
+  kubectl immutable rollback deployment/web -n shop
+
+  # To revision 3, waiting for the rollout
+  kubectl immutable rollback sts/db --to-revision 3 --wait
+
+  # What would be stored, nothing persisted
+  kubectl immutable rollback deploy/web --dry-run=server -o yaml
+
+Unlike `kubectl rollout undo`, which re-applies the old template's tags (a tag that moved since
+deploys the new image), this writes the old template with every image pinned to the digest its
+pods ran (status.containerStatuses[].imageID): a new template, so a new revision. An image
+without a known digest is refused unless --allow-unpinned names it. The template's fields are
+taken over from whichever field manager set them, as rollout undo overwrites them.
+
+Exit codes:
+  0  rolled back (or nothing to change)
+  1  the server refused the rollback, or its rollout did not finish (--wait)
+  2  stopped before anything was changed: no such revision, a digest not known";
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The workload: deployment/NAME, statefulset/NAME or daemonset/NAME (deploy, sts, ds).
+    #[arg(value_name = "TYPE/NAME", add = crate::commands::complete::CompleteAs::Workload)]
+    pub workload: String,
+
+    /// The revision to roll back to [default: the one before the current one].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub to_revision: Option<u64>,
+
+    /// Roll back even though no digest is known for this image (as written, or its name): it
+    /// stays a tag. Repeatable.
+    #[arg(long, value_name = "IMAGE")]
+    pub allow_unpinned: Vec<String>,
+
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+
+    /// The field manager the server records as owner of the template.
+    #[arg(long, default_value = "kubectl-immutable", help_heading = "Apply")]
+    pub field_manager: String,
+
+    /// none: roll back; server: what the server would store, nothing persisted; client: the
+    /// object that would be sent.
+    #[arg(long, value_enum, default_value_t = DryRun::None, num_args = 0..=1, default_missing_value = "client", help_heading = "Apply")]
+    pub dry_run: DryRun,
+
+    /// Print the object instead of one line.
+    #[arg(short = 'o', long, value_enum, help_heading = "Apply")]
+    pub output: Option<ApplyOutput>,
+
+    /// Wait for the rollout to finish, as `kubectl rollout status` judges it.
+    #[arg(long, help_heading = "Apply")]
+    pub wait: bool,
+
+    /// How long --wait waits, e.g. 90s, 5m.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration, help_heading = "Apply")]
+    pub timeout: std::time::Duration,
+}
+
+const DRIFT_EXAMPLES: &str = "\
+Examples:
+  # Every Deployment, StatefulSet and DaemonSet of the namespace
+  kubectl immutable drift -n shop
+
+  # Some workloads, for a script
+  kubectl immutable drift deployment/web sts/db -o json
+
+  # Every namespace; tags resolved through a mirror
+  kubectl immutable drift -A --registry-mirror docker.io=mirror.local/docker.io
+
+Each running container's digest (its status.containerStatuses[].imageID) is compared with the
+image its template names. A pinned template drifts when a pod runs another digest. A tag-only
+template drifts when its pods run different digests of the tag, or when the registry's digest
+for the tag has moved since they pulled it (one request per distinct tag). Pods not running
+yet are listed as pending, not as drift.
+
+Exit codes:
+  0  no drift
+  1  drift
+  2  error";
+
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// Workloads: deployment/NAME, statefulset/NAME or daemonset/NAME [default: every one of
+    /// the namespace].
+    #[arg(value_name = "TYPE/NAME", add = crate::commands::complete::CompleteAs::Workload)]
+    pub workloads: Vec<String>,
+
+    /// Every namespace.
+    #[arg(
+        short = 'A',
+        long,
+        conflicts_with = "workloads",
+        help_heading = "Cluster"
+    )]
+    pub all_namespaces: bool,
+
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+
+    /// How tags are resolved for a tag-only template, as `pin` resolves them.
+    #[command(flatten)]
+    pub resolve: ResolveArgs,
 
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value_t = DiffFormat::Text)]

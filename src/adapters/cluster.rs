@@ -232,8 +232,9 @@ impl Cluster {
         }
     }
 
+    /// The API of a resource in `namespace`; every namespace where it is empty.
     fn api(&self, resource: &Resource, namespace: &str) -> Api<DynamicObject> {
-        if resource.namespaced {
+        if resource.namespaced && !namespace.is_empty() {
             Api::namespaced_with(self.client.clone(), namespace, &resource.api)
         } else {
             Api::all_with(self.client.clone(), &resource.api)
@@ -251,8 +252,8 @@ impl Cluster {
         Ok(found.map(|object| serde_json::to_value(object).expect("an object serialises")))
     }
 
-    /// Every object of a resource in a namespace (all namespaces for cluster-scoped kinds),
-    /// narrowed by a label selector.
+    /// Every object of a resource in a namespace (every namespace where it is empty, and for
+    /// cluster-scoped kinds), narrowed by a label selector.
     pub async fn list(
         &self,
         resource: &Resource,

@@ -1,17 +1,14 @@
 //! `kubectl immutable apply`: pin in memory, check every object with a server-side dry run, and
 //! only then apply them all for real.
 
-use std::io::Write as _;
-
 use serde_json::Value;
 
+use super::render::{print_objects, print_report};
 use super::reporter::Terminal;
 use super::{ExitStatus, print_errors};
 use crate::adapters::cluster::Cluster;
 use crate::adapters::registry::RegistryClient;
-use crate::cli::{ApplyArgs, ApplyOutput, DryRun};
-use crate::core::manifest::to_yaml;
-use crate::core::problem::Problem;
+use crate::cli::{ApplyArgs, DryRun};
 use crate::ops::apply::{ApplySettings, apply};
 use crate::ops::cluster::ApplyOptions;
 use crate::ops::release::{Pinning, prepare};
@@ -43,30 +40,7 @@ pub async fn run(args: ApplyArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
     };
     let report = apply(&mut cluster, &mut release, &apply_settings).await?;
 
-    let mut failed = report.failed.clone();
-    if !report.not_sent.is_empty() {
-        failed.push(Problem::new(format_args!(
-            "not sent, as the cluster could not be reached: {}",
-            report.not_sent.join(", ")
-        )));
-    }
-    print_errors(&failed);
-    match args.output {
-        Some(format) => {
-            let objects: Vec<(String, &Value)> = report
-                .sent
-                .iter()
-                .map(|sent| (sent.name.clone(), &sent.object))
-                .collect();
-            print_objects(Some(format), &objects, "")?;
-        }
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            for sent in &report.sent {
-                writeln!(stdout, "{} {}", sent.name, sent.outcome.describe())?;
-            }
-        }
-    }
+    print_report(&report, args.output)?;
     if !report.is_complete() {
         return Ok(ExitStatus::Found);
     }
@@ -78,39 +52,4 @@ pub async fn run(args: ApplyArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
         }
     }
     Ok(ExitStatus::Success)
-}
-
-/// The objects as `-o` asks, or one `name describe` line each.
-fn print_objects(
-    format: Option<ApplyOutput>,
-    objects: &[(String, &Value)],
-    describe: &str,
-) -> anyhow::Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    match format {
-        None => {
-            for (name, _) in objects {
-                writeln!(stdout, "{name} {describe}")?;
-            }
-        }
-        Some(ApplyOutput::Name) => {
-            for (name, _) in objects {
-                writeln!(stdout, "{name}")?;
-            }
-        }
-        Some(ApplyOutput::Json) => {
-            let items: Vec<&Value> = objects.iter().map(|(_, object)| *object).collect();
-            let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items});
-            writeln!(stdout, "{}", serde_json::to_string_pretty(&list)?)?;
-        }
-        Some(ApplyOutput::Yaml) => {
-            for (index, (_, object)) in objects.iter().enumerate() {
-                if index > 0 {
-                    writeln!(stdout, "---")?;
-                }
-                stdout.write_all(to_yaml(object).as_bytes())?;
-            }
-        }
-    }
-    Ok(())
 }

@@ -1,6 +1,7 @@
 //! `kubectl immutable diff`: two releases, a release and the live cluster, or two rollout
 //! revisions of a workload, compared object by object and image by image.
 
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 
 use anyhow::anyhow;
@@ -13,13 +14,13 @@ use crate::adapters::registry::RegistryClient;
 use crate::cli::{ColorChoice, DiffArgs, DiffFormat, SourceArgs};
 use crate::core::diff::{DiffReport, ObjectSet, diff, render_json, render_text};
 use crate::core::image_paths::ImagePath;
-use crate::core::manifest::ObjectKey;
-use crate::core::problem::{Problem, Problems};
+use crate::core::manifest::{ObjectKey, object_key};
+use crate::core::problem::{Position, Problem, Problems};
 use crate::core::rollout::{PickError, Workload, pick, render_revisions_json, revision_object};
 use crate::ops::cluster::ApplyOptions;
 use crate::ops::live::{check_identities, live_sides};
 use crate::ops::release::{Pinning, prepare};
-use crate::ops::revisions::load;
+use crate::ops::revisions::{Loaded, load};
 use crate::ops::sources;
 use crate::settings::{Config, cluster_settings, resolve_settings};
 
@@ -108,29 +109,28 @@ fn two_sides(
 /// Every object of a side by identity; every problem in it, each on its own line.
 fn read_side(side: &str, recursive: bool, namespace: &str) -> Result<ObjectSet, Problems> {
     let mut objects = ObjectSet::new();
-    let mut places = std::collections::BTreeMap::new();
+    let mut places = BTreeMap::new();
     let mut problems = Vec::new();
     for source in sources::read_side(side, recursive)? {
         let Some(parsed) = sources::documents(&source, &mut problems) else {
             continue;
         };
         for parsed in parsed {
-            let at = |message: &dyn std::fmt::Display| {
-                Problem::at(
-                    &source.name,
-                    Some(crate::core::problem::Position::line(parsed.line)),
-                    message,
-                )
-            };
-            match crate::core::manifest::object_key(&parsed.object, namespace) {
+            let at = Problem::at(&source.name, Some(Position::line(parsed.line)), "");
+            match object_key(&parsed.object, namespace) {
                 Ok(key) => {
-                    let here = format!("{}:{}", source.name, parsed.line);
-                    if let Some(first) = places.insert(key.clone(), here) {
-                        problems.push(at(&format_args!("{key} appears twice (first at {first})")));
+                    if let Some(first) = places.insert(key.clone(), at.place()) {
+                        problems.push(Problem {
+                            message: format!("{key} appears twice (first at {first})"),
+                            ..at
+                        });
                     }
                     objects.insert(key, parsed.object);
                 }
-                Err(reason) => problems.push(at(&reason)),
+                Err(reason) => problems.push(Problem {
+                    message: reason,
+                    ..at
+                }),
             }
         }
     }
@@ -178,7 +178,7 @@ async fn rollout(
         .parse()
         .map_err(|error| anyhow!("{error}; diff takes OLD NEW, TYPE/NAME, or -f PATH"))?;
     let cluster = Cluster::connect(&cluster_settings(&args.cluster)).await?;
-    let (key, revisions) = load(&cluster, &workload).await?;
+    let Loaded { key, revisions, .. } = load(&cluster, &workload).await?;
     let (old, new) = pick(&revisions, &args.revisions).map_err(|error| match error {
         PickError::TooMany => anyhow!("{error}"),
         _ => anyhow!("{key} {error}"),

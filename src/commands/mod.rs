@@ -6,9 +6,12 @@ mod apply;
 pub mod complete;
 mod completion;
 mod diff;
+mod drift;
 mod history;
 mod pin;
+mod render;
 mod reporter;
+mod rollback;
 
 use std::ffi::OsString;
 use std::io::{self, Write};
@@ -103,6 +106,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Diff(args) => diff::run(*args, cli.quiet).await,
         Command::History(args) => history::run(*args).await,
         Command::Apply(args) => apply::run(*args, cli.quiet).await,
+        Command::Rollback(args) => rollback::run(*args, cli.quiet).await,
+        Command::Drift(args) => drift::run(*args).await,
         Command::Completion { shell } => completion::run(shell),
     }
 }

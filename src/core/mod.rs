@@ -1,6 +1,7 @@
 //! Pure core: no network, no files, no clock.
 pub mod containers;
 pub mod diff;
+pub mod drift;
 pub mod image_paths;
 pub mod locate;
 pub mod lock;
@@ -11,5 +12,6 @@ pub mod reference;
 pub mod rewrite;
 #[cfg(test)]
 mod rewrite_properties;
+pub mod rollback;
 pub mod rollout;
 pub mod rollout_status;

@@ -61,17 +61,28 @@ impl Problem {
     }
 }
 
+impl Problem {
+    /// Where it is, as its line starts: `SOURCE:LINE:COLUMN`, `SOURCE:LINE`, `SOURCE`, or
+    /// nothing for a problem of the run as a whole.
+    pub fn place(&self) -> String {
+        let Some(source) = &self.source else {
+            return String::new();
+        };
+        match self.position {
+            Some(Position {
+                line,
+                column: Some(column),
+            }) => format!("{source}:{line}:{column}"),
+            Some(Position { line, column: None }) => format!("{source}:{line}"),
+            None => source.clone(),
+        }
+    }
+}
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(source) = &self.source {
-            write!(f, "{source}:")?;
-            if let Some(Position { line, column }) = self.position {
-                write!(f, "{line}:")?;
-                if let Some(column) = column {
-                    write!(f, "{column}:")?;
-                }
-            }
-            f.write_str(" ")?;
+        if self.source.is_some() {
+            write!(f, "{}: ", self.place())?;
         }
         f.write_str(&self.message)
     }

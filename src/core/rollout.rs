@@ -110,7 +110,8 @@ impl PodMatch {
         format!("{}={}", self.label.0, self.label.1)
     }
 
-    fn matches(&self, pod: &Value) -> bool {
+    /// Whether `pod` ran this revision.
+    pub fn matches(&self, pod: &Value) -> bool {
         let (key, value) = &self.label;
         pod.pointer("/metadata/labels")
             .and_then(|labels| labels.get(key))
@@ -396,10 +397,20 @@ pub fn revision_history(
     }
 }
 
-/// The registry digests the pods report for `container`: the `@sha256:…` of `imageID`
-/// (`docker-pullable://name@sha256:…` or `name@sha256:…`); a bare local image ID is no
-/// registry digest and is skipped.
-fn pod_digests(pods: &[&Value], container: &str) -> BTreeSet<String> {
+/// The registry digest in a container status's `imageID`, however the runtime spells it:
+/// `docker-pullable://repo@sha256:…` (dockershim), `repo@sha256:…` (containerd, CRI-O) or a bare
+/// `sha256:…`.
+pub fn image_id_digest(image_id: &str) -> Option<&str> {
+    let id = image_id
+        .split_once("://")
+        .map_or(image_id, |(_, rest)| rest);
+    let digest = id.rsplit_once('@').map_or(id, |(_, digest)| digest);
+    is_valid_digest(digest).then_some(digest)
+}
+
+/// The registry digests the pods report for `container` (among their containers and init
+/// containers), from each status's `imageID` ([`image_id_digest`]).
+pub fn pod_digests(pods: &[&Value], container: &str) -> BTreeSet<String> {
     pods.iter()
         .flat_map(|pod| {
             ["containerStatuses", "initContainerStatuses"]
@@ -408,9 +419,7 @@ fn pod_digests(pods: &[&Value], container: &str) -> BTreeSet<String> {
                 .flatten()
         })
         .filter(|status| text(status, "/name") == Some(container))
-        .filter_map(|status| text(status, "/imageID")?.split_once('@'))
-        .map(|(_, digest)| digest)
-        .filter(|digest| is_valid_digest(digest))
+        .filter_map(|status| image_id_digest(text(status, "/imageID")?))
         .map(str::to_string)
         .collect()
 }
@@ -516,6 +525,23 @@ mod tests {
                          "ownerReferences": [{"uid": owner}]},
             "status": {"containerStatuses": [{"name": "web", "imageID": image_id}]}
         })
+    }
+
+    #[test]
+    fn image_ids_are_read_however_the_runtime_spells_them() {
+        let hex = "0123456789abcdef".repeat(4);
+        let digest = format!("sha256:{hex}");
+        for id in [
+            format!("docker-pullable://registry.test/web@{digest}"),
+            format!("registry.test/web@{digest}"),
+            format!("docker.io/library/web@{digest}"),
+            digest.clone(),
+        ] {
+            assert_eq!(image_id_digest(&id), Some(digest.as_str()), "{id}");
+        }
+        for id in ["", "sha256:0123", "docker://sha256:xyz", "web:1"] {
+            assert_eq!(image_id_digest(id), None, "{id}");
+        }
     }
 
     #[test]

@@ -356,7 +356,7 @@ mod tests {
     fn object(api_version: &str, kind: &str, name: &str) -> ReleaseObject {
         ReleaseObject {
             source: "release.yaml".into(),
-            line: 1,
+            line: Some(1),
             object: json!({"apiVersion": api_version, "kind": kind,
                            "metadata": {"name": name}, "data": {"v": "1"}}),
             target: None,

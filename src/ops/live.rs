@@ -53,8 +53,7 @@ pub async fn live_sides(
             }
         };
         let key = cluster.key(&object.object, &resource);
-        let here = format!("{}:{}", object.source, object.line);
-        if let Some(first) = seen.insert(key.clone(), here) {
+        if let Some(first) = seen.insert(key.clone(), object.at("").place()) {
             problems.push(object.at(format_args!("{key} appears twice (first at {first})")));
         }
         targets.push((resource, key, object.object));

@@ -7,6 +7,7 @@ use crate::core::rollout_status::RolloutStatus;
 
 pub mod apply;
 pub mod cluster;
+pub mod drift;
 pub mod live;
 #[cfg(test)]
 mod memory;
@@ -14,6 +15,7 @@ pub mod pin;
 pub mod release;
 pub mod resolve;
 pub mod revisions;
+pub mod rollback;
 pub mod sources;
 pub mod wait;
 

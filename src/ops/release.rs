@@ -33,8 +33,9 @@ pub enum Pinning {
 pub struct ReleaseObject {
     /// The source it came from, for messages.
     pub source: String,
-    /// The line its document starts on in that source (as written, before pinning).
-    pub line: usize,
+    /// The line its document starts on in that source (as written, before pinning); none for
+    /// an object made from the cluster's own (a rollback).
+    pub line: Option<usize>,
     pub object: Value,
     /// Its API resource and identity, once discovery knows its kind.
     pub target: Option<(Resource, ObjectKey)>,
@@ -72,7 +73,7 @@ impl ReleaseObject {
 
     /// A problem at the line this object starts on: `FILE:LINE: message`.
     pub fn at(&self, message: impl std::fmt::Display) -> Problem {
-        Problem::at(&self.source, Some(Position::line(self.line)), message)
+        Problem::at(&self.source, self.line.map(Position::line), message)
     }
 }
 
@@ -100,7 +101,7 @@ pub async fn prepare(
             for parsed in sources::documents(&source, &mut problems).unwrap_or_default() {
                 release.push(ReleaseObject {
                     source: source.name.clone(),
-                    line: parsed.line,
+                    line: Some(parsed.line),
                     object: parsed.object,
                     target: None,
                 });
@@ -118,7 +119,7 @@ pub async fn prepare(
                     record_original_images(&mut object, &original.object, &settings.rules);
                     release.push(ReleaseObject {
                         source: source.name.clone(),
-                        line: original.line,
+                        line: Some(original.line),
                         object,
                         target: None,
                     });

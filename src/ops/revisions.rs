@@ -13,11 +13,17 @@ use crate::core::rollout::{
     revisions,
 };
 
-/// The workload's identity (namespace defaulted) and its rollout revisions, oldest first.
-pub async fn load(
-    cluster: &impl ClusterApi,
-    workload: &Workload,
-) -> anyhow::Result<(ObjectKey, Vec<Revision>)> {
+/// A workload as stored, with its rollout revisions.
+pub struct Loaded {
+    /// Its identity, namespace defaulted.
+    pub key: ObjectKey,
+    pub live: Value,
+    /// Oldest first.
+    pub revisions: Vec<Revision>,
+}
+
+/// The workload as stored and its rollout revisions.
+pub async fn load(cluster: &impl ClusterApi, workload: &Workload) -> anyhow::Result<Loaded> {
     let object = json!({
         "apiVersion": "apps/v1",
         "kind": workload.kind.kind(),
@@ -44,7 +50,31 @@ pub async fn load(
         .pointer("/metadata/uid")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    Ok((key, revisions(workload.kind, uid, &objects)))
+    let revisions = revisions(workload.kind, uid, &objects);
+    Ok(Loaded {
+        key,
+        live,
+        revisions,
+    })
+}
+
+/// The pods that ran `revision` of the workload `key` names.
+pub async fn revision_pods(
+    cluster: &impl ClusterApi,
+    key: &ObjectKey,
+    revision: &Revision,
+) -> anyhow::Result<Vec<Value>> {
+    let Some(pod_match) = &revision.pods else {
+        return Ok(Vec::new());
+    };
+    let pods = cluster.resource(&json!({"apiVersion": "v1", "kind": "Pod"}))?;
+    let listed = cluster
+        .list(&pods, &key.namespace, Some(&pod_match.selector()))
+        .await?;
+    Ok(listed
+        .into_iter()
+        .filter(|pod| pod_match.matches(pod))
+        .collect())
 }
 
 /// Every revision with the image each container ran: the template's digest, else what the
@@ -54,8 +84,7 @@ pub async fn history(
     workload: &Workload,
     rules: &[ImagePath],
 ) -> anyhow::Result<(ObjectKey, Vec<RevisionHistory>)> {
-    let (key, revisions) = load(cluster, workload).await?;
-    let pods = cluster.resource(&json!({"apiVersion": "v1", "kind": "Pod"}))?;
+    let Loaded { key, revisions, .. } = load(cluster, workload).await?;
     let mut history = Vec::new();
     for revision in &revisions {
         let images = container_images(&revision_object(workload.kind, &key, revision), rules);
@@ -63,13 +92,10 @@ pub async fn history(
         let tagged = images.values().any(|image| {
             ImageReference::parse(image).is_ok_and(|reference| reference.digest().is_none())
         });
-        let running = match &revision.pods {
-            Some(pod_match) if tagged => {
-                cluster
-                    .list(&pods, &key.namespace, Some(&pod_match.selector()))
-                    .await?
-            }
-            _ => Vec::new(),
+        let running = if tagged {
+            revision_pods(cluster, &key, revision).await?
+        } else {
+            Vec::new()
         };
         history.push(revision_history(revision, images, &running));
     }

@@ -608,6 +608,12 @@ fn namespaces_come_from_the_cluster_of_the_context() {
         namespace_timeout: complete::NAMESPACE_TIMEOUT,
     };
     let command = kubectl_like();
+    // Completion asks the cluster on the runtime the command entered, as `__complete` does.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let _entered = runtime.enter();
 
     let answer = complete::complete(&command, &words(&["apply", "-n", ""]), &sources);
     for namespace in ["default", "kube-system", created.as_str()] {

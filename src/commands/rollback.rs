@@ -1,0 +1,60 @@
+//! `kubectl immutable rollback`: a workload back to a revision's template, every image pinned to
+//! the digest that revision ran, then applied as `apply` applies.
+
+use serde_json::Value;
+
+use super::render::{print_objects, print_report};
+use super::reporter::Terminal;
+use super::{ExitStatus, print_errors};
+use crate::adapters::cluster::Cluster;
+use crate::cli::{DryRun, RollbackArgs};
+use crate::ops::apply::{ApplySettings, apply};
+use crate::ops::cluster::ApplyOptions;
+use crate::ops::rollback::{RollbackSettings, plan};
+use crate::ops::wait::{rollouts, wait_for_rollouts};
+use crate::settings::cluster_settings;
+
+pub async fn run(args: RollbackArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
+    let settings = RollbackSettings {
+        workload: args.workload.parse()?,
+        to_revision: args.to_revision,
+        allow_unpinned: args.allow_unpinned,
+    };
+    let mut cluster = Cluster::connect(&cluster_settings(&args.cluster)).await?;
+    let (object, revision) = plan(&cluster, &settings).await?;
+    if args.dry_run == DryRun::Client {
+        let objects: Vec<(String, &Value)> = vec![(object.name(), &object.object)];
+        print_objects(args.output, &objects, "rolled back (client dry run)")?;
+        return Ok(ExitStatus::Success);
+    }
+    let server_dry_run = args.dry_run == DryRun::Server;
+    let apply_settings = ApplySettings {
+        options: ApplyOptions {
+            manager: args.field_manager,
+            // The template is taken over from whoever set it, as `rollout undo` overwrites it.
+            force: true,
+        },
+        server_dry_run,
+    };
+    let mut release = vec![object];
+    let report = apply(&mut cluster, &mut release, &apply_settings).await?;
+    print_report(&report, args.output)?;
+    if !report.is_complete() {
+        return Ok(ExitStatus::Found);
+    }
+    if !quiet && !server_dry_run {
+        eprintln!(
+            "{}: revision {revision}'s template, with the digests it ran",
+            release[0].name()
+        );
+    }
+    if args.wait && !server_dry_run {
+        let workloads = rollouts(&release);
+        let reporter = Terminal::new(quiet);
+        if let Err(stuck) = wait_for_rollouts(&cluster, &workloads, args.timeout, &reporter).await {
+            print_errors(&[stuck]);
+            return Ok(ExitStatus::Found);
+        }
+    }
+    Ok(ExitStatus::Success)
+}
