@@ -141,6 +141,13 @@ fn read_file(path: &Path, sources: &mut Vec<Source>, errors: &mut Vec<InputError
             }),
             Err(error) => errors.push(error),
         },
+        Err(source) if source.kind() == io::ErrorKind::NotFound => {
+            let message = match fs::read_link(path) {
+                Ok(to) => format!("a symbolic link to {}, which does not exist", to.display()),
+                Err(_) => source.to_string(),
+            };
+            errors.push(InputError::Walk { name, message });
+        }
         Err(source) => errors.push(InputError::Io { name, source }),
     }
 }
@@ -173,8 +180,15 @@ pub struct StagedFile {
     target: PathBuf,
 }
 
+/// The file `path` names, its symbolic links followed (a link's own path where the link is
+/// dangling or the path does not exist yet: writing there creates it).
+pub fn real_path(path: &Path) -> PathBuf {
+    fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
 /// Writes `pieces`, one after another, next to `target` with the target's permissions, without
-/// touching the target.
+/// touching the target. `target` is a real file's path ([`real_path`]): a symbolic link would
+/// be replaced by the file.
 pub fn stage<'a>(
     target: &Path,
     pieces: impl IntoIterator<Item = &'a [u8]>,

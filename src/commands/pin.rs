@@ -40,13 +40,21 @@ pub async fn run(args: PinArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
     // registry is first asked, so `--offline` never makes one.
     let client = RegistryClient::new(settings.resolve.registry.clone());
     match pin(&settings, &client, &Terminal::new(quiet)).await? {
-        PinOutcome::Checked { unpinned, images } => {
+        PinOutcome::Checked {
+            unpinned,
+            images,
+            unset,
+        } => {
             let mut stdout = std::io::stdout().lock();
             for image in &unpinned {
                 writeln!(stdout, "{image}")?;
             }
             if !quiet {
-                eprintln!("{} of {images} images are not pinned", unpinned.len());
+                eprintln!(
+                    "{} of {images} images are not pinned{}",
+                    unpinned.len(),
+                    unset_note(unset)
+                );
             }
             Ok(ExitStatus::found_if(!unpinned.is_empty()))
         }
@@ -154,5 +162,15 @@ fn summary(resolution: &Resolution) -> String {
     if !distinct.is_empty() {
         line.push_str(&format!("; from {from}"));
     }
+    line.push_str(&unset_note(found.unset));
     line
+}
+
+/// `; N empty image fields left to their operator's default`, where there are some.
+fn unset_note(unset: usize) -> String {
+    match unset {
+        0 => String::new(),
+        1 => "; 1 empty image field left to its operator's default".into(),
+        n => format!("; {n} empty image fields left to their operator's default"),
+    }
 }

@@ -38,6 +38,10 @@ pub struct LocatedImage {
     pub object: ObjectIdentity,
     /// The `name` of the container holding it, where there is one.
     pub container: Option<String>,
+    /// Found by a rule naming one field, not each item of a list (a container's image): an
+    /// operator reads an empty value there as "not set" and uses its default
+    /// (prometheus-operator's `spec.image`).
+    pub single_field: bool,
 }
 
 /// What identifies the Kubernetes object an image belongs to, as far as the source says.
@@ -96,17 +100,17 @@ impl Located for LocateError {
 /// Sources larger than this are split at document boundaries and located on every core.
 const PARALLEL_THRESHOLD: usize = 4 << 20;
 
-/// `locate_images` over a large stream on every core: YAML forbids a `---` line inside any
+/// [`locate_all`] over a large stream on every core: YAML forbids a `---` line inside any
 /// scalar, so each piece between such lines is a stream of whole documents; spans and lines are
-/// shifted back into the whole. On an error the whole stream is located again, so the message is
-/// exactly the one a single pass gives.
+/// shifted back into the whole. On a problem the whole stream is located again, so the messages
+/// are exactly the ones a single pass gives.
 pub fn locate_in_parallel(
     text: &str,
     rules: &[ImagePath],
-) -> Result<Vec<LocatedImage>, LocateError> {
+) -> (Vec<LocatedImage>, Vec<LocateError>) {
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     if text.len() < PARALLEL_THRESHOLD || threads < 2 {
-        return locate_images(text, rules);
+        return locate_all(text, rules);
     }
     let mut starts = vec![0];
     for piece in 1..threads {
@@ -139,7 +143,7 @@ pub fn locate_in_parallel(
     let mut images = Vec::new();
     for ((start, _), result) in pieces.iter().zip(located) {
         let Ok(found) = result else {
-            return locate_images(text, rules);
+            return locate_all(text, rules);
         };
         let lines_before = text[..*start].bytes().filter(|&b| b == b'\n').count();
         images.extend(found.into_iter().map(|mut image| {
@@ -148,20 +152,42 @@ pub fn locate_in_parallel(
             image
         }));
     }
-    Ok(images)
+    (images, Vec::new())
 }
 
 /// Finds every image value that `rules` name in `source` (one or more YAML documents, or JSON).
 pub fn locate_images(source: &str, rules: &[ImagePath]) -> Result<Vec<LocatedImage>, LocateError> {
+    let (images, mut problems) = locate_all(source, rules);
+    if problems.is_empty() {
+        Ok(images)
+    } else {
+        Err(problems.swap_remove(0))
+    }
+}
+
+/// Every image value that `rules` name in `source`, and every problem: each value at an image
+/// path that cannot be pinned (not a string, reached through an alias) in position order, then
+/// the invalid YAML or duplicate key that ended the search, if one did.
+pub fn locate_all(source: &str, rules: &[ImagePath]) -> (Vec<LocatedImage>, Vec<LocateError>) {
     let mut locator = Locator::new(source, rules);
+    let mut ended = None;
     for event in Parser::new_from_str(source) {
-        let (event, span) = event.map_err(|error| syntax_error(&error))?;
-        locator.on_event(event, span)?;
+        let step = event
+            .map_err(|error| syntax_error(&error))
+            .and_then(|(event, span)| locator.on_event(event, span));
+        if let Err(error) = step {
+            ended = Some(error);
+            break;
+        }
     }
     let mut images = locator.images;
     images.sort_by_key(|image| image.span.start);
     images.dedup_by_key(|image| image.span.start);
-    Ok(images)
+    let mut problems = locator.problems;
+    problems.sort_by_key(|problem| problem.position().map(|p| (p.line, p.column)));
+    problems.dedup();
+    problems.extend(ended);
+    (images, problems)
 }
 
 fn syntax_error(error: &ScanError) -> LocateError {
@@ -287,6 +313,8 @@ struct Locator<'a> {
     /// For each anchored collection, the rule progress at its definition.
     anchored_collections: HashMap<usize, Vec<Progress>>,
     images: Vec<LocatedImage>,
+    /// Values at image paths that cannot be pinned, found so far.
+    problems: Vec<LocateError>,
 }
 
 impl<'a> Locator<'a> {
@@ -302,6 +330,7 @@ impl<'a> Locator<'a> {
             anchored_scalars: HashMap::new(),
             anchored_collections: HashMap::new(),
             images: Vec::new(),
+            problems: Vec::new(),
         }
     }
 
@@ -744,6 +773,7 @@ impl<'a> Locator<'a> {
             style,
             object: ObjectIdentity::default(),
             container: None,
+            single_field: false,
         }
     }
 
@@ -765,27 +795,28 @@ impl<'a> Locator<'a> {
             match candidate.found {
                 Ok(mut image) => {
                     image.object = object.identity.clone();
+                    image.single_field = !self.rules[candidate.rule]
+                        .segments
+                        .contains(&Segment::EachItem);
                     self.images.push(image);
                 }
                 Err(Problem::NotAString {
                     line,
                     column,
                     found,
-                }) => {
-                    return Err(LocateError::NotAString {
-                        line,
-                        column,
-                        kind: object.identity.kind.clone(),
-                        found,
-                    });
-                }
+                }) => self.problems.push(LocateError::NotAString {
+                    line,
+                    column,
+                    kind: object.identity.kind.clone(),
+                    found,
+                }),
                 Err(Problem::AliasedCollection { line, column, at }) => {
-                    return Err(LocateError::AliasedCollection {
+                    self.problems.push(LocateError::AliasedCollection {
                         line,
                         column,
                         kind: object.identity.kind.clone(),
                         alias: alias_at(self.source, at).to_string(),
-                    });
+                    })
                 }
             }
         }
@@ -964,7 +995,8 @@ mod tests {
         let text = format!("{one}---\n{one}---\n{one}");
         assert!(text.len() > PARALLEL_THRESHOLD);
         let rules = crate::core::image_paths::builtin_image_paths();
-        let parallel = locate_in_parallel(&text, &rules).unwrap();
+        let (parallel, problems) = locate_in_parallel(&text, &rules);
+        assert!(problems.is_empty());
         assert_eq!(
             parallel.len(),
             3 * locate_images(&one, &rules).unwrap().len()
@@ -972,8 +1004,8 @@ mod tests {
         assert_eq!(parallel, locate_images(&text, &rules).unwrap());
         let broken = format!("{text}\n---\nkind: [\n");
         assert_eq!(
-            locate_in_parallel(&broken, &rules).unwrap_err(),
-            locate_images(&broken, &rules).unwrap_err()
+            locate_in_parallel(&broken, &rules),
+            locate_all(&broken, &rules)
         );
     }
 

@@ -35,10 +35,12 @@ pub struct PinSettings {
 
 /// How a pin run ended.
 pub enum PinOutcome {
-    /// `--check`: the images without a digest (as `FILE:LINE: image` problems), of how many.
+    /// `--check`: the images without a digest (as `FILE:LINE: image` problems), of how many,
+    /// and how many image fields were empty (left to their operator's default).
     Checked {
         unpinned: Vec<Problem>,
         images: usize,
+        unset: usize,
     },
     /// `--verify` found digests that are gone or tags that moved; nothing written.
     Unverified(Vec<Problem>),
@@ -61,6 +63,7 @@ pub async fn pin(
         return Ok(PinOutcome::Checked {
             unpinned,
             images: found.images.len(),
+            unset: found.unset,
         });
     }
     let resolution = resolve(
@@ -143,19 +146,26 @@ fn write_files(settings: &PinSettings, resolution: &Resolution) -> anyhow::Resul
         let text = resolution.lock(settings.resolve.platform.as_ref()).render();
         if std::fs::read_to_string(path).ok().as_deref() != Some(text.as_str()) {
             staged.push(
-                fs::stage(path, [text.as_bytes()])
+                fs::stage(&fs::real_path(path), [text.as_bytes()])
                     .with_context(|| format!("cannot write {}", path.display()))?,
             );
         }
     }
     if settings.output == Output::InPlace {
+        // Through symbolic links, so a base shared by links is pinned and the links stay; a
+        // file reached by two paths is written once.
+        let mut written = std::collections::HashSet::new();
         for (index, source) in resolution.found.sources.iter().enumerate() {
             if let Some(path) = &source.path
                 && !resolution.replacements[index].is_empty()
             {
+                let real = fs::real_path(path);
+                if !written.insert(real.clone()) {
+                    continue;
+                }
                 let pieces = resolution.pieces(index).map(str::as_bytes);
                 staged.push(
-                    fs::stage(path, pieces)
+                    fs::stage(&real, pieces)
                         .with_context(|| format!("cannot write {}", path.display()))?,
                 );
             }

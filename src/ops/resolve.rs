@@ -83,6 +83,9 @@ pub fn line_problem(
 pub struct Found {
     pub sources: Vec<Source>,
     pub images: Vec<FoundImage>,
+    /// Empty single image fields (`spec.image: ""` of a Prometheus): not set, so the operator
+    /// uses its default; left as they are.
+    pub unset: usize,
 }
 
 impl Found {
@@ -97,39 +100,54 @@ impl Found {
 /// Reads every source and finds its images; every problem in them is reported.
 pub fn read_and_find(settings: &ResolveSettings) -> Result<Found, Problems> {
     let sources = sources::read(&settings.filenames, settings.recursive)?;
-    let images = find_images(&sources, &settings.rules)?;
-    Ok(Found { sources, images })
+    let (images, unset) = find_images(&sources, &settings.rules)?;
+    Ok(Found {
+        sources,
+        images,
+        unset,
+    })
 }
 
-/// Every image value of every source, or every problem found in them.
-fn find_images(sources: &[Source], rules: &[ImagePath]) -> Result<Vec<FoundImage>, Problems> {
+/// Every image value of every source and how many single image fields are empty, or every
+/// problem found in them.
+fn find_images(
+    sources: &[Source],
+    rules: &[ImagePath],
+) -> Result<(Vec<FoundImage>, usize), Problems> {
     let mut found = Vec::new();
+    let mut unset = 0;
     let mut problems = Vec::new();
     for (index, source) in sources.iter().enumerate() {
-        match locate_in_parallel(&source.text, rules) {
-            Ok(images) => {
-                for located in images {
-                    match ImageReference::parse(&located.value) {
-                        Ok(reference) => found.push(FoundImage {
-                            source: index,
-                            located,
-                            reference,
-                        }),
-                        Err(error) => problems.push(Problem::at(
-                            &source.name,
-                            Some(Position::at(located.line, located.column)),
-                            format!(
-                                "invalid image reference \"{}\": {error}",
-                                shortened(&located.value).escape_debug()
-                            ),
-                        )),
-                    }
-                }
+        let (images, located_problems) = locate_in_parallel(&source.text, rules);
+        let mut in_source: Vec<Problem> = located_problems
+            .iter()
+            .map(|error| Problem::located(&source.name, error))
+            .collect();
+        for located in images {
+            if located.single_field && located.value.is_empty() {
+                unset += 1;
+                continue;
             }
-            Err(error) => problems.push(Problem::located(&source.name, &error)),
+            match ImageReference::parse(&located.value) {
+                Ok(reference) => found.push(FoundImage {
+                    source: index,
+                    located,
+                    reference,
+                }),
+                Err(error) => in_source.push(Problem::at(
+                    &source.name,
+                    Some(Position::at(located.line, located.column)),
+                    format!(
+                        "invalid image reference \"{}\": {error}",
+                        shortened(&located.value).escape_debug()
+                    ),
+                )),
+            }
         }
+        in_source.sort_by_key(|problem| problem.position.map(|p| (p.line, p.column)));
+        problems.extend(in_source);
     }
-    Problems::or(problems, found)
+    Problems::or(problems, (found, unset))
 }
 
 /// A value as an error line shows it: whole up to 200 characters, else its start and `…`, so a

@@ -619,3 +619,175 @@ fn an_unreachable_registry_is_one_line_per_place_and_exit_2() {
     }
     assert_eq!(run.stdout, "");
 }
+
+#[test]
+fn in_place_writes_through_symbolic_links_and_keeps_them() {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    let registry = TestRegistry::start(Kind::Http);
+    let host = registry.host();
+    let web = registry.push_image("app/web", "v1", Platform::LINUX_AMD64);
+    let repo = tempfile::tempdir().unwrap();
+    let base = repo.path().join("base");
+    fs::create_dir(&base).unwrap();
+    let shared = base.join("web.yaml");
+    let text =
+        format!("kind: Pod\nspec:\n  containers:\n  - {{name: web, image: {host}/app/web:v1}}\n");
+    fs::write(&shared, &text).unwrap();
+    fs::set_permissions(&shared, fs::Permissions::from_mode(0o640)).unwrap();
+    // Two overlays share the base through links; the walk reaches it three times.
+    for overlay in ["staging", "prod"] {
+        let dir = repo.path().join(overlay);
+        fs::create_dir(&dir).unwrap();
+        symlink("../base/web.yaml", dir.join("web.yaml")).unwrap();
+    }
+    let root = repo.path().display().to_string();
+    let run = pin(&registry, &["-f", &root, "-R", "-i"])
+        .run()
+        .expect_code(0);
+    assert!(run.stderr.contains("pinned 3 images"), "{}", run.stderr);
+    for overlay in ["staging", "prod"] {
+        let link = repo.path().join(overlay).join("web.yaml");
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(fs::read_link(&link).unwrap(), Path::new("../base/web.yaml"));
+    }
+    assert_eq!(
+        fs::read_to_string(&shared).unwrap(),
+        text.replace("web:v1}", &format!("web:v1@{web}}}"))
+    );
+    let mode = fs::metadata(&shared).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640, "the target keeps its own permissions");
+    let leftovers: Vec<_> = fs::read_dir(&base).unwrap().collect();
+    assert_eq!(
+        leftovers.len(),
+        1,
+        "no temporary file left beside the target"
+    );
+
+    // A dangling link is named, and nothing is written.
+    let dangling = repo.path().join("gone.yaml");
+    symlink("nowhere.yaml", &dangling).unwrap();
+    let dangling = dangling.display().to_string();
+    let run = pin(&registry, &["-f", &dangling, "-i"])
+        .run()
+        .expect_code(2);
+    assert_eq!(
+        run.stderr,
+        format!("error: {dangling}: a symbolic link to nowhere.yaml, which does not exist\n")
+    );
+}
+
+#[test]
+fn every_bad_image_value_of_a_file_is_reported_not_only_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    for (name, image) in [("a", "42"), ("b", "~"), ("c", "Nginx:1")] {
+        text.push_str(&format!(
+            "---\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n  containers:\n  - name: app\n    # the image\n    image: {image}\n"
+        ));
+    }
+    // The three values sit on lines 9, 19 and 29.
+    let lines: Vec<usize> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| line.contains("image: "))
+        .map(|(i, _)| i + 1)
+        .collect();
+    assert_eq!(lines, [9, 18, 27]);
+    let file = dir.path().join("pods.yaml");
+    fs::write(&file, &text).unwrap();
+    let file = file.display().to_string();
+    for mode in [&["-f", &file][..], &["-f", &file, "--check"]] {
+        let run = Plugin::new([&["pin"][..], mode].concat())
+            .run()
+            .expect_code(2);
+        let errors: Vec<&str> = run.stderr.lines().collect();
+        assert_eq!(
+            errors,
+            [
+                format!("error: {file}:9:12: the image of Pod is a number, not a string"),
+                format!("error: {file}:18:12: the image of Pod is null, not a string"),
+                format!(
+                    "error: {file}:27:12: invalid image reference \"Nginx:1\": repository name must be lowercase (at character 1 of the value)"
+                ),
+            ],
+            "{}",
+            run.stderr
+        );
+        assert_eq!(run.stdout, "");
+    }
+}
+
+#[test]
+fn an_empty_operator_image_field_is_unset_but_an_empty_container_image_is_an_error() {
+    let registry = TestRegistry::start(Kind::Http);
+    let host = registry.host();
+    let web = registry.push_image("app/web", "v1", Platform::LINUX_AMD64);
+    let dir = tempfile::tempdir().unwrap();
+    // As openshift/cluster-monitoring-operator's assets write them: "" is the operator's default.
+    let prometheus = format!(
+        "\
+apiVersion: monitoring.coreos.com/v1
+kind: Prometheus
+metadata: {{name: k8s}}
+spec:
+  image: \"\"
+  thanos:
+    image: ''
+  containers:
+  - name: sidecar
+    image: {host}/app/web:v1
+---
+apiVersion: monitoring.coreos.com/v1
+kind: Alertmanager
+metadata: {{name: main}}
+spec:
+  image: \"\"
+"
+    );
+    let file = dir.path().join("prometheus.yaml");
+    fs::write(&file, &prometheus).unwrap();
+    let file = file.display().to_string();
+    let run = pin(&registry, &["-f", &file]).run().expect_code(0);
+    assert_eq!(
+        run.stdout,
+        prometheus.replace("web:v1\n", &format!("web:v1@{web}\n"))
+    );
+    assert!(
+        run.stderr
+            .contains("3 empty image fields left to their operator's default"),
+        "{}",
+        run.stderr
+    );
+    let check = pin(&registry, &["-f", &file, "--check"])
+        .run()
+        .expect_code(1);
+    assert!(
+        check
+            .stderr
+            .starts_with("1 of 1 images are not pinned; 3 empty image fields"),
+        "{}",
+        check.stderr
+    );
+
+    let container = file.replace("prometheus.yaml", "pod.yaml");
+    fs::write(
+        &container,
+        "kind: Pod\nspec:\n  containers:\n  - {name: web, image: \"\"}\n",
+    )
+    .unwrap();
+    let run = pin(&registry, &["-f", &container, "--check"])
+        .run()
+        .expect_code(2);
+    assert!(
+        run.stderr.starts_with(&format!(
+            "error: {container}:4:24: invalid image reference \"\""
+        )),
+        "{}",
+        run.stderr
+    );
+}
