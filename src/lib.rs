@@ -7,6 +7,7 @@ pub mod adapters;
 pub mod cli;
 pub mod commands;
 pub mod core;
+pub mod logging;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

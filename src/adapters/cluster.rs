@@ -181,7 +181,7 @@ impl Cluster {
         // connection went idle.
         config.reset_reader_on_write = true;
         let client =
-            kube::Client::try_from(config).map_err(|e| ClusterError::Unreachable(innermost(&e)))?;
+            super::wire::kube_client(config).map_err(|e| ClusterError::Unreachable(innermost(&e)))?;
         let discovery = retried(patience, || Discovery::new(client.clone()).run()).await?;
         Ok(Cluster {
             client,

@@ -5,6 +5,7 @@ pub mod fs;
 pub mod git;
 pub mod kubeconfig;
 pub mod registry;
+mod wire;
 
 use std::time::Duration;
 

@@ -52,6 +52,7 @@ where
             return ExitCode::from(error.exit_code() as u8);
         }
     };
+    crate::logging::init(cli.verbosity, cli.quiet);
     let outcome = match cli.command {
         Command::Pin(args) => pin::run(*args, cli.quiet),
         Command::Diff(args) => diff::run(*args),
