@@ -3,8 +3,9 @@
 //! milliseconds`), as kubectl prints it at the same levels:
 //!
 //! - 1 to 5: the plugin's decisions (retries and why, Retry-After honoured, insecure-registry
-//!   probes, mirrors, credentials found or not, the API server's refusals);
-//! - 6: also every registry and API request with its status and time, or why it got none;
+//!   probes, credentials found or not, the API server's refusals);
+//! - 6: also every registry and API request with its status and time, or why it got none, and
+//!   the mirror each name is resolved at;
 //! - 7: also each request's headers; 8: also each answer's headers;
 //! - 9: also the debug events of the libraries underneath (oci-client, kube).
 //!
@@ -143,7 +144,11 @@ fn source(target: &str) -> &str {
         return "cluster";
     }
     match target.strip_prefix(PLUGIN) {
-        Some(module) => module.rsplit("::").next().filter(|m| !m.is_empty()).unwrap_or(PLUGIN),
+        Some(module) => module
+            .rsplit("::")
+            .next()
+            .filter(|m| !m.is_empty())
+            .unwrap_or(PLUGIN),
         None => target.split("::").next().unwrap_or(target),
     }
 }
@@ -330,13 +335,22 @@ pub(crate) fn header_text(headers: &http::HeaderMap) -> String {
     text
 }
 
-
 /// Whether a header, query parameter or field of this name carries a secret.
 fn is_secret_name(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
-    ["auth", "token", "secret", "password", "passwd", "cookie", "credential", "signature", "key"]
-        .iter()
-        .any(|word| name.contains(word))
+    [
+        "auth",
+        "token",
+        "secret",
+        "password",
+        "passwd",
+        "cookie",
+        "credential",
+        "signature",
+        "key",
+    ]
+    .iter()
+    .any(|word| name.contains(word))
         || name == "sig"
 }
 
@@ -381,7 +395,11 @@ fn redact_challenge(value: &str) -> Cow<'_, str> {
             rest.find([',', ' ']).unwrap_or(rest.len())
         };
         if is_secret_name(name) {
-            out.push_str(if rest.starts_with('"') { "\"<redacted>\"" } else { REDACTED });
+            out.push_str(if rest.starts_with('"') {
+                "\"<redacted>\""
+            } else {
+                REDACTED
+            });
         } else {
             out.push_str(&rest[..end]);
         }
@@ -504,8 +522,10 @@ fn redact_field<'a>(line: Cow<'a, str>, key: &str) -> Cow<'a, str> {
         let start = from + found;
         let mut at = start + key.len();
         from = at;
-        let word_before = start > 0 && (bytes[start - 1].is_ascii_alphanumeric() || bytes[start - 1] == b'_');
-        let word_after = at < bytes.len() && (bytes[at].is_ascii_alphanumeric() || bytes[at] == b'_');
+        let word_before =
+            start > 0 && (bytes[start - 1].is_ascii_alphanumeric() || bytes[start - 1] == b'_');
+        let word_after =
+            at < bytes.len() && (bytes[at].is_ascii_alphanumeric() || bytes[at] == b'_');
         if word_before || word_after {
             continue;
         }
@@ -573,7 +593,11 @@ mod tests {
             "I1202 06:12:01.123456 registry] "
         );
         assert_eq!(
-            line_header(Level::WARN, UNIX_EPOCH, "kubectl_immutable::adapters::cluster"),
+            line_header(
+                Level::WARN,
+                UNIX_EPOCH,
+                "kubectl_immutable::adapters::cluster"
+            ),
             "W0101 00:00:00.000000 cluster] "
         );
         assert_eq!(civil_date(19_783), (2024, 3, 1));
@@ -637,14 +661,26 @@ mod tests {
 
     #[test]
     fn header_values_that_are_credentials_are_redacted() {
-        assert_eq!(redact_header("Authorization", "Basic dXNlcjpwYXNz"), "Basic <redacted>");
+        assert_eq!(
+            redact_header("Authorization", "Basic dXNlcjpwYXNz"),
+            "Basic <redacted>"
+        );
         assert_eq!(redact_header("authorization", "opaque"), "<redacted>");
-        assert_eq!(redact_header("Proxy-Authorization", "Basic eA=="), "Basic <redacted>");
+        assert_eq!(
+            redact_header("Proxy-Authorization", "Basic eA=="),
+            "Basic <redacted>"
+        );
         assert_eq!(redact_header("X-Registry-Auth", "eyJ1"), "<redacted>");
         assert_eq!(redact_header("X-Amz-Security-Token", "t"), "<redacted>");
-        assert_eq!(redact_header("content-type", "application/json"), "application/json");
         assert_eq!(
-            redact_header("WWW-Authenticate", r#"Bearer realm="r",error="invalid_token",token="s3cr3t""#),
+            redact_header("content-type", "application/json"),
+            "application/json"
+        );
+        assert_eq!(
+            redact_header(
+                "WWW-Authenticate",
+                r#"Bearer realm="r",error="invalid_token",token="s3cr3t""#
+            ),
             r#"Bearer realm="r",error="invalid_token",token="<redacted>""#
         );
         assert_eq!(
@@ -656,7 +692,9 @@ mod tests {
     #[test]
     fn urls_lose_user_information_and_secret_parameters() {
         assert_eq!(
-            redact_url("https://auth.docker.io/token?scope=repository:a:pull&service=registry.docker.io"),
+            redact_url(
+                "https://auth.docker.io/token?scope=repository:a:pull&service=registry.docker.io"
+            ),
             "https://auth.docker.io/token?scope=repository:a:pull&service=registry.docker.io"
         );
         assert_eq!(
@@ -672,13 +710,28 @@ mod tests {
     #[test]
     fn every_line_is_scrubbed_of_credentials() {
         for (line, scrubbed) in [
-            ("Authorization: Basic aW1tdXRhYmxlOnBpbg==", "Authorization: Basic <redacted>"),
-            ("headers: Bearer eyJhbGc.eyJzdWIi.sig x", "headers: Bearer <redacted> x"),
-            (r#"{"token":"abc","access_token": "def","expires_in":60}"#, r#"{"token":"<redacted>","access_token": "<redacted>","expires_in":60}"#),
-            (r#"{"ServerURL":"h","Username":"u","Secret":"pw"}"#, r#"{"ServerURL":"h","Username":"u","Secret":"<redacted>"}"#),
+            (
+                "Authorization: Basic aW1tdXRhYmxlOnBpbg==",
+                "Authorization: Basic <redacted>",
+            ),
+            (
+                "headers: Bearer eyJhbGc.eyJzdWIi.sig x",
+                "headers: Bearer <redacted> x",
+            ),
+            (
+                r#"{"token":"abc","access_token": "def","expires_in":60}"#,
+                r#"{"token":"<redacted>","access_token": "<redacted>","expires_in":60}"#,
+            ),
+            (
+                r#"{"ServerURL":"h","Username":"u","Secret":"pw"}"#,
+                r#"{"ServerURL":"h","Username":"u","Secret":"<redacted>"}"#,
+            ),
             ("GET /x?token=abc&n=1", "GET /x?token=<redacted>&n=1"),
             ("password=hunter2 more", "password=<redacted> more"),
-            (r#"{"auths":{"h":{"auth":"dXNlcg=="}}}"#, r#"{"auths":{"h":{"auth":"<redacted>"}}}"#),
+            (
+                r#"{"auths":{"h":{"auth":"dXNlcg=="}}}"#,
+                r#"{"auths":{"h":{"auth":"<redacted>"}}}"#,
+            ),
         ] {
             assert_eq!(scrub(line), scrubbed, "{line}");
         }

@@ -29,6 +29,11 @@ pub(crate) fn backoff(attempt: u32) -> Duration {
     base + base.mul_f64(fastrand::f64() / 2.0)
 }
 
+/// A wait as `-v` shows it: `312ms`, `2s`, `1s 500ms`.
+pub(crate) fn wait_text(wait: Duration) -> String {
+    humantime::format_duration(Duration::from_millis(wait.as_millis() as u64)).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,11 +28,13 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 pub(crate) fn kube_client(config: kube::Config) -> Result<kube::Client, kube::Error> {
     let base: Arc<str> = config.cluster_url.to_string().trim_end_matches('/').into();
     let builder = kube::client::ClientBuilder::try_from(config)?;
-    Ok(if tracing::enabled!(target: TARGET, tracing::Level::DEBUG) {
-        builder.with_layer(&WireLayer { base }).build()
-    } else {
-        builder.build()
-    })
+    Ok(
+        if tracing::enabled!(target: TARGET, tracing::Level::DEBUG) {
+            builder.with_layer(&WireLayer { base }).build()
+        } else {
+            builder.build()
+        },
+    )
 }
 
 struct WireLayer {

@@ -15,3 +15,4 @@ mod pin;
 mod registry_support;
 mod reliability;
 mod rewrite_golden;
+mod verbosity;

@@ -5,8 +5,9 @@
 //!   headers), and `redirected_to` when reqwest followed a redirect;
 //! - DEBUG `"no response"`: `method`, `url`, `elapsed_ms` and `error` (its innermost cause);
 //! - TRACE `"request"` and `"response headers"`: `method`, `url` and `headers`, one
-//!   `name: value` a line, where the value of `Authorization`, `Proxy-Authorization`, `Cookie`,
-//!   `Set-Cookie` and any value marked sensitive is `<redacted>`.
+//!   `name: value` a line, where the value of `Cookie`, `Set-Cookie` and any value marked
+//!   sensitive is `<redacted>`, and so are the credentials of `Authorization` and
+//!   `Proxy-Authorization` (`Basic <redacted>`, `Bearer <redacted>`).
 //!
 //! Bodies are never reported: a token service's answer is the token.
 
@@ -70,12 +71,16 @@ impl fmt::Display for Headers<'_> {
             if i > 0 {
                 writeln!(f)?;
             }
-            let secret = value.is_sensitive()
-                || matches!(
-                    name.as_str(),
-                    "authorization" | "proxy-authorization" | "cookie" | "set-cookie"
-                );
+            let credentials = matches!(name.as_str(), "authorization" | "proxy-authorization");
+            let secret = credentials
+                || value.is_sensitive()
+                || matches!(name.as_str(), "cookie" | "set-cookie");
             match value.to_str() {
+                // The scheme stays: it says how the request authenticated.
+                Ok(text) if credentials && text.contains(' ') => {
+                    let scheme = text.split(' ').next().unwrap_or_default();
+                    write!(f, "{name}: {scheme} <redacted>")?
+                }
                 _ if secret => write!(f, "{name}: <redacted>")?,
                 Ok(text) => write!(f, "{name}: {text}")?,
                 Err(_) => write!(f, "{name}: <{} bytes>", value.len())?,
