@@ -59,12 +59,20 @@ _kubectl__immutable() {
 
     case "${cmd}" in
         kubectl__immutable)
-            opts="-q -h -V --quiet --help --version pin apply diff history completion help"
+            opts="-q -v -h -V --quiet --v --help --version pin apply diff history completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -73,7 +81,7 @@ _kubectl__immutable() {
             return 0
             ;;
         kubectl__immutable__subcmd__apply)
-            opts="-f -R -n -o -q -h --filename --recursive --image-path --config --lock --offline --platform --registry-mirror --insecure-registry --concurrency --registry-timeout --kubeconfig --context --namespace --request-timeout --field-manager --force-conflicts --dry-run --allow-unpinned --output --wait --timeout --quiet --help"
+            opts="-f -R -n -o -q -v -h --filename --recursive --image-path --config --lock --offline --platform --registry-mirror --insecure-registry --concurrency --registry-timeout --kubeconfig --context --namespace --request-timeout --field-manager --force-conflicts --dry-run --allow-unpinned --output --wait --timeout --quiet --v --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -163,6 +171,14 @@ _kubectl__immutable() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -171,12 +187,20 @@ _kubectl__immutable() {
             return 0
             ;;
         kubectl__immutable__subcmd__completion)
-            opts="-q -h --quiet --help bash elvish fish powershell zsh"
+            opts="-q -v -h --quiet --v --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -185,7 +209,7 @@ _kubectl__immutable() {
             return 0
             ;;
         kubectl__immutable__subcmd__diff)
-            opts="-f -R -n -o -q -h --filename --revision --recursive --kubeconfig --context --namespace --request-timeout --image-path --config --output --color --quiet --help"
+            opts="-f -R -n -o -q -v -h --filename --revision --recursive --kubeconfig --context --namespace --request-timeout --image-path --config --output --color --quiet --v --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -241,6 +265,14 @@ _kubectl__immutable() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -349,7 +381,7 @@ _kubectl__immutable() {
             return 0
             ;;
         kubectl__immutable__subcmd__history)
-            opts="-n -o -q -h --kubeconfig --context --namespace --request-timeout --output --quiet --help"
+            opts="-n -o -q -v -h --kubeconfig --context --namespace --request-timeout --output --quiet --v --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -383,6 +415,14 @@ _kubectl__immutable() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -391,7 +431,7 @@ _kubectl__immutable() {
             return 0
             ;;
         kubectl__immutable__subcmd__pin)
-            opts="-f -R -i -q -h --filename --recursive --image-path --config --lock --offline --platform --registry-mirror --insecure-registry --concurrency --registry-timeout --in-place --digest-only --report --report-file --check --verify --quiet --help"
+            opts="-f -R -i -q -v -h --filename --recursive --image-path --config --lock --offline --platform --registry-mirror --insecure-registry --concurrency --registry-timeout --in-place --digest-only --report --report-file --check --verify --quiet --v --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -442,6 +482,14 @@ _kubectl__immutable() {
                     return 0
                     ;;
                 --report-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -18,6 +18,8 @@ set edit:completion:arg-completer[kubectl-immutable] = {|@words|
     }
     var completions = [
         &'kubectl-immutable'= {
+            cand -v 'Log to stderr what is sent and received, as kubectl''s -v: 1-5 retries and why, insecure-registry probes, credentials found or not, the API server''s refusals; 6 also every registry and API request with its status and time, and mirror routing; 7 request headers; 8 answer headers; 9 the libraries'' debug events. Credentials, tokens and cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug) adds tracing targets'
+            cand --v 'Log to stderr what is sent and received, as kubectl''s -v: 1-5 retries and why, insecure-registry probes, credentials found or not, the API server''s refusals; 6 also every registry and API request with its status and time, and mirror routing; 7 request headers; 8 answer headers; 9 the libraries'' debug events. Credentials, tokens and cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug) adds tracing targets'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
             cand -h 'Print help'
@@ -44,6 +46,8 @@ set edit:completion:arg-completer[kubectl-immutable] = {|@words|
             cand --registry-timeout 'Seconds each registry request may take before it is retried; also the longest wait a registry''s Retry-After is honoured for (a longer one fails at once)'
             cand --report 'Write the list of images (file, line, original, pinned, digest, platform)'
             cand --report-file 'Where --report goes [default: stderr]'
+            cand -v 'Log to stderr what is sent and received, as kubectl''s -v: 1-5 retries and why, insecure-registry probes, credentials found or not, the API server''s refusals; 6 also every registry and API request with its status and time, and mirror routing; 7 request headers; 8 answer headers; 9 the libraries'' debug events. Credentials, tokens and cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug) adds tracing targets'
+            cand --v 'Log to stderr what is sent and received, as kubectl''s -v: 1-5 retries and why, insecure-registry probes, credentials found or not, the API server''s refusals; 6 also every registry and API request with its status and time, and mirror routing; 7 request headers; 8 answer headers; 9 the libraries'' debug events. Credentials, tokens and cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug) adds tracing targets'
             cand -R 'Read directories recursively'
             cand --recursive 'Read directories recursively'
             cand --offline 'Resolve only from the lock file; no network'
@@ -79,6 +83,8 @@ set edit:completion:arg-completer[kubectl-immutable] = {|@words|
             cand -o 'Print the objects instead of one line each'
             cand --output 'Print the objects instead of one line each'
             cand --timeout 'How long --wait waits, e.g. 90s, 5m'
+            cand -v 'Log to stderr what is sent and received, as kubectl''s -v: 1-5 retries and why, insecure-registry probes, credentials found or not, the API server''s refusals; 6 also every registry and API request with its status and time, and mirror routing; 7 request headers; 8 answer headers; 9 the libraries'' debug events. Credentials, tokens and cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug) adds tracing targets'
+            cand --v 'Log to stderr what is sent and received, as kubectl''s -v: 1-5 retries and why, insecure-registry probes, credentials found or not, the API server''s refusals; 6 also every registry and API request with its status and time, and mirror routing; 7 request headers; 8 answer headers; 9 the libraries'' debug events. Credentials, tokens and cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug) adds tracing targets'
             cand -R 'Read directories recursively'
             cand --recursive 'Read directories recursively'
             cand --offline 'Resolve only from the lock file; no network'
@@ -103,6 +109,8 @@ set edit:completion:arg-completer[kubectl-immutable] = {|@words|
             cand -o 'Output format'
             cand --output 'Output format'
             cand --color 'Colour the text output: auto colours a terminal unless NO_COLOR is set'
+            cand -v 'Log to stderr what is sent and received, as kubectl''s -v: 1-5 retries and why, insecure-registry probes, credentials found or not, the API server''s refusals; 6 also every registry and API request with its status and time, and mirror routing; 7 request headers; 8 answer headers; 9 the libraries'' debug events. Credentials, tokens and cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug) adds tracing targets'
+            cand --v 'Log to stderr what is sent and received, as kubectl''s -v: 1-5 retries and why, insecure-registry probes, credentials found or not, the API server''s refusals; 6 also every registry and API request with its status and time, and mirror routing; 7 request headers; 8 answer headers; 9 the libraries'' debug events. Credentials, tokens and cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug) adds tracing targets'
             cand -R 'Read directories recursively'
             cand --recursive 'Read directories recursively'
             cand -q 'Print nothing on stderr but errors'
@@ -118,12 +126,16 @@ set edit:completion:arg-completer[kubectl-immutable] = {|@words|
             cand --request-timeout 'The length of time to wait before giving up on a single server request. Non-zero values should contain a corresponding time unit (e.g. 1s, 2m, 3h). A value of zero means don''t timeout requests'
             cand -o 'Output format'
             cand --output 'Output format'
+            cand -v 'Log to stderr what is sent and received, as kubectl''s -v: 1-5 retries and why, insecure-registry probes, credentials found or not, the API server''s refusals; 6 also every registry and API request with its status and time, and mirror routing; 7 request headers; 8 answer headers; 9 the libraries'' debug events. Credentials, tokens and cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug) adds tracing targets'
+            cand --v 'Log to stderr what is sent and received, as kubectl''s -v: 1-5 retries and why, insecure-registry probes, credentials found or not, the API server''s refusals; 6 also every registry and API request with its status and time, and mirror routing; 7 request headers; 8 answer headers; 9 the libraries'' debug events. Credentials, tokens and cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug) adds tracing targets'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'kubectl-immutable;completion'= {
+            cand -v 'Log to stderr what is sent and received, as kubectl''s -v: 1-5 retries and why, insecure-registry probes, credentials found or not, the API server''s refusals; 6 also every registry and API request with its status and time, and mirror routing; 7 request headers; 8 answer headers; 9 the libraries'' debug events. Credentials, tokens and cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug) adds tracing targets'
+            cand --v 'Log to stderr what is sent and received, as kubectl''s -v: 1-5 retries and why, insecure-registry probes, credentials found or not, the API server''s refusals; 6 also every registry and API request with its status and time, and mirror routing; 7 request headers; 8 answer headers; 9 the libraries'' debug events. Credentials, tokens and cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug) adds tracing targets'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
             cand -h 'Print help'
