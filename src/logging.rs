@@ -286,8 +286,13 @@ fn render(fields: &Fields, verbosity: u8) -> Option<String> {
 
 /// `\n    Name: value` for each header of the event, redacted.
 fn header_lines(fields: &Fields) -> String {
+    let headers = fields.headers.as_deref().unwrap_or_default();
+    if headers.is_empty() {
+        // reqwest adds its defaults (User-Agent, Accept) after the request is reported.
+        return " none but the HTTP client's defaults".into();
+    }
     let mut text = String::new();
-    for line in fields.headers.as_deref().unwrap_or_default().lines() {
+    for line in headers.lines() {
         let (name, value) = line.split_once(": ").unwrap_or((line, ""));
         let _ = write!(
             text,

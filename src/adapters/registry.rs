@@ -404,11 +404,15 @@ impl RegistryClient {
                         // by the request that follows.
                         let _ = plain.await;
                         let why = match tls {
-                            Ok(Err(error)) => classify(host, timeout, error).to_string(),
+                            Ok(Err(error)) => match classify(host, timeout, error) {
+                                RegistryError::NotTls { .. } => "it does not speak TLS".into(),
+                                RegistryError::Unreachable { reason, .. } => reason,
+                                other => other.to_string(),
+                            },
                             _ => format!("no TLS answer within {}s", timeout.as_secs()),
                         };
                         tracing::info!(
-                            "{host}: plain HTTP (--insecure-registry), as TLS failed: {why}"
+                            "{host}: plain HTTP (--insecure-registry), as the TLS probe failed: {why}"
                         );
                         Transport::PlainHttp
                     }

@@ -120,7 +120,7 @@ fn v6_shows_each_registry_request_with_its_status_and_time_however_it_is_spelled
                 &lines,
                 "registry",
                 &format!(
-                    "{host}: plain HTTP (--insecure-registry), as TLS failed: {host} does not speak TLS"
+                    "{host}: plain HTTP (--insecure-registry), as the TLS probe failed: it does not speak TLS"
                 )
             ),
             "{}",
