@@ -549,6 +549,41 @@ mod tests {
     }
 
     #[test]
+    fn a_retry_or_a_refusal_says_why() {
+        let patience = Patience::new(Some(Duration::from_secs(2)));
+        let mut status =
+            kube::core::Status::failure("etcd is busy", "TooManyRequests").with_code(429);
+        status.details =
+            Some(serde_json::from_value(serde_json::json!({ "retryAfterSeconds": 3 })).unwrap());
+        assert_eq!(
+            why(patience, &kube::Error::Api(status.boxed())),
+            "the server answered 429 TooManyRequests: etcd is busy (it asks to retry after 3s)"
+        );
+        let conflict =
+            kube::core::Status::failure("Apply failed with 1 conflict", "Conflict").with_code(409);
+        assert_eq!(
+            why(patience, &kube::Error::Api(conflict.boxed())),
+            "the server answered 409 Conflict: Apply failed with 1 conflict"
+        );
+        let stack = |error: IoError| kube::Error::Service(Box::new(error));
+        assert_eq!(
+            why(patience, &stack(ErrorKind::TimedOut.into())),
+            "no answer within 2s (--request-timeout)"
+        );
+        assert_eq!(
+            why(patience, &stack(connect_timeout())),
+            "no connection within 2s"
+        );
+        assert_eq!(
+            why(
+                patience,
+                &stack(IoError::new(ErrorKind::ConnectionReset, "connection reset"))
+            ),
+            "connection reset"
+        );
+    }
+
+    #[test]
     fn backoff_grows_with_jitter_to_at_most_2_6_s_in_all() {
         let waits: Vec<Duration> = (1..TRIES).map(backoff).collect();
         for (wait, base) in waits.iter().zip([250, 500, 1000]) {

@@ -795,6 +795,32 @@ mod tests {
     }
 
     #[test]
+    fn a_retry_says_what_the_registry_answered() {
+        let host = "r:5000".to_string();
+        let answered = |status, retry_after| RegistryError::Unavailable {
+            host: host.clone(),
+            status,
+            retry_after,
+        };
+        assert_eq!(
+            answered(429, Some(Duration::from_millis(1500))).why(),
+            "r:5000 answered 429 Too Many Requests with Retry-After 1s 500ms"
+        );
+        assert_eq!(
+            answered(503, None).why(),
+            "r:5000 answered 503 Service Unavailable"
+        );
+        let dropped = RegistryError::Unreachable {
+            host: host.clone(),
+            reason: "connection closed before message completed".into(),
+        };
+        assert_eq!(
+            dropped.why(),
+            "cannot reach r:5000: connection closed before message completed"
+        );
+    }
+
+    #[test]
     fn a_token_service_is_named_by_its_host_alone() {
         assert_eq!(
             authority("https://auth.docker.io/token?scope=x").as_deref(),
