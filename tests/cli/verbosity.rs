@@ -9,6 +9,7 @@ use crate::support::cluster::{TestCluster, cluster};
 use crate::support::faults::{Fault, FaultProxy, TOKEN, base64};
 use crate::support::plugin::{Plugin, Run};
 use crate::support::registry::{Kind, Platform, TestRegistry};
+use crate::support::tcp_drop::{Cut, Plan, TcpDrop};
 
 fn pod(image: &str) -> String {
     format!("kind: Pod\nspec:\n  containers:\n  - image: {image}\n")
@@ -493,5 +494,74 @@ fn v6_shows_each_api_request_and_the_servers_409() {
         ),
         "{}",
         show(&refused)
+    );
+}
+
+#[test]
+fn v6_shows_an_api_request_whose_connection_dropped_and_its_retry() {
+    let cluster = cluster();
+    let ns = cluster.namespace("verbose-drop");
+    // One large object, so that the TCP proxy knows its requests by their size: the first is
+    // its dry run, the second its real apply, whose connection closes before the answer.
+    let big = "0123456789".repeat(10_000);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.yaml");
+    fs::write(
+        &file,
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\n  namespace: {ns}\ndata:\n  release: \"{big}\"\n"
+        ),
+    )
+    .unwrap();
+    let upstream = cluster
+        .server()
+        .strip_prefix("https://")
+        .and_then(|address| address.parse().ok())
+        .expect("the API server at https://IP:PORT");
+    let proxy = TcpDrop::start(
+        upstream,
+        Plan {
+            large: 50_000,
+            nth: 2,
+            cut: Cut::BeforeAnswer,
+            repeat: false,
+            then_down: false,
+        },
+    );
+    let kubeconfig = dir.path().join("kubeconfig-through-proxy");
+    let admin = fs::read_to_string(cluster.kubeconfig()).unwrap();
+    fs::write(&kubeconfig, admin.replace(cluster.server(), &proxy.url())).unwrap();
+    let run = Plugin::new([
+        "apply",
+        "--kubeconfig",
+        &kubeconfig.display().to_string(),
+        "-f",
+        &file.display().to_string(),
+        "-v=6",
+    ])
+    .run()
+    .expect_code(0);
+    let lines = klog(&run.stderr);
+    let object = format!(
+        "PATCH {}/api/v1/namespaces/{ns}/configmaps/big?&fieldManager=kubectl-immutable",
+        proxy.url().trim_end_matches('/')
+    );
+    let dropped = lines
+        .iter()
+        .position(|line| line.text.starts_with(&format!("{object} failed after ")))
+        .unwrap_or_else(|| panic!("the dropped apply\n{}", show(&run)));
+    let retry = &lines[dropped + 1];
+    assert_eq!((retry.severity, retry.source.as_str()), ('W', "cluster"));
+    assert!(
+        retry.text.starts_with("retrying in ") && retry.text.contains("(try 2 of 4): "),
+        "{}",
+        show(&run)
+    );
+    assert!(
+        lines[dropped + 2..]
+            .iter()
+            .any(|line| line.text.starts_with(&format!("{object} 200 OK in "))),
+        "the apply sent again and answered\n{}",
+        show(&run)
     );
 }
