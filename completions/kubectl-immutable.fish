@@ -34,7 +34,7 @@ complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -f -a 
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -f -a "history" -d 'List a workload\'s rollout revisions with the image digests each ran'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -f -a "completion" -d 'Print a shell completion script for kubectl-immutable'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -s f -l filename -d 'Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -s f -l filename -d 'Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin' -r -F
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l image-path -d 'Where custom resources keep images, as KIND:dotted.path ([] walks a list), e.g. Rollout:spec.template.spec.containers[].image. Repeatable' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l config -d 'Config file [default: .kubectl-immutable.yaml in the working directory, if present]' -r -F
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l lock -d 'Record reference -> digest in this lock file (sorted JSON)' -r -F
@@ -52,9 +52,10 @@ complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin"
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l digest-only -d 'Write name@sha256:... instead of name:tag@sha256:....'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l check -d 'No network, nothing written: list every image without a digest; exit 1 if there is one'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l verify -d 'Check that every digest already written exists, and that a tag@digest\'s tag still points at it'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l refresh -d 'Resolve every tag@digest again and, where the tag now points elsewhere, rewrite only its digest (name@digest is never touched); unpinned tags are pinned as usual'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -s h -l help -d 'Print help'
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -s f -l filename -d 'Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -s f -l filename -d 'Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin' -r -F
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l image-path -d 'Where custom resources keep images, as KIND:dotted.path ([] walks a list), e.g. Rollout:spec.template.spec.containers[].image. Repeatable' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l config -d 'Config file [default: .kubectl-immutable.yaml in the working directory, if present]' -r -F
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l lock -d 'Record reference -> digest in this lock file (sorted JSON)' -r -F
@@ -83,7 +84,7 @@ complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand appl
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l wait -d 'Wait for Deployments, StatefulSets and DaemonSets to finish their rollout'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s f -l filename -d 'Manifests to compare with the live cluster: a file, a directory, or - for stdin. Repeatable' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s f -l filename -d 'Manifests to compare with the live cluster: a file, a directory, or - for stdin. Repeatable' -r -F
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l revision -d 'With TYPE/NAME: a rollout revision to compare; once, against the current revision; twice, old then new [default: the previous against the current]' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l kubeconfig -d 'Path to the kubeconfig file [default: KUBECONFIG, else ~/.kube/config]' -r -F
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l context -d 'The kubeconfig context to use [default: the current context]' -r
@@ -96,8 +97,18 @@ json\t''"
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l color -d 'Colour the text output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l field-manager -d 'With -f: the field manager of the server-side dry runs, as `apply` writes with' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l allow-unpinned -d 'With -f: compare even though this image cannot be pinned (as written, or its name). Repeatable' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l lock -d 'Record reference -> digest in this lock file (sorted JSON)' -r -F
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l platform -d 'Pin this platform\'s manifest instead of the multi-platform index: os/arch[/variant]' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l registry-mirror -d 'Resolve names under SOURCE at TARGET, writing the original name, e.g. docker.io=127.0.0.1:5000/docker.io. Repeatable' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l insecure-registry -d 'Allow plain HTTP or an unverified certificate for this registry host. Repeatable' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l concurrency -d 'How many references are resolved at once' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l registry-timeout -d 'Seconds each registry request may take before it is retried; also the longest wait a registry\'s Retry-After is honoured for (a longer one fails at once)' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s v -l v -d 'Log to stderr what is sent and received, as kubectl\'s -v: 1-5 retries and why, insecure-registry probes, credentials found or not, the API server\'s refusals; 6 also every registry and API request with its status and time, and mirror routing; 7 request headers; 8 answer headers; 9 the libraries\' debug events. Credentials, tokens and cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug) adds tracing targets' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s R -l recursive -d 'Read directories recursively'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l no-pin -d 'With -f: compare the manifests as written, not pinned as `apply` would send them'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l offline -d 'Resolve only from the lock file; no network'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand history" -l kubeconfig -d 'Path to the kubeconfig file [default: KUBECONFIG, else ~/.kube/config]' -r -F

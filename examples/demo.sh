@@ -136,7 +136,7 @@ echo "listening on http://$REGISTRY (pid $REGISTRY_PID)"
 
 # ---------------------------------------------------------------------------------------------
 # Images, written as an OCI image layout (oci-layout, index.json, blobs/sha256/) as
-# tests/support/registry.rs does: an uncompressed one-file tar layer, a config naming the image
+# tests/support/src/registry.rs does: an uncompressed one-file tar layer, a config naming the image
 # (so each image has a digest of its own) and a manifest; an index for several platforms.
 LAYOUT=$TMP/layout
 mkdir -p "$LAYOUT/blobs/sha256"

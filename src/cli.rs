@@ -122,6 +122,9 @@ const PIN_EXAMPLES: &str = concat!(
   # CI gate without network: exit 1 if any image is not pinned
   kubectl immutable pin -f k8s/ -R --check
 
+  # A tag was rebuilt: move its pins (only the digests change), the lock file with them
+  kubectl immutable pin -f k8s/ -R --refresh --in-place --lock immutable.lock
+
 ",
     pin_exit_codes!()
 );
@@ -150,6 +153,7 @@ pub struct PinArgs {
     #[arg(
         long,
         value_name = "FILE",
+        value_hint = clap::ValueHint::FilePath,
         requires = "report",
         help_heading = "Output"
     )]
@@ -162,16 +166,23 @@ pub struct PinArgs {
     /// Check that every digest already written exists, and that a tag@digest's tag still points at it.
     #[arg(long, help_heading = "Mode", conflicts_with = "check")]
     pub verify: bool,
+
+    /// Resolve every tag@digest again and, where the tag now points elsewhere, rewrite only its
+    /// digest (name@digest is never touched); unpinned tags are pinned as usual.
+    #[arg(long, help_heading = "Mode", conflicts_with_all = ["check", "verify"])]
+    pub refresh: bool,
 }
 
 /// Which manifests, and where their images are: shared by `pin` and `apply`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct SourceArgs {
     /// Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin.
     #[arg(
         short = 'f',
         long = "filename",
         value_name = "PATH",
+        value_hint = clap::ValueHint::AnyPath,
+        add = crate::commands::complete::CompleteAs::Manifests,
         required = true,
         help_heading = "Input"
     )]
@@ -187,15 +198,15 @@ pub struct SourceArgs {
     pub image_paths: Vec<ImagePath>,
 
     /// Config file [default: .kubectl-immutable.yaml in the working directory, if present].
-    #[arg(long, value_name = "FILE", help_heading = "Input")]
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath, help_heading = "Input")]
     pub config: Option<PathBuf>,
 }
 
-/// How tags become digests: shared by `pin` and `apply`.
-#[derive(Debug, Args)]
+/// How tags become digests: shared by `pin`, `apply` and `diff -f`.
+#[derive(Debug, Clone, Args)]
 pub struct ResolveArgs {
     /// Record reference -> digest in this lock file (sorted JSON).
-    #[arg(long, value_name = "FILE", help_heading = "Mode")]
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath, help_heading = "Mode")]
     pub lock: Option<PathBuf>,
 
     /// Resolve only from the lock file; no network.
@@ -203,7 +214,7 @@ pub struct ResolveArgs {
     pub offline: bool,
 
     /// Pin this platform's manifest instead of the multi-platform index: os/arch[/variant].
-    #[arg(long, value_name = "OS/ARCH", help_heading = "Registry")]
+    #[arg(long, value_name = "OS/ARCH", add = crate::commands::complete::CompleteAs::Platform, help_heading = "Registry")]
     pub platform: Option<Platform>,
 
     /// Resolve names under SOURCE at TARGET, writing the original name, e.g.
@@ -244,7 +255,8 @@ Examples:
   # For CI bots
   kubectl immutable diff old.yaml new.yaml -o json
 
-  # A release against the live cluster: what a server-side apply would change
+  # A release against the live cluster: what `apply` would change (images pinned as apply
+  # pins them; --offline --lock pins from the lock file alone)
   kubectl immutable diff -f release-1.5/ -R -n shop
 
   # A Deployment's current rollout revision against the previous one
@@ -265,18 +277,20 @@ pub struct DiffArgs {
     /// deployment, statefulset or daemonset whose rollout revisions to compare.
     #[arg(
         value_name = "OLD|TYPE/NAME",
+        value_hint = clap::ValueHint::AnyPath,
+        add = crate::commands::complete::CompleteAs::WorkloadOrPath,
         required_unless_present = "filenames",
         conflicts_with = "filenames"
     )]
     pub old: Option<String>,
 
     /// The new release, as OLD.
-    #[arg(value_name = "NEW", conflicts_with = "revisions")]
+    #[arg(value_name = "NEW", value_hint = clap::ValueHint::AnyPath, conflicts_with = "revisions")]
     pub new: Option<String>,
 
     /// Manifests to compare with the live cluster: a file, a directory, or - for stdin.
     /// Repeatable.
-    #[arg(short = 'f', long = "filename", value_name = "PATH")]
+    #[arg(short = 'f', long = "filename", value_name = "PATH", value_hint = clap::ValueHint::AnyPath, add = crate::commands::complete::CompleteAs::Manifests)]
     pub filenames: Vec<String>,
 
     /// With TYPE/NAME: a rollout revision to compare; once, against the current revision;
@@ -296,7 +310,7 @@ pub struct DiffArgs {
     pub image_paths: Vec<ImagePath>,
 
     /// Config file [default: .kubectl-immutable.yaml in the working directory, if present].
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub config: Option<PathBuf>,
 
     /// Output format.
@@ -306,6 +320,33 @@ pub struct DiffArgs {
     /// Colour the text output: auto colours a terminal unless NO_COLOR is set.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+
+    /// With -f: compare the manifests as written, not pinned as `apply` would send them.
+    #[arg(long, requires = "filenames", help_heading = "Live (-f)")]
+    pub no_pin: bool,
+
+    /// With -f: the field manager of the server-side dry runs, as `apply` writes with.
+    #[arg(
+        long,
+        default_value = "kubectl-immutable",
+        requires = "filenames",
+        help_heading = "Live (-f)"
+    )]
+    pub field_manager: String,
+
+    /// With -f: compare even though this image cannot be pinned (as written, or its name).
+    /// Repeatable.
+    #[arg(
+        long,
+        value_name = "IMAGE",
+        requires = "filenames",
+        help_heading = "Live (-f)"
+    )]
+    pub allow_unpinned: Vec<String>,
+
+    /// With -f, how images are pinned before the comparison: as `apply` pins them.
+    #[command(flatten)]
+    pub resolve: ResolveArgs,
 }
 
 const HISTORY_EXAMPLES: &str = "\
@@ -326,7 +367,7 @@ Exit codes:
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
     /// The workload: deployment/NAME, statefulset/NAME or daemonset/NAME (deploy, sts, ds).
-    #[arg(value_name = "TYPE/NAME")]
+    #[arg(value_name = "TYPE/NAME", add = crate::commands::complete::CompleteAs::Workload)]
     pub workload: String,
 
     #[command(flatten)]
@@ -414,15 +455,15 @@ pub enum ApplyOutput {
 #[derive(Debug, Clone, Args)]
 pub struct ClusterArgs {
     /// Path to the kubeconfig file [default: KUBECONFIG, else ~/.kube/config].
-    #[arg(long, value_name = "FILE", help_heading = "Cluster")]
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath, add = crate::commands::complete::CompleteAs::Kubeconfig, help_heading = "Cluster")]
     pub kubeconfig: Option<PathBuf>,
 
     /// The kubeconfig context to use [default: the current context].
-    #[arg(long, value_name = "NAME", help_heading = "Cluster")]
+    #[arg(long, value_name = "NAME", add = crate::commands::complete::CompleteAs::Context, help_heading = "Cluster")]
     pub context: Option<String>,
 
     /// The namespace of objects that name none [default: the context's, else default].
-    #[arg(short = 'n', long, help_heading = "Cluster")]
+    #[arg(short = 'n', long, add = crate::commands::complete::CompleteAs::Namespace, help_heading = "Cluster")]
     pub namespace: Option<String>,
 
     /// The length of time to wait before giving up on a single server request. Non-zero values

@@ -1,13 +1,16 @@
 //! kubectl-immutable: pin every container image of a manifest set to its registry digest.
 //!
 //! `core` is pure (no I/O): image references, locating and rewriting image fields.
-//! `adapters` talk to the outside (registries, files). `commands` glue them per subcommand.
+//! `adapters` talk to the outside (registries, clusters, files, git). `ops` are the workflows
+//! the commands share; `commands` turn flags into settings, call one workflow and render it.
 
 pub mod adapters;
 pub mod cli;
 pub mod commands;
 pub mod core;
 pub mod logging;
+pub mod ops;
+pub mod settings;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

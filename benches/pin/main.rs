@@ -17,9 +17,6 @@
 
 mod measure;
 mod proxy;
-#[path = "../../tests/support/registry.rs"]
-#[allow(dead_code)]
-mod registry;
 mod seed;
 mod workloads;
 

@@ -14,7 +14,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::registry::{OciLayout, Platform, make_server_certificate, spawn_tied_to_test_binary};
+use kubectl_immutable_test_support::registry::{
+    OciLayout, Platform, make_server_certificate, spawn_tied_to_test_binary,
+};
 
 pub const REPOSITORIES: usize = 200;
 pub const TAGS: [&str; 3] = ["v1", "v2", "multi"];

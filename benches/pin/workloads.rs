@@ -7,8 +7,7 @@ use std::fs;
 use std::path::Path;
 
 use kubectl_immutable::core::reference::ImageReference;
-
-use crate::registry::sha256_digest;
+use kubectl_immutable_test_support::registry::sha256_digest;
 
 /// One Deployment per reference, one container each: `count` distinct images.
 pub fn deployments(references: &[String]) -> String {

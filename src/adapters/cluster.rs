@@ -11,11 +11,9 @@
 //! JSON patch, a DELETE) must not go through it.
 
 use std::future::Future;
-use std::path::Path;
 use std::time::Duration;
 
 use kube::api::{Api, DynamicObject, Patch, PatchParams};
-use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::core::GroupVersionKind;
 use kube::discovery::{ApiCapabilities, ApiResource, Discovery, Scope};
 use serde_json::Value;
@@ -149,18 +147,10 @@ pub struct Resource {
 
 impl Cluster {
     pub async fn connect(settings: &ClusterSettings) -> Result<Cluster, ClusterError> {
-        let options = KubeConfigOptions {
-            context: settings.context.clone(),
-            ..KubeConfigOptions::default()
-        };
-        let mut config = match &settings.kubeconfig {
-            Some(path) => {
-                let kubeconfig = read_kubeconfig(path)?;
-                kube::Config::from_custom_kubeconfig(kubeconfig, &options).await
-            }
-            None => kube::Config::from_kubeconfig(&options).await,
-        }
-        .map_err(|error| ClusterError::Kubeconfig(innermost(&error)))?;
+        let kubeconfig = settings.kubeconfig.as_deref();
+        let mut config = super::kubeconfig::client_config(kubeconfig, settings.context.as_deref())
+            .await
+            .map_err(|error| ClusterError::Kubeconfig(error.to_string()))?;
         let namespace = settings
             .namespace
             .clone()
@@ -434,12 +424,6 @@ fn is_tls_failure(error: &(dyn std::error::Error + 'static)) -> bool {
             io.kind() == std::io::ErrorKind::InvalidData
                 || io.get_ref().is_some_and(|inner| is_tls_failure(inner))
         })
-    })
-}
-
-fn read_kubeconfig(path: &Path) -> Result<Kubeconfig, ClusterError> {
-    Kubeconfig::read_from(path).map_err(|error| {
-        ClusterError::Kubeconfig(format!("{}: {}", path.display(), innermost(&error)))
     })
 }
 

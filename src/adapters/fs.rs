@@ -4,6 +4,8 @@ use std::fs;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
+use crate::core::problem::{Located, Position};
+
 /// One input: a file or stdin, with its text.
 #[derive(Debug, Clone)]
 pub struct Source {
@@ -14,23 +16,43 @@ pub struct Source {
     pub text: String,
 }
 
+/// Why an input could not be read; which input is [`InputError::name`], where in it
+/// [`Located::position`].
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
-    #[error("{name}: {source}")]
+    #[error("{source}")]
     Io { name: String, source: io::Error },
     /// `line` and `column` (1-based, in characters as the YAML errors count them) of the first
     /// byte that is not UTF-8.
-    #[error(
-        "{name}:{line}:{column}: not UTF-8 text: byte 0x{byte:02x} (a binary file, or text in another encoding?)"
-    )]
+    #[error("not UTF-8 text: byte 0x{byte:02x} (a binary file, or text in another encoding?)")]
     NotText {
         name: String,
         line: usize,
         column: usize,
         byte: u8,
     },
-    #[error("{name}: {message}")]
+    #[error("{message}")]
     Walk { name: String, message: String },
+}
+
+impl InputError {
+    /// The input as messages name it: its path, or `-`.
+    pub fn name(&self) -> &str {
+        match self {
+            InputError::Io { name, .. }
+            | InputError::NotText { name, .. }
+            | InputError::Walk { name, .. } => name,
+        }
+    }
+}
+
+impl Located for InputError {
+    fn position(&self) -> Option<Position> {
+        match self {
+            InputError::NotText { line, column, .. } => Some(Position::at(*line, *column)),
+            _ => None,
+        }
+    }
 }
 
 const MANIFEST_EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
@@ -206,12 +228,12 @@ mod tests {
         );
         let error = text("a.yaml", b"kind: Pod\nname: \xc3\xa9t\xe9\n".to_vec()).unwrap_err();
         assert_eq!(
-            error.to_string(),
+            crate::core::problem::Problem::located(error.name(), &error).to_string(),
             "a.yaml:2:9: not UTF-8 text: byte 0xe9 (a binary file, or text in another encoding?)"
         );
         let error = text("-", b"\xff".to_vec()).unwrap_err();
         assert_eq!(
-            error.to_string(),
+            crate::core::problem::Problem::located(error.name(), &error).to_string(),
             "-:1:1: not UTF-8 text: byte 0xff (a binary file, or text in another encoding?)"
         );
     }

@@ -1,13 +1,14 @@
-//! One module per subcommand; this one parses the command line, runs the command and turns the
+//! One module per subcommand: flags into settings, one call into a workflow (`ops`), rendering.
+//! This one parses the command line, runs the command on the one async runtime, and turns the
 //! outcome into stderr text and an exit code, in one place.
 
 mod apply;
 pub mod complete;
 mod completion;
-mod config;
 mod diff;
 mod history;
 mod pin;
+mod reporter;
 
 use std::ffi::OsString;
 use std::io::{self, Write};
@@ -16,20 +17,27 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::cli::{Cli, Command};
+use crate::core::problem::{Problem, Problems};
 
 /// How a command ended, as `kubectl diff` and ripgrep count it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatus {
     /// Done; nothing found.
     Success,
-    /// Done, and something was found: an unpinned image (`--check`), a moved tag (`--verify`).
+    /// Done, and something was found: an unpinned image (`--check`), a moved tag (`--verify`),
+    /// differences (`diff`), objects that failed or a rollout that did not finish (`apply`).
     Found,
 }
 
-/// Problems found in the input or while resolving, each on its own line; nothing was written.
-#[derive(Debug, thiserror::Error)]
-#[error("{}", .0.join("\n"))]
-pub struct Problems(pub Vec<String>);
+impl ExitStatus {
+    pub fn found_if(found: bool) -> ExitStatus {
+        if found {
+            ExitStatus::Found
+        } else {
+            ExitStatus::Success
+        }
+    }
+}
 
 pub fn run<I, T>(args: I) -> ExitCode
 where
@@ -53,41 +61,44 @@ where
         }
     };
     crate::logging::init(cli.verbosity, cli.quiet);
-    let outcome = match cli.command {
-        Command::Pin(args) => pin::run(*args, cli.quiet),
-        Command::Diff(args) => diff::run(*args),
-        Command::History(args) => history::run(*args),
-        Command::Apply(args) => apply::run(*args, cli.quiet),
-        Command::Completion { shell } => completion::run(shell),
+    // The one runtime: every command that does I/O is async and runs on it.
+    let outcome = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(dispatch(cli)),
+        Err(error) => Err(anyhow::Error::new(error).context("cannot start the async runtime")),
     };
     match outcome {
         Ok(ExitStatus::Success) => ExitCode::SUCCESS,
         Ok(ExitStatus::Found) => ExitCode::from(1),
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
-            let mut stderr = io::stderr().lock();
             match error.downcast_ref::<Problems>() {
-                Some(Problems(lines)) => {
-                    for line in lines {
-                        let _ = writeln!(stderr, "error: {line}");
-                    }
-                }
-                None => {
-                    let _ = writeln!(stderr, "error: {error:#}");
-                }
+                Some(Problems(problems)) => print_errors(problems),
+                None => print_errors(&[Problem::new(format_args!("{error:#}"))]),
             }
             ExitCode::from(2)
         }
     }
 }
 
-/// The async runtime the network-bound commands run on.
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    use anyhow::Context as _;
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")
+async fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
+    match cli.command {
+        Command::Pin(args) => pin::run(*args, cli.quiet).await,
+        Command::Diff(args) => diff::run(*args, cli.quiet).await,
+        Command::History(args) => history::run(*args).await,
+        Command::Apply(args) => apply::run(*args, cli.quiet).await,
+        Command::Completion { shell } => completion::run(shell),
+    }
+}
+
+/// The one place errors are printed: `error: ` and the problem, a line each.
+pub(crate) fn print_errors(problems: &[Problem]) {
+    let mut stderr = io::stderr().lock();
+    for problem in problems {
+        let _ = writeln!(stderr, "error: {problem}");
+    }
 }
 
 /// A closed stdout (`| head`) is the reader's choice, not a failure.

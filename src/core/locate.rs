@@ -12,6 +12,7 @@ use std::ops::Range;
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span};
 
 use super::image_paths::{ImagePath, Segment};
+use super::problem::{Located, Position};
 
 /// How a scalar is written in the source; decides how its replacement is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,27 +49,27 @@ pub struct ObjectIdentity {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LocateError {
-    #[error("{line}:{column}: invalid YAML: {message}")]
+    #[error("invalid YAML: {message}")]
     Syntax {
         line: usize,
         column: usize,
         message: String,
     },
-    #[error("{line}:{column}: the image of {kind} is {found}, not a string")]
+    #[error("the image of {kind} is {found}, not a string")]
     NotAString {
         line: usize,
         column: usize,
         kind: String,
         found: &'static str,
     },
-    #[error("{line}:{column}: duplicate key `{key}`")]
+    #[error("duplicate key `{key}`")]
     DuplicateKey {
         line: usize,
         column: usize,
         key: String,
     },
     #[error(
-        "{line}:{column}: image fields of {kind} are reached through the alias `{alias}`, whose anchor is not at an image path; write them out"
+        "image fields of {kind} are reached through the alias `{alias}`, whose anchor is not at an image path; write them out"
     )]
     AliasedCollection {
         line: usize,
@@ -79,15 +80,75 @@ pub enum LocateError {
     },
 }
 
-impl LocateError {
-    pub fn line(&self) -> usize {
+impl Located for LocateError {
+    fn position(&self) -> Option<Position> {
         match self {
-            LocateError::Syntax { line, .. }
-            | LocateError::NotAString { line, .. }
-            | LocateError::DuplicateKey { line, .. }
-            | LocateError::AliasedCollection { line, .. } => *line,
+            LocateError::Syntax { line, column, .. }
+            | LocateError::NotAString { line, column, .. }
+            | LocateError::DuplicateKey { line, column, .. }
+            | LocateError::AliasedCollection { line, column, .. } => {
+                Some(Position::at(*line, *column))
+            }
         }
     }
+}
+
+/// Sources larger than this are split at document boundaries and located on every core.
+const PARALLEL_THRESHOLD: usize = 4 << 20;
+
+/// `locate_images` over a large stream on every core: YAML forbids a `---` line inside any
+/// scalar, so each piece between such lines is a stream of whole documents; spans and lines are
+/// shifted back into the whole. On an error the whole stream is located again, so the message is
+/// exactly the one a single pass gives.
+pub fn locate_in_parallel(
+    text: &str,
+    rules: &[ImagePath],
+) -> Result<Vec<LocatedImage>, LocateError> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    if text.len() < PARALLEL_THRESHOLD || threads < 2 {
+        return locate_images(text, rules);
+    }
+    let mut starts = vec![0];
+    for piece in 1..threads {
+        let wanted = text.len() * piece / threads;
+        if let Some(offset) = text[wanted..].find("\n---") {
+            let start = wanted + offset + 1;
+            let after = text.as_bytes().get(start + 3);
+            if matches!(after, None | Some(b'\n' | b'\r' | b' ' | b'\t'))
+                && start > *starts.last().expect("starts with 0")
+            {
+                starts.push(start);
+            }
+        }
+    }
+    starts.push(text.len());
+    let pieces: Vec<(usize, &str)> = starts
+        .windows(2)
+        .map(|bounds| (bounds[0], &text[bounds[0]..bounds[1]]))
+        .collect();
+    let located: Vec<Result<Vec<LocatedImage>, LocateError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = pieces
+            .iter()
+            .map(|&(_, piece)| scope.spawn(move || locate_images(piece, rules)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().expect("the locator does not panic"))
+            .collect()
+    });
+    let mut images = Vec::new();
+    for ((start, _), result) in pieces.iter().zip(located) {
+        let Ok(found) = result else {
+            return locate_images(text, rules);
+        };
+        let lines_before = text[..*start].bytes().filter(|&b| b == b'\n').count();
+        images.extend(found.into_iter().map(|mut image| {
+            image.span = image.span.start + start..image.span.end + start;
+            image.line += lines_before;
+            image
+        }));
+    }
+    Ok(images)
 }
 
 /// Finds every image value that `rules` name in `source` (one or more YAML documents, or JSON).
@@ -893,6 +954,29 @@ impl<'a> CharToByte<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::problem::positioned;
+
+    #[test]
+    fn locating_in_parallel_finds_what_one_pass_finds() {
+        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/corpus/argo-cd-install.yaml");
+        let one = std::fs::read_to_string(corpus).unwrap();
+        let text = format!("{one}---\n{one}---\n{one}");
+        assert!(text.len() > PARALLEL_THRESHOLD);
+        let rules = crate::core::image_paths::builtin_image_paths();
+        let parallel = locate_in_parallel(&text, &rules).unwrap();
+        assert_eq!(
+            parallel.len(),
+            3 * locate_images(&one, &rules).unwrap().len()
+        );
+        assert_eq!(parallel, locate_images(&text, &rules).unwrap());
+        let broken = format!("{text}\n---\nkind: [\n");
+        assert_eq!(
+            locate_in_parallel(&broken, &rules).unwrap_err(),
+            locate_images(&broken, &rules).unwrap_err()
+        );
+    }
+
     use crate::core::image_paths::builtin_image_paths;
 
     fn images(source: &str) -> Vec<LocatedImage> {
@@ -904,9 +988,7 @@ mod tests {
     }
 
     fn error(source: &str) -> String {
-        locate_images(source, &builtin_image_paths())
-            .unwrap_err()
-            .to_string()
+        positioned(&locate_images(source, &builtin_image_paths()).unwrap_err())
     }
 
     const DEPLOYMENT: &str = "\

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::reference::is_valid_digest;
+use super::reference::{ImageReference, is_valid_digest};
 
 /// Format version written into every lock file; a different one is refused.
 const LOCK_VERSION: u32 = 1;
@@ -61,9 +61,31 @@ impl LockFile {
     }
 }
 
+/// The key a reference is resolved and locked under.
+pub fn lock_key(reference: &ImageReference) -> String {
+    let canonical = reference.canonical();
+    match reference.digest() {
+        // tag@digest: the tag is what gets resolved.
+        Some(digest) => canonical
+            .strip_suffix(&format!("@{digest}"))
+            .unwrap_or(&canonical)
+            .to_string(),
+        None => canonical,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn locks_the_tag_of_a_tag_and_digest_reference() {
+        let digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        let reference = ImageReference::parse(&format!("nginx:1.27@{digest}")).unwrap();
+        assert_eq!(lock_key(&reference), "docker.io/library/nginx:1.27");
+        let bare = ImageReference::parse("quay.io/a/b").unwrap();
+        assert_eq!(lock_key(&bare), "quay.io/a/b:latest");
+    }
 
     const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 

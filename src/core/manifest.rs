@@ -5,6 +5,8 @@ use std::fmt;
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
+use super::problem::{Located, Position};
+
 /// What identifies an object in a cluster: API group, kind, namespace, name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 pub struct ObjectKey {
@@ -29,23 +31,31 @@ impl fmt::Display for ObjectKey {
     }
 }
 
-/// What is wrong with a manifest, worded as `pin` words its errors: the caller writes the file
-/// name and a `:` before it (`FILE:LINE:COLUMN: invalid YAML: ...`).
+/// What is wrong with a manifest; where it is, is its [`Located::position`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ManifestError {
     /// `at` is the 1-based line and column, where the reader knows it.
-    #[error("{} invalid YAML: {message}", at.map_or(String::new(), |(line, column)| format!("{line}:{column}:")))]
+    #[error("invalid YAML: {message}")]
     Syntax {
         at: Option<(usize, usize)>,
         message: String,
     },
     /// `line` is where the document's content starts.
-    #[error("{line}: document {document} is not a Kubernetes object: {reason}")]
+    #[error("document {document} is not a Kubernetes object: {reason}")]
     NotAnObject {
         line: usize,
         document: usize,
         reason: String,
     },
+}
+
+impl Located for ManifestError {
+    fn position(&self) -> Option<Position> {
+        match self {
+            ManifestError::Syntax { at, .. } => at.map(|(line, column)| Position::at(line, column)),
+            ManifestError::NotAnObject { line, .. } => Some(Position::line(*line)),
+        }
+    }
 }
 
 /// An object of a manifest, with the line its document starts on (for a `List`, the line the
@@ -293,6 +303,7 @@ pub fn object_key(object: &Value, default_namespace: &str) -> Result<ObjectKey, 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::problem::positioned;
     use serde_json::json;
 
     #[test]
@@ -325,14 +336,14 @@ mod tests {
         assert_eq!(lines, [2, 7, 7]);
         let error = parse_documents("kind: Pod\n---\n- a\n").unwrap_err();
         assert_eq!(
-            error.to_string(),
+            positioned(&error),
             "3: document 2 is not a Kubernetes object: not a mapping"
         );
     }
 
     #[test]
     fn errors_are_one_plain_line_with_line_and_column() {
-        let error = |text: &str| parse_objects(text).unwrap_err().to_string();
+        let error = |text: &str| positioned(&parse_objects(text).unwrap_err());
         assert_eq!(
             error("kind: Pod\nspec: [\n"),
             "2:7: invalid YAML: unclosed bracket '['"
@@ -371,7 +382,7 @@ mod tests {
         assert_eq!(parse_objects(&many).unwrap().len(), 5_000);
         let deep = format!("kind: A\nspec: {}1{}\n", "[".repeat(100), "]".repeat(100));
         assert_eq!(
-            parse_objects(&deep).unwrap_err().to_string(),
+            positioned(&parse_objects(&deep).unwrap_err()),
             "2:70: invalid YAML: nested more than 64 levels deep"
         );
     }

@@ -1,6 +1,7 @@
 //! Splices new image values into the original bytes: everything outside the replaced spans is
 //! copied unchanged, so comments, order, quoting, indentation and line endings survive.
 
+use std::io::Write;
 use std::ops::Range;
 
 use super::locate::ValueStyle;
@@ -58,9 +59,70 @@ pub fn pieces<'a>(
         .filter(|piece| !piece.is_empty())
 }
 
+/// Sources one after another as one YAML stream, each given as the non-empty pieces it is made
+/// of: a `---` stands between two unless the next one starts with its own, and a newline is added
+/// only where a source without one is followed by another, so a single source comes out byte for
+/// byte.
+pub fn write_concatenated<'a, P>(
+    out: &mut impl Write,
+    sources: impl Iterator<Item = P>,
+) -> std::io::Result<()>
+where
+    P: Iterator<Item = &'a str> + Clone,
+{
+    // Whether there was a source before, and whether it ended without a newline.
+    let mut previous: Option<bool> = None;
+    for pieces in sources {
+        if let Some(unterminated) = previous {
+            if unterminated {
+                out.write_all(b"\n")?;
+            }
+            let start = pieces.clone().flat_map(str::bytes).take(3);
+            if !start.eq(*b"---") {
+                out.write_all(b"---\n")?;
+            }
+        }
+        let mut last = "";
+        for piece in pieces {
+            out.write_all(piece.as_bytes())?;
+            last = piece;
+        }
+        previous = Some(!last.is_empty() && !last.ends_with('\n'));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn concatenates_sources_as_one_stream() {
+        let concatenated = |sources: &[&[&str]]| {
+            let mut out = Vec::new();
+            write_concatenated(
+                &mut out,
+                sources.iter().map(|pieces| pieces.iter().copied()),
+            )
+            .unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(
+            concatenated(&[&["a: 1"], &["---\nb: 2\n"], &["c: 3\n"]]),
+            "a: 1\n---\nb: 2\n---\nc: 3\n"
+        );
+        // The same across pieces: a `---` split over two, a newline ending one, an empty source.
+        assert_eq!(
+            concatenated(&[
+                &["a: ", "1"],
+                &["-", "--", "\nb: 2\n"],
+                &[],
+                &["c: 3", "\n"]
+            ]),
+            "a: 1\n---\nb: 2\n---\n---\nc: 3\n"
+        );
+        assert_eq!(concatenated(&[&["x: 1", "\n"]]), "x: 1\n");
+    }
 
     #[test]
     fn replaces_only_the_spans() {

@@ -375,7 +375,7 @@ fn wait_follows_the_rollout_and_names_a_stuck_one() {
         .run()
         .expect_code(1);
     assert!(
-        stuck.stderr.contains("error: deployment.apps/web did not finish its rollout within 3s: 2/2 updated, 0/2 available; conditions: "),
+        stuck.stderr.contains("error: deployment.apps/web did not finish its rollout within 3s: still waiting for 0 of 2 updated replicas available; conditions: "),
         "{}",
         stuck.stderr
     );

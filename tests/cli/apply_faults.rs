@@ -1,18 +1,19 @@
-//! `kubectl immutable apply` when the connection to the API server drops, or goes silent, in
-//! the middle of a release: the real kube-apiserver of the test control plane, reached through
-//! a TCP proxy of the test's own (`tcp_drop`) that cuts one request's connection or stops
+//! `kubectl immutable apply` when a release fails in the middle: the real kube-apiserver of the
+//! test control plane refuses one of its objects, or the connection to it drops or goes silent,
+//! cut by a TCP proxy of the test's own (`tcp_drop`) that cuts one request's connection or stops
 //! forwarding it, TLS end to end.
 //!
-//! Every release here has ten objects; the sixth, `big`, carries 100,000 bytes and every
-//! other request is a few kilobytes at most, so the proxy knows `big`'s requests by their size:
-//! the first is its dry run, the second its real apply, after five objects were applied. That
-//! is where most of these tests cut the connection.
+//! Every release here has ten objects. In those sent through the proxy the sixth, `big`, carries
+//! 100,000 bytes and every other request is a few kilobytes at most, so the proxy knows `big`'s
+//! requests by their size: the first is its dry run, the second its real apply, after five
+//! objects were applied. That is where most of these tests cut the connection.
 
 use std::fs;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use crate::common::assert_no_panic;
 use crate::support::cluster::{TestCluster, cluster};
 use crate::support::plugin::{Plugin, Run};
 use crate::support::tcp_drop::{Cut, Plan, TcpDrop};
@@ -351,6 +352,94 @@ fn a_refusal_by_the_server_is_an_answer_and_not_retried() {
         "big is sent once as a dry run and once for real, never again"
     );
     assert_eq!(proxy.cut_at(), None);
+}
+
+#[test]
+fn a_release_refused_at_its_seventh_object_says_what_was_applied_and_what_was_not() {
+    // A ResourceQuota of one Service: each Service passes its dry run alone (a dry run uses
+    // no quota), and the second one is refused when it is really created, after six objects
+    // were applied. Nothing outside the server decides it.
+    let cluster = cluster();
+    let ns = cluster.namespace("quota");
+    cluster.kubectl_ok(&[
+        "create",
+        "quota",
+        "one-service",
+        "-n",
+        &ns,
+        "--hard=services=1",
+    ]);
+    cluster.wait_for("the quota's status", Duration::from_secs(30), || {
+        let quota = cluster.kubectl_json(&["get", "quota", "one-service", "-n", &ns]);
+        quota["status"]["hard"]["services"].as_str().map(|_| ())
+    });
+    let service = |name: &str| {
+        format!(
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n  ports:\n  - port: 80\n    protocol: TCP\n"
+        )
+    };
+    let config_map = |name: &str| {
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: {ns}\ndata:\n  release: \"1\"\n"
+        )
+    };
+    let names = [
+        "config-1",
+        "config-2",
+        "web",
+        "config-4",
+        "config-5",
+        "config-6",
+        "api",
+        "config-8",
+        "config-9",
+        "config-10",
+    ];
+    let objects: Vec<String> = names
+        .iter()
+        .map(|name| match *name {
+            "web" | "api" => service(name),
+            _ => config_map(name),
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("release.yaml");
+    fs::write(&file, objects.join("---\n")).unwrap();
+    let file = file.display().to_string();
+    let kubeconfig = cluster.kubeconfig().display().to_string();
+
+    let run = Plugin::new(["apply", "--kubeconfig", &kubeconfig, "-f", &file]).run();
+    assert_no_panic(&run);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let kind = |name: &str| match name {
+        "web" | "api" => "service",
+        _ => "configmap",
+    };
+    // Named at the line its document starts on.
+    let api = names.iter().position(|name| *name == "api").unwrap();
+    let line = 1 + objects[..api]
+        .iter()
+        .map(|object| object.lines().count() + 1)
+        .sum::<usize>();
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: {file}:{line}: service/api: services \"api\" is forbidden: exceeded quota: one-service, requested: services=1, used: services=1, limited: services=1\n"
+        )
+    );
+    let applied: String = names
+        .iter()
+        .filter(|name| **name != "api")
+        .map(|name| format!("{}/{name} serverside-applied\n", kind(name)))
+        .collect();
+    assert_eq!(run.stdout, applied);
+    for name in names {
+        let found = cluster
+            .kubectl(&["get", kind(name), name, "-n", &ns])
+            .status
+            .success();
+        assert_eq!(found, name != "api", "{name}");
+    }
 }
 
 /// Four tries of 2 s each, and the backoff between them (1.75 s to 2.625 s): the longest the

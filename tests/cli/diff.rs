@@ -433,6 +433,85 @@ fn the_namespace_defaults_to_the_kubeconfig_context() {
     }
 }
 
+/// An unknown --context, or a --kubeconfig that does not exist, is an error as kubectl makes it,
+/// even where only the namespace is read from the kubeconfig; no kubeconfig at all is not.
+#[test]
+fn an_unknown_context_or_a_missing_kubeconfig_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("kubeconfig"),
+        "apiVersion: v1\nkind: Config\ncurrent-context: dev\ncontexts:\n- name: dev\n  context: {cluster: c, user: u, namespace: team}\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\nusers: [{name: u, user: {}}]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("a.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+    )
+    .unwrap();
+    let missing = dir.path().join("missing");
+    let missing_error = format!(
+        "error: stat {}: no such file or directory\n",
+        missing.display()
+    );
+    for (flags, error) in [
+        (
+            vec!["--kubeconfig", "kubeconfig", "--context", "nope"],
+            "error: context \"nope\" does not exist\n",
+        ),
+        (
+            vec!["--kubeconfig", "kubeconfig", "--context", "nope", "-n", "x"],
+            "error: context \"nope\" does not exist\n",
+        ),
+        (
+            vec!["--kubeconfig", missing.to_str().unwrap()],
+            missing_error.as_str(),
+        ),
+    ] {
+        let mut args = vec!["diff", "a.yaml", "a.yaml"];
+        args.extend(&flags);
+        let run = Plugin::new(args)
+            .current_dir(dir.path())
+            .run()
+            .expect_code(2);
+        assert_eq!(run.stderr, error, "{flags:?}");
+        assert_eq!(run.stdout, "", "{flags:?}");
+    }
+    // Where a cluster is asked (-f, TYPE/NAME), the cluster adapter says it the same way.
+    for sides in [["-f", "a.yaml"], ["deployment/web", "-R"]] {
+        let mut args = vec!["diff", "--kubeconfig", "kubeconfig", "--context", "nope"];
+        args.extend(sides);
+        let run = Plugin::new(args)
+            .current_dir(dir.path())
+            .run()
+            .expect_code(2);
+        assert_eq!(
+            run.stderr, "error: cannot load the kubeconfig: context \"nope\" does not exist\n",
+            "{sides:?}"
+        );
+    }
+    // The same through KUBECONFIG; a file of the list that does not exist is skipped, as
+    // kubectl skips it.
+    let list = std::env::join_paths([missing.as_path(), &dir.path().join("kubeconfig")]).unwrap();
+    let run = Plugin::new(["diff", "a.yaml", "-", "--context", "nope"])
+        .env("KUBECONFIG", &list)
+        .current_dir(dir.path())
+        .stdin("")
+        .run()
+        .expect_code(2);
+    assert_eq!(run.stderr, "error: context \"nope\" does not exist\n");
+    let run = Plugin::new(["diff", "a.yaml", "-"])
+        .env("KUBECONFIG", &list)
+        .current_dir(dir.path())
+        .stdin("")
+        .run()
+        .expect_code(1);
+    assert!(
+        run.stdout.contains("--- a/configmap/team/c\n"),
+        "{}",
+        run.stdout
+    );
+}
+
 #[test]
 fn the_last_applied_annotation_of_a_secret_is_masked_too() {
     let dir = tempfile::tempdir().unwrap();

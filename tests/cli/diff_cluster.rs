@@ -241,8 +241,10 @@ stringData: {user: admin, password: new-s3cr3t}
 fn refusals_and_unknown_kinds_are_one_line_and_exit_2() {
     let cluster = cluster();
     let ns = namespace(cluster, "diffc-refused");
-    let (_dir, path) = manifest(&web("registry.test/web:1.0", 1));
-    kubectl_apply(cluster, &ns, &web("registry.test/web:1.0", 1));
+    // Pinned, so the diff goes to the cluster without asking a registry.
+    let image = format!("registry.test/web:1.0@{A}");
+    let (_dir, path) = manifest(&web(&image, 1));
+    kubectl_apply(cluster, &ns, &web(&image, 1));
 
     let forbidden = immutable(
         cluster.nobody_kubeconfig(),

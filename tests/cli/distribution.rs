@@ -470,21 +470,25 @@ fn kubeconfig(contexts: &[(&str, &str)], current: &str) -> String {
 }
 
 /// A command shaped like kubectl's: the completion is generic over the tree, so this works for
-/// whichever subcommands take these flags.
+/// whichever arguments declare these kinds.
 fn kubectl_like() -> clap::Command {
+    use complete::CompleteAs;
     let kube_flags = [
-        Arg::new("context").long("context"),
-        Arg::new("namespace").short('n').long("namespace"),
+        Arg::new("context").long("context").add(CompleteAs::Context),
+        Arg::new("namespace")
+            .short('n')
+            .long("namespace")
+            .add(CompleteAs::Namespace),
     ];
     clap::Command::new("kubectl-immutable")
         .subcommand(
             clap::Command::new("rollout")
-                .arg(Arg::new("workload").value_name("TYPE/NAME"))
+                .arg(Arg::new("workload").add(CompleteAs::Workload))
                 .args(kube_flags.clone()),
         )
         .subcommand(
             clap::Command::new("compare")
-                .arg(Arg::new("old").value_name("OLD|TYPE/NAME"))
+                .arg(Arg::new("old").add(CompleteAs::WorkloadOrPath))
                 .args(kube_flags),
         )
         .subcommand(
@@ -493,14 +497,21 @@ fn kubectl_like() -> clap::Command {
                     Arg::new("filename")
                         .short('f')
                         .long("filename")
-                        .action(ArgAction::Append),
+                        .action(ArgAction::Append)
+                        .add(CompleteAs::Manifests),
                 )
-                .arg(Arg::new("context").long("context"))
-                .arg(Arg::new("namespace").short('n').long("namespace"))
+                .arg(Arg::new("context").long("context").add(CompleteAs::Context))
+                .arg(
+                    Arg::new("namespace")
+                        .short('n')
+                        .long("namespace")
+                        .add(CompleteAs::Namespace),
+                )
                 .arg(
                     Arg::new("kubeconfig")
                         .long("kubeconfig")
-                        .value_parser(clap::value_parser!(PathBuf)),
+                        .value_parser(clap::value_parser!(PathBuf))
+                        .add(CompleteAs::Kubeconfig),
                 ),
         )
 }

@@ -1,18 +1,22 @@
 //! Integration tests: the built `kubectl-immutable` binary against real parts (a CNCF Distribution
 //! registry, skopeo, and a real kube-apiserver), never mocks.
 
-#[path = "../support/mod.rs"]
-mod support;
+// The support crate (tests/support) as `crate::support`, the name the suites know it by.
+use kubectl_immutable_test_support as support;
 
 mod apply;
 mod apply_faults;
 mod cluster;
+mod common;
 mod corpus;
 mod diff;
 mod diff_cluster;
 mod distribution;
+mod hostile_input;
 mod pin;
+mod registry_faults;
 mod registry_support;
-mod reliability;
+mod release_loop;
 mod rewrite_golden;
+mod secrets;
 mod verbosity;

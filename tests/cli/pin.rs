@@ -499,6 +499,10 @@ fn bad_input_names_file_line_and_image_and_writes_nothing() {
         "kind: Pod\nspec:\n  containers:\n  - image: 'nginx:'\n",
     );
     write(
+        "c-bad-host.yaml",
+        "kind: Pod\nspec:\n  containers:\n  - image: exa_mple.com/web:1\n",
+    );
+    write(
         "c-short-digest.yaml",
         "kind: Pod\nspec:\n  containers:\n  - image: nginx@sha256:abc\n",
     );
@@ -519,9 +523,10 @@ fn bad_input_names_file_line_and_image_and_writes_nothing() {
     assert_eq!(
         run.stderr,
         "\
-error: ./a-upper.yaml:4:12: invalid image reference \"Nginx:1\": repository name must be lowercase
-error: ./b-empty-tag.yaml:4:12: invalid image reference \"nginx:\": empty tag
-error: ./c-short-digest.yaml:4:12: invalid image reference \"nginx@sha256:abc\": invalid digest: sha256 needs 64 hex digits
+error: ./a-upper.yaml:4:12: invalid image reference \"Nginx:1\": repository name must be lowercase (at character 1 of the value)
+error: ./b-empty-tag.yaml:4:12: invalid image reference \"nginx:\": empty tag (at the end of the value)
+error: ./c-bad-host.yaml:4:12: invalid image reference \"exa_mple.com/web:1\": invalid registry host \"exa_mple.com\": unexpected \"_\" (at character 4 of the value)
+error: ./c-short-digest.yaml:4:12: invalid image reference \"nginx@sha256:abc\": invalid digest: sha256 needs 64 hex digits (at character 14 of the value)
 error: ./d-broken.yaml:3:1: invalid YAML: while parsing a node, did not find expected node content
 "
     );

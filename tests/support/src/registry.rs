@@ -50,11 +50,11 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub fn tls(self) -> bool {
+    fn tls(self) -> bool {
         matches!(self, Kind::Tls | Kind::BasicAuthTls)
     }
 
-    pub fn auth(self) -> bool {
+    fn auth(self) -> bool {
         matches!(self, Kind::BasicAuth | Kind::BasicAuthTls)
     }
 }
@@ -62,9 +62,9 @@ impl Kind {
 /// An image platform as written in OCI configs and indexes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Platform {
-    pub os: &'static str,
-    pub architecture: &'static str,
-    pub variant: Option<&'static str>,
+    os: &'static str,
+    architecture: &'static str,
+    variant: Option<&'static str>,
 }
 
 impl Platform {
@@ -409,10 +409,6 @@ impl TestRegistry {
         fs::read_to_string(self.dir.path().join("registry.log")).unwrap_or_default()
     }
 
-    pub fn kind(&self) -> Kind {
-        self.kind
-    }
-
     /// `127.0.0.1:PORT`, the registry part of image references.
     pub fn host(&self) -> String {
         format!("127.0.0.1:{}", self.port)
@@ -432,7 +428,7 @@ impl TestRegistry {
     }
 
     /// A directory holding only `ca.crt`, as skopeo's `--cert-dir` wants it.
-    pub fn cert_dir(&self) -> Option<PathBuf> {
+    fn cert_dir(&self) -> Option<PathBuf> {
         self.kind.tls().then(|| self.dir.path().join("certs"))
     }
 
@@ -447,7 +443,7 @@ impl TestRegistry {
     }
 
     /// Flags for `skopeo inspect` (and other one-image skopeo commands) against this registry.
-    pub fn skopeo_flags(&self) -> Vec<String> {
+    fn skopeo_flags(&self) -> Vec<String> {
         self.skopeo_flags_with("--")
     }
 

@@ -2,8 +2,9 @@
 //! developer's own docker or podman credentials never take part.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 
 /// What a run printed and how it ended.
 #[derive(Debug)]
@@ -38,7 +39,7 @@ impl Plugin {
         S: AsRef<std::ffi::OsStr>,
     {
         let home = tempfile::tempdir().expect("a temporary HOME");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_kubectl-immutable"));
+        let mut command = Command::new(binary());
         command
             .args(args)
             .env_clear()
@@ -92,4 +93,28 @@ impl Plugin {
             stderr: String::from_utf8(output.stderr).expect("UTF-8 stderr"),
         }
     }
+}
+
+/// The `kubectl-immutable` binary cargo built for this test run. Cargo names it in
+/// `CARGO_BIN_EXE_kubectl-immutable` while it runs an integration test; a test binary run by
+/// hand finds it where cargo puts a package's binaries, beside the `deps/` folder that holds the
+/// test binary (as cargo's own test support finds cargo).
+fn binary() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        let path = std::env::var_os("CARGO_BIN_EXE_kubectl-immutable")
+            .map(PathBuf::from)
+            .or_else(|| {
+                let test_binary = std::env::current_exe().ok()?;
+                let profile_dir = test_binary.parent()?.parent()?;
+                Some(profile_dir.join("kubectl-immutable"))
+            })
+            .expect("the test binary's own path");
+        assert!(
+            path.is_file(),
+            "no plugin binary at {}: run the tests with `cargo test`, which builds it",
+            path.display()
+        );
+        path
+    })
 }

@@ -1,11 +1,16 @@
-//! `.kubectl-immutable.yaml`: the settings a repository wants every time, shared by the commands.
+//! Settings: the command line merged with `.kubectl-immutable.yaml`, the settings a repository
+//! wants every time, before any I/O on manifests, registries or clusters (uv's `settings.rs`).
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::Context as _;
 
-use crate::adapters::registry::Mirror;
+use crate::adapters::cluster::ClusterSettings;
+use crate::adapters::registry::{Mirror, RegistrySettings};
+use crate::cli::{ClusterArgs, ResolveArgs, SourceArgs};
 use crate::core::image_paths::{ImagePath, builtin_image_paths};
+use crate::ops::resolve::ResolveSettings;
 
 /// The config file read from the working directory when `--config` names none.
 const DEFAULT_CONFIG: &str = ".kubectl-immutable.yaml";
@@ -61,5 +66,48 @@ impl Config {
         }
         config.insecure_registries = file.insecure_registries;
         Ok(config)
+    }
+}
+
+/// How manifests are read and their images resolved (`pin`, `apply`, `diff -f`): flags merged
+/// with the config file.
+pub fn resolve_settings(
+    sources: SourceArgs,
+    resolve: ResolveArgs,
+) -> anyhow::Result<ResolveSettings> {
+    let config = Config::load(sources.config.as_deref())?;
+    let mut rules = config.image_paths;
+    rules.extend(sources.image_paths);
+    let mut mirrors = config.registry_mirrors;
+    mirrors.extend(resolve.registry_mirrors);
+    let mut insecure_hosts = config.insecure_registries;
+    insecure_hosts.extend(resolve.insecure_registries);
+    Ok(ResolveSettings {
+        filenames: sources.filenames,
+        recursive: sources.recursive,
+        rules,
+        digest_only: false,
+        platform: resolve.platform,
+        lock: resolve.lock,
+        offline: resolve.offline,
+        registry: RegistrySettings {
+            mirrors,
+            insecure_hosts,
+            request_timeout: Duration::from_secs(resolve.registry_timeout),
+            ..RegistrySettings::default()
+        },
+        concurrency: usize::from(resolve.concurrency),
+        allow_unpinned: Vec::new(),
+    })
+}
+
+/// kubectl's connection flags as the cluster adapter takes them.
+pub fn cluster_settings(args: &ClusterArgs) -> ClusterSettings {
+    ClusterSettings {
+        kubeconfig: args.kubeconfig.clone(),
+        context: args.context.clone(),
+        namespace: args.namespace.clone(),
+        // kubectl's 0: no timeout.
+        request_timeout: Some(args.request_timeout).filter(|timeout| !timeout.is_zero()),
     }
 }

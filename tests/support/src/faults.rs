@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use super::registry::sha256_digest;
+use crate::registry::sha256_digest;
 
 /// The token `/token` hands out in token mode.
 pub const TOKEN: &str = "fault-proxy-token-7c1e";

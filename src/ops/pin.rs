@@ -1,0 +1,168 @@
+//! `pin`'s workflow: check, verify, or resolve and write (in place, with the lock file, all or
+//! nothing). Writing to stdout and the summary are the command's.
+
+use std::collections::HashMap;
+
+use anyhow::Context as _;
+use futures::StreamExt as _;
+
+use super::Reporter;
+use super::resolve::{
+    FoundImage, PinnedTags, Resolution, ResolveSettings, line_problem, read_and_find, resolve,
+};
+use crate::adapters::fs;
+use crate::adapters::registry::{RegistryClient, RegistryError};
+use crate::core::lock::lock_key;
+use crate::core::problem::Problem;
+
+/// What `pin` does with what it resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    Stdout,
+    InPlace,
+    Check,
+}
+
+/// `pin`'s settings: how to resolve, and what to do with the result.
+#[derive(Debug)]
+pub struct PinSettings {
+    pub resolve: ResolveSettings,
+    pub output: Output,
+    /// What becomes of `tag@digest` values: left (a plain pin), resolved (`--verify`), or
+    /// moved to where their tags point now (`--refresh`).
+    pub pinned_tags: PinnedTags,
+}
+
+/// How a pin run ended.
+pub enum PinOutcome {
+    /// `--check`: the images without a digest (as `FILE:LINE: image` problems), of how many.
+    Checked {
+        unpinned: Vec<Problem>,
+        images: usize,
+    },
+    /// `--verify` found digests that are gone or tags that moved; nothing written.
+    Unverified(Vec<Problem>),
+    /// Resolved; in place, the files and the lock file are written. On stdout, the command
+    /// writes the resolution's texts.
+    Pinned(Resolution),
+}
+
+pub async fn pin(
+    settings: &PinSettings,
+    client: &RegistryClient,
+    reporter: &dyn Reporter,
+) -> anyhow::Result<PinOutcome> {
+    let found = read_and_find(&settings.resolve)?;
+    if settings.output == Output::Check {
+        let unpinned = found
+            .unpinned()
+            .map(|image| line_problem(&found.sources, image, &image.located.value))
+            .collect();
+        return Ok(PinOutcome::Checked {
+            unpinned,
+            images: found.images.len(),
+        });
+    }
+    let resolution = resolve(
+        &settings.resolve,
+        client,
+        found,
+        settings.pinned_tags,
+        reporter,
+    )
+    .await?;
+    if settings.pinned_tags == PinnedTags::Resolve {
+        let problems = verify(client, &resolution, settings.resolve.concurrency).await;
+        if !problems.is_empty() {
+            return Ok(PinOutcome::Unverified(problems));
+        }
+    }
+    write_files(settings, &resolution)?;
+    Ok(PinOutcome::Pinned(resolution))
+}
+
+/// `--verify`: every digest written must exist, and a tag written beside it must still point at it.
+async fn verify(
+    client: &RegistryClient,
+    resolution: &Resolution,
+    concurrency: usize,
+) -> Vec<Problem> {
+    let sources = &resolution.found.sources;
+    let written: Vec<&FoundImage> = resolution
+        .found
+        .images
+        .iter()
+        .filter(|image| image.reference.digest().is_some())
+        .collect();
+    let exists: HashMap<String, Result<bool, RegistryError>> =
+        futures::stream::iter(written.iter().map(|image| async move {
+            let reference = &image.reference;
+            (reference.canonical(), client.digest_exists(reference).await)
+        }))
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    let mut problems = Vec::new();
+    for image in written {
+        let value = &image.located.value;
+        let digest = image.reference.digest().expect("filtered on digest");
+        match &exists[&image.reference.canonical()] {
+            Err(error) => problems.push(line_problem(
+                sources,
+                image,
+                format_args!("{value}: {error}"),
+            )),
+            Ok(false) => problems.push(line_problem(
+                sources,
+                image,
+                format_args!("{value}: the digest does not exist"),
+            )),
+            Ok(true) => {}
+        }
+        if let (Some(_), Some(Ok(current))) = (
+            image.reference.tag(),
+            resolution.digests.get(&lock_key(&image.reference)),
+        ) && current != digest
+        {
+            problems.push(line_problem(
+                sources,
+                image,
+                format_args!("{value}: the tag now points at {current}"),
+            ));
+        }
+    }
+    problems
+}
+
+/// Writes the lock file (unless offline) and, in place, every changed file: everything is
+/// staged before anything is renamed, so a failure leaves every file as it was. Pinned text is
+/// written from the source's own bytes and the new values, never copied whole.
+fn write_files(settings: &PinSettings, resolution: &Resolution) -> anyhow::Result<()> {
+    let mut staged = Vec::new();
+    if let (Some(path), false) = (&settings.resolve.lock, settings.resolve.offline) {
+        let text = resolution.lock(settings.resolve.platform.as_ref()).render();
+        if std::fs::read_to_string(path).ok().as_deref() != Some(text.as_str()) {
+            staged.push(
+                fs::stage(path, [text.as_bytes()])
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+            );
+        }
+    }
+    if settings.output == Output::InPlace {
+        for (index, source) in resolution.found.sources.iter().enumerate() {
+            if let Some(path) = &source.path
+                && !resolution.replacements[index].is_empty()
+            {
+                let pieces = resolution.pieces(index).map(str::as_bytes);
+                staged.push(
+                    fs::stage(path, pieces)
+                        .with_context(|| format!("cannot write {}", path.display()))?,
+                );
+            }
+        }
+        fs::commit_all(staged).context("cannot replace a file")?;
+    } else {
+        fs::commit_all(staged).context("cannot write the lock file")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,407 @@
+//! Finding every image of a set of sources and resolving each distinct tag once, from the
+//! registries or from a lock file: what `pin`, `apply` and `diff -f` share.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use anyhow::Context as _;
+use futures::StreamExt as _;
+use serde::Serialize;
+
+use super::Reporter;
+use super::sources;
+use crate::adapters::fs::Source;
+use crate::adapters::registry::{DigestSource, RegistryClient, RegistryError, RegistrySettings};
+use crate::core::image_paths::ImagePath;
+use crate::core::locate::{LocatedImage, locate_in_parallel};
+use crate::core::lock::{LockFile, lock_key};
+use crate::core::platform::Platform;
+use crate::core::problem::{Position, Problem, Problems};
+use crate::core::reference::ImageReference;
+use crate::core::rewrite::{self, Replacement, splice};
+
+/// How manifests are read and their images resolved: flags merged with the config file.
+#[derive(Debug)]
+pub struct ResolveSettings {
+    pub filenames: Vec<String>,
+    pub recursive: bool,
+    pub rules: Vec<ImagePath>,
+    pub digest_only: bool,
+    pub platform: Option<Platform>,
+    pub lock: Option<PathBuf>,
+    pub offline: bool,
+    pub registry: RegistrySettings,
+    pub concurrency: usize,
+    /// Images (as written, or by name) that may stay unpinned when they cannot be resolved.
+    pub allow_unpinned: Vec<String>,
+}
+
+/// What becomes of images already written as `tag@digest`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinnedTags {
+    /// Left as written, their tags not asked about.
+    Leave,
+    /// Their tags resolved too, for `--verify` to compare; nothing rewritten.
+    Resolve,
+    /// Their tags resolved, and the digest rewritten where the tag now points elsewhere.
+    Refresh,
+}
+
+/// An image value found in a source, with its parsed reference.
+pub struct FoundImage {
+    pub source: usize,
+    pub located: LocatedImage,
+    pub reference: ImageReference,
+}
+
+impl FoundImage {
+    /// Where the value is written, for messages.
+    pub fn problem(&self, sources: &[Source], message: impl std::fmt::Display) -> Problem {
+        Problem::at(
+            &sources[self.source].name,
+            Some(Position::at(self.located.line, self.located.column)),
+            message,
+        )
+    }
+}
+
+/// `FILE:LINE: message` for an image, as `--check` and `--verify` list them.
+pub fn line_problem(
+    sources: &[Source],
+    image: &FoundImage,
+    message: impl std::fmt::Display,
+) -> Problem {
+    Problem::at(
+        &sources[image.source].name,
+        Some(Position::line(image.located.line)),
+        message,
+    )
+}
+
+/// Every source with its images found and parsed.
+pub struct Found {
+    pub sources: Vec<Source>,
+    pub images: Vec<FoundImage>,
+}
+
+impl Found {
+    /// The images written without a digest.
+    pub fn unpinned(&self) -> impl Iterator<Item = &FoundImage> {
+        self.images
+            .iter()
+            .filter(|image| image.reference.digest().is_none())
+    }
+}
+
+/// Reads every source and finds its images; every problem in them is reported.
+pub fn read_and_find(settings: &ResolveSettings) -> Result<Found, Problems> {
+    let sources = sources::read(&settings.filenames, settings.recursive)?;
+    let images = find_images(&sources, &settings.rules)?;
+    Ok(Found { sources, images })
+}
+
+/// Every image value of every source, or every problem found in them.
+fn find_images(sources: &[Source], rules: &[ImagePath]) -> Result<Vec<FoundImage>, Problems> {
+    let mut found = Vec::new();
+    let mut problems = Vec::new();
+    for (index, source) in sources.iter().enumerate() {
+        match locate_in_parallel(&source.text, rules) {
+            Ok(images) => {
+                for located in images {
+                    match ImageReference::parse(&located.value) {
+                        Ok(reference) => found.push(FoundImage {
+                            source: index,
+                            located,
+                            reference,
+                        }),
+                        Err(error) => problems.push(Problem::at(
+                            &source.name,
+                            Some(Position::at(located.line, located.column)),
+                            format!(
+                                "invalid image reference \"{}\": {error}",
+                                shortened(&located.value).escape_debug()
+                            ),
+                        )),
+                    }
+                }
+            }
+            Err(error) => problems.push(Problem::located(&source.name, &error)),
+        }
+    }
+    Problems::or(problems, found)
+}
+
+/// A value as an error line shows it: whole up to 200 characters, else its start and `…`, so a
+/// hostile 100 MB value does not become a 100 MB message.
+fn shortened(value: &str) -> std::borrow::Cow<'_, str> {
+    const SHOWN: usize = 200;
+    match value.char_indices().nth(SHOWN) {
+        Some((end, _)) => format!("{}…", &value[..end]).into(),
+        None => value.into(),
+    }
+}
+
+/// The sources with every tag resolved, and the new values to splice in.
+pub struct Resolution {
+    pub found: Found,
+    pub digests: HashMap<String, Result<String, RegistryError>>,
+    /// Each source's new values, in position order (none where nothing changed).
+    pub replacements: Vec<Vec<Replacement>>,
+    /// Each source's new text where it changed, spliced on first use by [`Resolution::texts`].
+    spliced: OnceLock<Vec<Option<String>>>,
+    pub pinned: Vec<PinnedImage>,
+    /// `tag@digest` values whose digest `--refresh` rewrote.
+    pub refreshed: Vec<PinnedImage>,
+    pub from_lock: bool,
+}
+
+/// One image value pinned: where it is, what it was, what it became.
+#[derive(Debug, Serialize)]
+pub struct PinnedImage {
+    pub file: String,
+    pub line: usize,
+    pub original: String,
+    pub pinned: String,
+    pub digest: String,
+    /// The digest written before, for a `tag@digest` that `--refresh` moved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_digest: Option<String>,
+    pub platform: Option<String>,
+}
+
+impl Resolution {
+    /// Each source's text after pinning, spliced into new strings (once) where it changed.
+    pub fn texts(&self) -> impl Iterator<Item = &str> {
+        let spliced = self.spliced.get_or_init(|| {
+            self.found
+                .sources
+                .iter()
+                .zip(&self.replacements)
+                .map(|(source, new)| (!new.is_empty()).then(|| splice(&source.text, new)))
+                .collect()
+        });
+        self.found
+            .sources
+            .iter()
+            .zip(spliced)
+            .map(|(source, output)| output.as_deref().unwrap_or(&source.text))
+    }
+
+    /// Source `index`'s text after pinning as the slices it is made of (its own text between the
+    /// new values, and the new values), for writing without a copy of the source.
+    pub fn pieces(&self, index: usize) -> impl Iterator<Item = &str> + Clone {
+        rewrite::pieces(&self.found.sources[index].text, &self.replacements[index])
+    }
+
+    /// The lock file of what was resolved.
+    pub fn lock(&self, platform: Option<&Platform>) -> LockFile {
+        let mut lock = LockFile::new(platform.map(ToString::to_string));
+        for (key, digest) in &self.digests {
+            if let Ok(digest) = digest {
+                lock.images.insert(key.clone(), digest.clone());
+            }
+        }
+        lock
+    }
+}
+
+/// Resolves every distinct tag once (from the lock file with `offline`, else from `client`'s
+/// registries) and finds the new values. Every reference that does not resolve is reported, at
+/// every place it is written, unless `allow_unpinned` names it. `pinned_tags` says what becomes
+/// of `tag@digest` values.
+pub async fn resolve(
+    settings: &ResolveSettings,
+    client: &RegistryClient,
+    found: Found,
+    pinned_tags: PinnedTags,
+    reporter: &dyn Reporter,
+) -> anyhow::Result<Resolution> {
+    match offline_lock(settings)? {
+        Some(lock) => {
+            let source = LockSource(&lock);
+            resolve_from(settings, &source, found, pinned_tags, reporter).await
+        }
+        None => resolve_from(settings, client, found, pinned_tags, reporter).await,
+    }
+}
+
+/// The lock file that `--offline` resolves from, read and checked against `--platform`.
+fn offline_lock(settings: &ResolveSettings) -> anyhow::Result<Option<LockFile>> {
+    match (&settings.lock, settings.offline) {
+        (Some(path), true) => Ok(Some(read_lock(path, settings.platform.as_ref())?)),
+        _ => Ok(None),
+    }
+}
+
+/// [`resolve`] from `source`: the lock file's digests with `--offline`, else a registry client.
+async fn resolve_from(
+    settings: &ResolveSettings,
+    source: &impl DigestSource,
+    found: Found,
+    pinned_tags: PinnedTags,
+    reporter: &dyn Reporter,
+) -> anyhow::Result<Resolution> {
+    let from = if settings.offline {
+        "lock file"
+    } else {
+        "registries"
+    };
+    let to_resolve: Vec<&ImageReference> = distinct(
+        found
+            .images
+            .iter()
+            .filter(|image| image.reference.digest().is_none() || pinned_tags != PinnedTags::Leave)
+            .filter(|image| image.reference.tag_or_latest().is_some())
+            .map(|image| &image.reference),
+    );
+    let digests = resolve_all(source, &to_resolve, settings, from, reporter).await;
+    report_failures(&found, &digests, &settings.allow_unpinned)?;
+
+    let mut pinned = Vec::new();
+    let mut refreshed = Vec::new();
+    let mut replacements: Vec<Vec<Replacement>> = vec![Vec::new(); found.sources.len()];
+    let platform = settings.platform.as_ref().map(ToString::to_string);
+    for image in &found.images {
+        let Some(Ok(digest)) = digests.get(&lock_key(&image.reference)) else {
+            continue;
+        };
+        let (value, old_digest) = match image.reference.digest() {
+            None => (image.reference.pinned(digest, settings.digest_only), None),
+            // Only the digest of a `tag@digest` moves; `name@digest` has no tag to follow.
+            Some(old)
+                if pinned_tags == PinnedTags::Refresh
+                    && image.reference.tag().is_some()
+                    && old != digest =>
+            {
+                let value = &image.located.value;
+                let kept = &value[..value.len() - old.len()];
+                (format!("{kept}{digest}"), Some(old.to_string()))
+            }
+            Some(_) => continue,
+        };
+        replacements[image.source].push(Replacement::in_style(
+            image.located.span.clone(),
+            &value,
+            image.located.style,
+        ));
+        let entry = PinnedImage {
+            file: found.sources[image.source].name.clone(),
+            line: image.located.line,
+            original: image.located.value.clone(),
+            pinned: value,
+            digest: digest.clone(),
+            old_digest,
+            platform: platform.clone(),
+        };
+        if entry.old_digest.is_some() {
+            refreshed.push(entry);
+        } else {
+            pinned.push(entry);
+        }
+    }
+    Ok(Resolution {
+        found,
+        digests,
+        replacements,
+        spliced: OnceLock::new(),
+        pinned,
+        refreshed,
+        from_lock: settings.offline,
+    })
+}
+
+/// Each reference once, by the key it is resolved and locked under, in key order.
+pub fn distinct<'a>(
+    references: impl Iterator<Item = &'a ImageReference>,
+) -> Vec<&'a ImageReference> {
+    let mut seen = HashMap::new();
+    for reference in references {
+        seen.entry(lock_key(reference)).or_insert(reference);
+    }
+    let mut distinct: Vec<_> = seen.into_values().collect();
+    distinct.sort_by_key(|reference| lock_key(reference));
+    distinct
+}
+
+/// Digests from a lock file read with `--offline`.
+struct LockSource<'a>(&'a LockFile);
+
+impl DigestSource for LockSource<'_> {
+    async fn digest(
+        &self,
+        reference: &ImageReference,
+        _platform: Option<&Platform>,
+    ) -> Result<String, RegistryError> {
+        self.0
+            .images
+            .get(&lock_key(reference))
+            .cloned()
+            .ok_or(RegistryError::NotLocked)
+    }
+}
+
+fn read_lock(path: &Path, platform: Option<&Platform>) -> anyhow::Result<LockFile> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read lock file {}", path.display()))?;
+    let lock = LockFile::parse(&text).with_context(|| path.display().to_string())?;
+    let wanted = platform.map(ToString::to_string);
+    if lock.platform != wanted {
+        anyhow::bail!(
+            "{} was made for {}, not for {}",
+            path.display(),
+            lock.platform.as_deref().unwrap_or("no --platform"),
+            wanted.as_deref().unwrap_or("no --platform")
+        );
+    }
+    Ok(lock)
+}
+
+/// Resolves every distinct reference once, `concurrency` at a time.
+async fn resolve_all(
+    source: &impl DigestSource,
+    references: &[&ImageReference],
+    settings: &ResolveSettings,
+    from: &str,
+    reporter: &dyn Reporter,
+) -> HashMap<String, Result<String, RegistryError>> {
+    reporter.resolving(references.len(), from);
+    let platform = settings.platform.as_ref();
+    let results = futures::stream::iter(references.iter().map(|reference| async move {
+        let digest = source.digest(reference, platform).await;
+        reporter.resolved_one();
+        (lock_key(reference), digest)
+    }))
+    .buffer_unordered(settings.concurrency)
+    .collect::<HashMap<_, _>>()
+    .await;
+    reporter.resolved_all();
+    results
+}
+
+/// Every reference that did not resolve, named at every place it is written, unless it is
+/// allowed to stay unpinned (named as written or by name).
+fn report_failures(
+    found: &Found,
+    digests: &HashMap<String, Result<String, RegistryError>>,
+    allow_unpinned: &[String],
+) -> Result<(), Problems> {
+    let allowed = |image: &FoundImage| {
+        allow_unpinned
+            .iter()
+            .any(|a| *a == image.located.value || *a == image.reference.written_name())
+    };
+    let problems: Vec<Problem> = found
+        .images
+        .iter()
+        .filter(|image| !allowed(image))
+        .filter_map(|image| {
+            let error = digests.get(&lock_key(&image.reference))?.as_ref().err()?;
+            Some(image.problem(
+                &found.sources,
+                format_args!("{}: {error}", image.located.value),
+            ))
+        })
+        .collect();
+    Problems::or(problems, ())
+}

@@ -1,0 +1,51 @@
+//! Helpers more than one suite of this binary uses: a Pod manifest, a snapshot of a folder's
+//! files, and the checks that a run did not panic and that a docker config holds credentials.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::support::faults::base64;
+use crate::support::plugin::Run;
+
+/// A one-container Pod manifest running `image`.
+pub fn pod(image: &str) -> String {
+    format!("kind: Pod\nspec:\n  containers:\n  - image: {image}\n")
+}
+
+pub fn assert_no_panic(run: &Run) {
+    assert_ne!(run.code, 101, "a panic: {}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+}
+
+/// Every file under `dir` with its bytes and modification time.
+pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>, std::time::SystemTime)> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let metadata = fs::symlink_metadata(&path).unwrap();
+            if metadata.is_dir() {
+                pending.push(path);
+            } else if metadata.is_file() {
+                files.push((
+                    path.clone(),
+                    fs::read(&path).unwrap(),
+                    metadata.modified().unwrap(),
+                ));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// A docker config.json with Basic credentials for `host` in `auths`.
+pub fn docker_config_auths(dir: &Path, host: &str, user: &str, password: &str) {
+    let auth = base64(format!("{user}:{password}").as_bytes());
+    fs::write(
+        dir.join("config.json"),
+        format!(r#"{{"auths":{{"{host}":{{"auth":"{auth}"}}}}}}"#),
+    )
+    .unwrap();
+}

@@ -1,0 +1,329 @@
+//! Broken and hostile input (issue 7) through the built binary: every file of the corpus of bad
+//! input in `tests/data/bad/` fails as its README says, huge values and alias bombs cost bounded
+//! memory and time, and unreadable entries, dangling links, link loops and FIFOs are handled.
+
+use std::fs;
+use std::io::{Read as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::{assert_no_panic, pod, snapshot};
+use crate::support::plugin::Plugin;
+
+/// A file of `tests/data/bad/` and what its README says each command does with it.
+struct CorpusFile {
+    name: String,
+    expected: Vec<Expected>,
+}
+
+struct Expected {
+    command: String,
+    code: i32,
+    stderr: String,
+}
+
+/// The commands the corpus runs on each file: the first three always, `apply` where the README
+/// names it.
+const CORPUS_COMMANDS: [&str; 4] = ["pin --check", "pin", "diff", "apply"];
+
+/// The corpus as its README states it: after `### FILE`, indented `COMMAND: exit N` lines, each
+/// followed by the exact lines the command prints on stderr.
+fn bad_corpus() -> Vec<CorpusFile> {
+    let readme = fs::read_to_string(bad_dir().join("README.md")).unwrap();
+    let mut files: Vec<CorpusFile> = Vec::new();
+    for line in readme.lines() {
+        if let Some(name) = line.strip_prefix("### ") {
+            files.push(CorpusFile {
+                name: name.to_string(),
+                expected: Vec::new(),
+            });
+        } else if let Some(code_line) = line.strip_prefix("    ") {
+            let expected = &mut files.last_mut().expect("a file heading first").expected;
+            match code_line.rsplit_once(": exit ") {
+                Some((command, code)) if CORPUS_COMMANDS.contains(&command) => {
+                    expected.push(Expected {
+                        command: command.to_string(),
+                        code: code.parse().unwrap(),
+                        stderr: String::new(),
+                    })
+                }
+                _ => {
+                    let stderr = &mut expected.last_mut().expect("a command first").stderr;
+                    stderr.push_str(code_line);
+                    stderr.push('\n');
+                }
+            }
+        }
+    }
+    files
+}
+
+fn bad_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/bad")
+}
+
+#[test]
+fn every_file_of_the_bad_corpus_fails_as_its_readme_says() {
+    let corpus = bad_corpus();
+    let mut on_disk: Vec<String> = fs::read_dir(bad_dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name != "README.md")
+        .collect();
+    on_disk.sort();
+    let described: Vec<&String> = corpus.iter().map(|file| &file.name).collect();
+    assert_eq!(
+        described,
+        on_disk.iter().collect::<Vec<_>>(),
+        "one section per file"
+    );
+    let empty = tempfile::NamedTempFile::new().unwrap();
+    let empty = empty.path().display().to_string();
+
+    let mut failures = Vec::new();
+    for CorpusFile {
+        name: file,
+        expected,
+    } in &corpus
+    {
+        let commands: Vec<&str> = expected.iter().map(|e| e.command.as_str()).collect();
+        assert!(
+            commands == CORPUS_COMMANDS[..3] || commands == CORPUS_COMMANDS,
+            "{file}: pin --check, pin, diff and perhaps apply, not {commands:?}"
+        );
+        for Expected {
+            command,
+            code,
+            stderr,
+        } in expected
+        {
+            let args: Vec<&str> = match command.as_str() {
+                "pin --check" => vec!["pin", "--check", "-f", file],
+                "pin" => vec!["pin", "-f", file],
+                "diff" => vec!["diff", &empty, file],
+                _ => vec!["apply", "--dry-run=client", "-f", file],
+            };
+            let run = Plugin::new(&args).current_dir(&bad_dir()).run();
+            assert_no_panic(&run);
+            if (run.code, &run.stderr) != (*code, stderr) {
+                failures.push(format!(
+                    "{command} {file}: exit {} (README: {code})\n{}README:\n{stderr}",
+                    run.code, run.stderr
+                ));
+            }
+            if *code == 2 {
+                assert_eq!(
+                    run.stdout, "",
+                    "{command} {file}: an error prints nothing else"
+                );
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A run of the plugin with what it cost: exit code, stderr, stdout, peak resident memory and
+/// wall time.
+struct Measured {
+    code: i32,
+    stderr: String,
+    stdout: Vec<u8>,
+    peak_rss_mib: u64,
+    elapsed: Duration,
+}
+
+/// Runs the plugin in `dir`, reading its peak resident memory (`VmHWM`) from /proc while it
+/// runs. (The kernel's `ru_maxrss` would not do: it keeps the test binary's own peak from
+/// before the exec, which tests running alongside make large.)
+fn run_measured(args: &[&str], dir: &Path) -> Measured {
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kubectl-immutable"))
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("HOME", dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status_file = format!("/proc/{}/status", child.id());
+    let peak = std::thread::spawn(move || {
+        let mut peak_kib = 0;
+        // Until the process has exited: a zombie's status has no memory lines.
+        while let Some(kib) = fs::read_to_string(&status_file).ok().and_then(|status| {
+            let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+            line.split_whitespace().nth(1)?.parse::<u64>().ok()
+        }) {
+            peak_kib = peak_kib.max(kib);
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        peak_kib
+    });
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        stdout.read_to_end(&mut bytes).unwrap();
+        bytes
+    });
+    let mut text = String::new();
+    stderr.read_to_string(&mut text).unwrap();
+    let peak_kib = peak.join().unwrap();
+    let status = child.wait().unwrap();
+    Measured {
+        code: status.code().expect("exited, not killed"),
+        stdout: out.join().unwrap(),
+        stderr: text,
+        peak_rss_mib: peak_kib / 1024,
+        elapsed: started.elapsed(),
+    }
+}
+
+#[test]
+fn a_100_mb_single_line_is_read_in_bounded_memory_and_time() {
+    let dir = tempfile::tempdir().unwrap();
+    const BLOB: usize = 100 << 20;
+    let head =
+        r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"big","annotations":{"blob":""#;
+    let tail = r#""}},"spec":{"containers":[{"name":"app","image":"nginx:1.27"}]}}"#;
+    {
+        let mut file =
+            std::io::BufWriter::new(fs::File::create(dir.path().join("big.json")).unwrap());
+        file.write_all(head.as_bytes()).unwrap();
+        let chunk = vec![b'x'; 1 << 20];
+        for _ in 0..BLOB >> 20 {
+            file.write_all(&chunk).unwrap();
+        }
+        file.write_all(tail.as_bytes()).unwrap();
+    }
+    let digest = format!("sha256:{}", "c".repeat(64));
+    fs::write(
+        dir.path().join("immutable.lock"),
+        format!(r#"{{"version":1,"images":{{"docker.io/library/nginx:1.27":"{digest}"}}}}"#),
+    )
+    .unwrap();
+    // The file is 100 MiB; reading it, its text and the output take a few copies of it.
+    let memory_bound = 6 * (BLOB as u64 >> 20);
+    let time_bound = Duration::from_secs(300);
+
+    let check = run_measured(&["pin", "--check", "-f", "big.json"], dir.path());
+    assert_eq!(check.code, 1, "{}", check.stderr);
+    assert_eq!(check.stdout, b"big.json:1: nginx:1.27\n");
+    assert_eq!(check.stderr, "1 of 1 images are not pinned\n");
+
+    let pinned = run_measured(
+        &[
+            "pin",
+            "-f",
+            "big.json",
+            "--offline",
+            "--lock",
+            "immutable.lock",
+        ],
+        dir.path(),
+    );
+    assert_eq!(pinned.code, 0, "{}", pinned.stderr);
+    let column = head.len() + BLOB + r#""}},"spec":{"containers":[{"name":"app","image":""#.len();
+    assert_eq!(
+        pinned.stdout.len(),
+        head.len() + BLOB + tail.len() + 1 + digest.len()
+    );
+    assert_eq!(
+        &pinned.stdout[column..],
+        format!("nginx:1.27@{digest}\"}}]}}}}").as_bytes()
+    );
+
+    fs::write(dir.path().join("empty.yaml"), "").unwrap();
+    let diff = run_measured(&["diff", "empty.yaml", "big.json"], dir.path());
+    assert_eq!(diff.code, 2);
+    assert_eq!(
+        diff.stderr,
+        format!(
+            "error: big.json:1:{}: invalid YAML: more than 64 MiB of text in its values\n",
+            head.len(),
+        )
+    );
+    for run in [&check, &pinned, &diff] {
+        assert!(
+            run.peak_rss_mib < memory_bound && run.elapsed < time_bound,
+            "{} MiB, {:?}",
+            run.peak_rss_mib,
+            run.elapsed
+        );
+    }
+}
+
+#[test]
+fn the_alias_bombs_cost_neither_memory_nor_time() {
+    for file in ["alias-bomb.yaml", "alias-bomb-containers.yaml"] {
+        for args in [
+            vec!["pin", "--check", "-f", file],
+            vec!["pin", "-f", file],
+            vec!["diff", "empty.yaml", file],
+        ] {
+            let run = run_measured(&args, &bad_dir());
+            // What the corpus test checks line by line; here only what it costs.
+            assert!(run.code != 101 && !run.stderr.contains("panicked"));
+            assert!(
+                run.peak_rss_mib < 256 && run.elapsed < Duration::from_secs(60),
+                "{args:?}: {} MiB, {:?}",
+                run.peak_rss_mib,
+                run.elapsed
+            );
+        }
+    }
+}
+
+#[test]
+fn unreadable_entries_dangling_links_and_link_loops_are_named_and_nothing_is_written() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let k8s = dir.path().join("k8s");
+    fs::create_dir(&k8s).unwrap();
+    fs::write(k8s.join("a-web.yaml"), pod("nginx:1.27")).unwrap();
+    symlink(dir.path().join("gone.yaml"), k8s.join("b-dangling.yaml")).unwrap();
+    // chmod 000 does not stop root, which runs these tests; /proc/self/mem cannot be read from
+    // its start by anyone: an unreadable file for every user.
+    symlink("/proc/self/mem", k8s.join("c-mem.yaml")).unwrap();
+    symlink(".", k8s.join("d-loop")).unwrap();
+    let before = snapshot(&k8s);
+    let k8s_arg = k8s.display().to_string();
+    let expected = format!(
+        "error: {k8s_arg}/b-dangling.yaml: No such file or directory (os error 2)\n\
+         error: {k8s_arg}/c-mem.yaml: Input/output error (os error 5)\n\
+         error: {k8s_arg}/d-loop: symbolic link loop back to {k8s_arg}\n"
+    );
+    let empty = tempfile::NamedTempFile::new().unwrap();
+    let empty = empty.path().display().to_string();
+    for args in [
+        vec!["pin", "--check", "-R", "-f", &k8s_arg],
+        vec!["pin", "-R", "-i", "-f", &k8s_arg],
+        vec!["diff", "-R", &empty, &k8s_arg],
+    ] {
+        let run = Plugin::new(&args).run();
+        assert_no_panic(&run);
+        assert_eq!((run.code, run.stdout.as_str()), (2, ""), "{args:?}");
+        assert_eq!(run.stderr, expected, "{args:?}");
+    }
+    assert_eq!(snapshot(&k8s), before);
+}
+
+#[test]
+fn a_fifo_is_read_as_process_substitution_passes_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("helm-template.yaml");
+    let status = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(status.success());
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || fs::write(fifo, pod("nginx:1.27")).unwrap())
+    };
+    let fifo_arg = fifo.display().to_string();
+    let run = Plugin::new(["pin", "--check", "-f", &fifo_arg])
+        .run()
+        .expect_code(1);
+    writer.join().unwrap();
+    assert_eq!(run.stdout, format!("{fifo_arg}:4: nginx:1.27\n"));
+}
