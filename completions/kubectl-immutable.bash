@@ -71,12 +71,20 @@ _kubectl__immutable() {
 
     case "${cmd}" in
         kubectl__immutable)
-            opts="-q -h -V --quiet --help --version pin apply diff history rollback drift completion help"
+            opts="-q -v -h -V --quiet --v --help --version pin apply diff history rollback drift completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -85,7 +93,7 @@ _kubectl__immutable() {
             return 0
             ;;
         kubectl__immutable__subcmd__apply)
-            opts="-f -R -n -o -q -h --filename --recursive --image-path --config --lock --offline --platform --registry-mirror --insecure-registry --concurrency --registry-timeout --kubeconfig --context --namespace --request-timeout --field-manager --force-conflicts --dry-run --allow-unpinned --output --wait --timeout --quiet --help"
+            opts="-f -R -n -o -q -v -h --filename --recursive --image-path --config --lock --offline --platform --registry-mirror --insecure-registry --concurrency --registry-timeout --kubeconfig --context --namespace --request-timeout --field-manager --force-conflicts --dry-run --allow-unpinned --output --wait --timeout --quiet --v --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -208,6 +216,14 @@ _kubectl__immutable() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -216,12 +232,20 @@ _kubectl__immutable() {
             return 0
             ;;
         kubectl__immutable__subcmd__completion)
-            opts="-q -h --quiet --help bash elvish fish powershell zsh"
+            opts="-q -v -h --quiet --v --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -230,7 +254,7 @@ _kubectl__immutable() {
             return 0
             ;;
         kubectl__immutable__subcmd__diff)
-            opts="-f -R -n -o -q -h --filename --revision --recursive --kubeconfig --context --namespace --request-timeout --image-path --config --output --color --no-pin --field-manager --allow-unpinned --lock --offline --platform --registry-mirror --insecure-registry --concurrency --registry-timeout --quiet --help"
+            opts="-f -R -n -o -q -v -h --filename --revision --recursive --kubeconfig --context --namespace --request-timeout --image-path --config --output --color --no-pin --field-manager --allow-unpinned --lock --offline --platform --registry-mirror --insecure-registry --concurrency --registry-timeout --quiet --v --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -353,6 +377,14 @@ _kubectl__immutable() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -361,7 +393,7 @@ _kubectl__immutable() {
             return 0
             ;;
         kubectl__immutable__subcmd__drift)
-            opts="-A -n -o -q -h --all-namespaces --kubeconfig --context --namespace --request-timeout --lock --offline --platform --registry-mirror --insecure-registry --concurrency --registry-timeout --output --quiet --help"
+            opts="-A -n -o -q -v -h --all-namespaces --kubeconfig --context --namespace --request-timeout --lock --offline --platform --registry-mirror --insecure-registry --concurrency --registry-timeout --output --quiet --v --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -439,6 +471,14 @@ _kubectl__immutable() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -575,7 +615,7 @@ _kubectl__immutable() {
             return 0
             ;;
         kubectl__immutable__subcmd__history)
-            opts="-n -o -q -h --kubeconfig --context --namespace --request-timeout --output --quiet --help"
+            opts="-n -o -q -v -h --kubeconfig --context --namespace --request-timeout --output --quiet --v --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -620,6 +660,14 @@ _kubectl__immutable() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -628,7 +676,7 @@ _kubectl__immutable() {
             return 0
             ;;
         kubectl__immutable__subcmd__pin)
-            opts="-f -R -i -q -h --filename --recursive --image-path --config --lock --offline --platform --registry-mirror --insecure-registry --concurrency --registry-timeout --in-place --digest-only --report --report-file --check --verify --refresh --quiet --help"
+            opts="-f -R -i -q -v -h --filename --recursive --image-path --config --lock --offline --platform --registry-mirror --insecure-registry --concurrency --registry-timeout --in-place --digest-only --report --report-file --check --verify --refresh --quiet --v --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -715,6 +763,14 @@ _kubectl__immutable() {
                     fi
                     return 0
                     ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -723,7 +779,7 @@ _kubectl__immutable() {
             return 0
             ;;
         kubectl__immutable__subcmd__rollback)
-            opts="-n -o -q -h --to-revision --allow-unpinned --kubeconfig --context --namespace --request-timeout --field-manager --dry-run --output --wait --timeout --quiet --help"
+            opts="-n -o -q -v -h --to-revision --allow-unpinned --kubeconfig --context --namespace --request-timeout --field-manager --dry-run --output --wait --timeout --quiet --v --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -785,6 +841,14 @@ _kubectl__immutable() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

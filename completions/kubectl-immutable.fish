@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kubectl_immutable_global_optspecs
-    string join \n q/quiet h/help V/version
+    string join \n q/quiet v/v= h/help V/version
 end
 
 function __fish_kubectl_immutable_needs_command
@@ -24,6 +24,7 @@ function __fish_kubectl_immutable_using_subcommand
     contains -- $cmd[1] $argv
 end
 
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -s v -l v -d 'Log to stderr what is sent and received, as kubectl\'s -v: 1-5 retries and why, insecure-registry probes, credentials found or not, the API server\'s refusals; 6 also every registry and API request with its status and time, and mirror routing; 7 request headers; 8 answer headers; 9 the libraries\' debug events. Credentials, tokens and cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug) adds tracing targets' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -s h -l help -d 'Print help'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -s V -l version -d 'Print version'
@@ -46,6 +47,7 @@ complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin"
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l registry-timeout -d 'Seconds each registry request may take before it is retried; also the longest wait a registry\'s Retry-After is honoured for (a longer one fails at once)' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l report -d 'Write the list of images (file, line, original, pinned, digest, platform)' -r -f -a "json\t''"
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l report-file -d 'Where --report goes [default: stderr]' -r -F
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -s v -l v -d 'Log to stderr what is sent and received, as kubectl\'s -v: 1-5 retries and why, insecure-registry probes, credentials found or not, the API server\'s refusals; 6 also every registry and API request with its status and time, and mirror routing; 7 request headers; 8 answer headers; 9 the libraries\' debug events. Credentials, tokens and cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug) adds tracing targets' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -s R -l recursive -d 'Read directories recursively'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l offline -d 'Resolve only from the lock file; no network'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -s i -l in-place -d 'Rewrite the files instead of printing them; a file that does not change is not touched'
@@ -77,6 +79,7 @@ complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand appl
 yaml\t''
 json\t''"
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l timeout -d 'How long --wait waits, e.g. 90s, 5m' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -s v -l v -d 'Log to stderr what is sent and received, as kubectl\'s -v: 1-5 retries and why, insecure-registry probes, credentials found or not, the API server\'s refusals; 6 also every registry and API request with its status and time, and mirror routing; 7 request headers; 8 answer headers; 9 the libraries\' debug events. Credentials, tokens and cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug) adds tracing targets' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -s R -l recursive -d 'Read directories recursively'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l offline -d 'Resolve only from the lock file; no network'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l force-conflicts -d 'Take over fields another field manager owns'
@@ -104,6 +107,7 @@ complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l insecure-registry -d 'Allow plain HTTP or an unverified certificate for this registry host. Repeatable' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l concurrency -d 'How many references are resolved at once' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l registry-timeout -d 'Seconds each registry request may take before it is retried; also the longest wait a registry\'s Retry-After is honoured for (a longer one fails at once)' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s v -l v -d 'Log to stderr what is sent and received, as kubectl\'s -v: 1-5 retries and why, insecure-registry probes, credentials found or not, the API server\'s refusals; 6 also every registry and API request with its status and time, and mirror routing; 7 request headers; 8 answer headers; 9 the libraries\' debug events. Credentials, tokens and cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug) adds tracing targets' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s R -l recursive -d 'Read directories recursively'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l no-pin -d 'With -f: compare the manifests as written, not pinned as `apply` would send them'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l offline -d 'Resolve only from the lock file; no network'
@@ -115,6 +119,7 @@ complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand hist
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand history" -l request-timeout -d 'The length of time to wait before giving up on a single server request. Non-zero values should contain a corresponding time unit (e.g. 1s, 2m, 3h). A value of zero means don\'t timeout requests' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand history" -s o -l output -d 'Output format' -r -f -a "text\t''
 json\t''"
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand history" -s v -l v -d 'Log to stderr what is sent and received, as kubectl\'s -v: 1-5 retries and why, insecure-registry probes, credentials found or not, the API server\'s refusals; 6 also every registry and API request with its status and time, and mirror routing; 7 request headers; 8 answer headers; 9 the libraries\' debug events. Credentials, tokens and cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug) adds tracing targets' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand history" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand history" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand rollback" -l to-revision -d 'The revision to roll back to [default: the one before the current one]' -r
@@ -131,6 +136,7 @@ complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand roll
 yaml\t''
 json\t''"
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand rollback" -l timeout -d 'How long --wait waits, e.g. 90s, 5m' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand rollback" -s v -l v -d 'Log to stderr what is sent and received, as kubectl\'s -v: 1-5 retries and why, insecure-registry probes, credentials found or not, the API server\'s refusals; 6 also every registry and API request with its status and time, and mirror routing; 7 request headers; 8 answer headers; 9 the libraries\' debug events. Credentials, tokens and cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug) adds tracing targets' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand rollback" -l wait -d 'Wait for the rollout to finish, as `kubectl rollout status` judges it'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand rollback" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand rollback" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -146,10 +152,12 @@ complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand drif
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand drift" -l registry-timeout -d 'Seconds each registry request may take before it is retried; also the longest wait a registry\'s Retry-After is honoured for (a longer one fails at once)' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand drift" -s o -l output -d 'Output format' -r -f -a "text\t''
 json\t''"
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand drift" -s v -l v -d 'Log to stderr what is sent and received, as kubectl\'s -v: 1-5 retries and why, insecure-registry probes, credentials found or not, the API server\'s refusals; 6 also every registry and API request with its status and time, and mirror routing; 7 request headers; 8 answer headers; 9 the libraries\' debug events. Credentials, tokens and cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug) adds tracing targets' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand drift" -s A -l all-namespaces -d 'Every namespace'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand drift" -l offline -d 'Resolve only from the lock file; no network'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand drift" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand drift" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand completion" -s v -l v -d 'Log to stderr what is sent and received, as kubectl\'s -v: 1-5 retries and why, insecure-registry probes, credentials found or not, the API server\'s refusals; 6 also every registry and API request with its status and time, and mirror routing; 7 request headers; 8 answer headers; 9 the libraries\' debug events. Credentials, tokens and cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug) adds tracing targets' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand completion" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand completion" -s h -l help -d 'Print help'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff history rollback drift completion help" -f -a "pin" -d 'Resolve every image tag in a set of manifests to its registry digest'

@@ -52,6 +52,22 @@ pub struct Cli {
     /// Print nothing on stderr but errors.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+
+    /// Log to stderr what is sent and received, as kubectl's -v: 1-5 retries and why,
+    /// insecure-registry probes, credentials found or not, the API server's refusals; 6 also
+    /// every registry and API request with its status and time, and mirror routing; 7 request
+    /// headers; 8 answer headers; 9 the libraries' debug events. Credentials, tokens and
+    /// cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug)
+    /// adds tracing targets.
+    #[arg(
+        short = 'v',
+        long = "v",
+        value_name = "LEVEL",
+        default_value_t = 0,
+        hide_default_value = true,
+        global = true
+    )]
+    pub verbosity: u8,
 }
 
 #[derive(Debug, Subcommand)]

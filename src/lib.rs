@@ -8,6 +8,7 @@ pub mod adapters;
 pub mod cli;
 pub mod commands;
 pub mod core;
+pub mod logging;
 pub mod ops;
 pub mod settings;
 

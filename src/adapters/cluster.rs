@@ -170,8 +170,8 @@ impl Cluster {
         // The read timeout counts from when the request was written, not from when its pooled
         // connection went idle.
         config.reset_reader_on_write = true;
-        let client =
-            kube::Client::try_from(config).map_err(|e| ClusterError::Unreachable(innermost(&e)))?;
+        let client = super::wire::kube_client(config)
+            .map_err(|e| ClusterError::Unreachable(innermost(&e)))?;
         let discovery = retried(patience, || Discovery::new(client.clone()).run()).await?;
         Ok(Cluster {
             client,
@@ -319,13 +319,60 @@ where
         match send().await {
             Ok(value) => return Ok(value),
             Err(error) if is_transient(&error) && tries < TRIES => {
-                tokio::time::sleep(backoff(tries)).await
+                let wait = backoff(tries);
+                tracing::warn!(
+                    "retrying in {} (try {} of {TRIES}): {}",
+                    super::wait_text(wait),
+                    tries + 1,
+                    why(patience, &error)
+                );
+                tokio::time::sleep(wait).await
             }
             Err(error) if is_transient(&error) => {
+                tracing::warn!("giving up after {TRIES} tries: {}", why(patience, &error));
                 return Err(patience.unreachable(error).tried());
             }
-            Err(error) => return Err(error.into()),
+            Err(error) => {
+                if matches!(error, kube::Error::Api(_)) {
+                    // The server's decision (a 409 conflict, a 403, a 422), not sent again.
+                    tracing::info!("{}", why(patience, &error));
+                }
+                return Err(error.into());
+            }
         }
+    }
+}
+
+/// Why a request failed, for `-v`: the API server's answer (code, reason, message, and the
+/// wait it asks for), which timeout ran out, or the deepest cause.
+fn why(patience: Patience, error: &kube::Error) -> String {
+    match error {
+        kube::Error::Api(status) => {
+            let mut text = format!("the server answered {} {}", status.code, status.reason);
+            if !status.message.is_empty() {
+                text += &format!(": {}", status.message);
+            }
+            if let Some(seconds) = status
+                .details
+                .as_ref()
+                .map(|details| details.retry_after_seconds)
+                .filter(|seconds| *seconds > 0)
+            {
+                text += &format!(" (it asks to retry after {seconds}s)");
+            }
+            text
+        }
+        other => match (timed_out(other), patience.request) {
+            (Some(Stalled::Connecting), _) => format!(
+                "no connection within {}",
+                humantime::format_duration(patience.connect)
+            ),
+            (Some(Stalled::Answering), Some(request)) => format!(
+                "no answer within {} (--request-timeout)",
+                humantime::format_duration(request)
+            ),
+            _ => innermost(other),
+        },
     }
 }
 
@@ -483,6 +530,41 @@ mod tests {
                 IoError::new(ErrorKind::ConnectionReset, "connection reset")
             ),
             "cannot reach the cluster: connection reset (gave up after 4 tries)"
+        );
+    }
+
+    #[test]
+    fn a_retry_or_a_refusal_says_why() {
+        let patience = Patience::new(Some(Duration::from_secs(2)));
+        let mut status =
+            kube::core::Status::failure("etcd is busy", "TooManyRequests").with_code(429);
+        status.details =
+            Some(serde_json::from_value(serde_json::json!({ "retryAfterSeconds": 3 })).unwrap());
+        assert_eq!(
+            why(patience, &kube::Error::Api(status.boxed())),
+            "the server answered 429 TooManyRequests: etcd is busy (it asks to retry after 3s)"
+        );
+        let conflict =
+            kube::core::Status::failure("Apply failed with 1 conflict", "Conflict").with_code(409);
+        assert_eq!(
+            why(patience, &kube::Error::Api(conflict.boxed())),
+            "the server answered 409 Conflict: Apply failed with 1 conflict"
+        );
+        let stack = |error: IoError| kube::Error::Service(Box::new(error));
+        assert_eq!(
+            why(patience, &stack(ErrorKind::TimedOut.into())),
+            "no answer within 2s (--request-timeout)"
+        );
+        assert_eq!(
+            why(patience, &stack(connect_timeout())),
+            "no connection within 2s"
+        );
+        assert_eq!(
+            why(
+                patience,
+                &stack(IoError::new(ErrorKind::ConnectionReset, "connection reset"))
+            ),
+            "connection reset"
         );
     }
 

@@ -5,6 +5,7 @@ pub mod fs;
 pub mod git;
 pub mod kubeconfig;
 pub mod registry;
+mod wire;
 
 use std::time::Duration;
 
@@ -26,6 +27,11 @@ pub(crate) fn innermost(error: &dyn std::error::Error) -> String {
 pub(crate) fn backoff(attempt: u32) -> Duration {
     let base = Duration::from_millis(250) * 2u32.pow(attempt.saturating_sub(1).min(5));
     base + base.mul_f64(fastrand::f64() / 2.0)
+}
+
+/// A wait as `-v` shows it: `312ms`, `2s`, `1s 500ms`.
+pub(crate) fn wait_text(wait: Duration) -> String {
+    humantime::format_duration(Duration::from_millis(wait.as_millis() as u64)).to_string()
 }
 
 #[cfg(test)]

@@ -96,6 +96,31 @@ impl RegistryError {
             _ => None,
         }
     }
+
+    /// Why a try failed, for `-v`: the answer as it came, where the message says what it
+    /// means for the whole run (`keeps answering`).
+    fn why(&self) -> String {
+        match self {
+            RegistryError::Unavailable {
+                host,
+                status,
+                retry_after,
+            } => {
+                let reason = reqwest::StatusCode::from_u16(*status)
+                    .ok()
+                    .and_then(|status| status.canonical_reason())
+                    .unwrap_or_default();
+                match retry_after {
+                    Some(wait) => format!(
+                        "{host} answered {status} {reason} with Retry-After {}",
+                        super::wait_text(*wait)
+                    ),
+                    None => format!("{host} answered {status} {reason}"),
+                }
+            }
+            other => other.to_string(),
+        }
+    }
 }
 
 /// `--registry-mirror SOURCE=TARGET`: resolve names under SOURCE (a registry host, optionally
@@ -303,8 +328,17 @@ impl RegistryClient {
             .map_err(|error| RegistryError::Credentials(error.to_string()))?
             .map_err(|error| RegistryError::Credentials(error.to_string()))?;
         let auth = match credential {
-            Credential::Anonymous => RegistryAuth::Anonymous,
-            Credential::Basic { username, password } => RegistryAuth::Basic(username, password),
+            Credential::Anonymous => {
+                tracing::info!("{host}: no credentials stored, asking anonymously");
+                RegistryAuth::Anonymous
+            }
+            Credential::Basic { username, password } => {
+                // Where they came from, never what they are.
+                tracing::info!(
+                    "{host}: a username and password from the docker or podman configuration"
+                );
+                RegistryAuth::Basic(username, password)
+            }
         };
         self.auths
             .lock()
@@ -360,12 +394,26 @@ impl RegistryClient {
                 {
                     Ok(Ok(())) => {
                         plain.abort();
+                        tracing::info!(
+                            "{host} speaks TLS: its certificate is not verified (--insecure-registry)"
+                        );
                         Transport::UnverifiedTls
                     }
-                    _ => {
+                    tls => {
                         // Its answer is remembered by the plain client; a failure is reported
                         // by the request that follows.
                         let _ = plain.await;
+                        let why = match tls {
+                            Ok(Err(error)) => match classify(host, timeout, error) {
+                                RegistryError::NotTls { .. } => "it does not speak TLS".into(),
+                                RegistryError::Unreachable { reason, .. } => reason,
+                                other => other.to_string(),
+                            },
+                            _ => format!("no TLS answer within {}s", timeout.as_secs()),
+                        };
+                        tracing::info!(
+                            "{host}: plain HTTP (--insecure-registry), as the TLS probe failed: {why}"
+                        );
                         Transport::PlainHttp
                     }
                 }
@@ -394,6 +442,11 @@ impl RegistryClient {
                     // A Retry-After is waited for up to the request timeout, at least the backoff.
                     let wait = match error.retry_after() {
                         Some(asked) if asked > timeout => {
+                            tracing::warn!(
+                                "not retrying: {}, longer than --registry-timeout ({}s)",
+                                error.why(),
+                                timeout.as_secs()
+                            );
                             return Err(RegistryError::RateLimited {
                                 host: host.to_string(),
                                 asked_seconds: asked.as_secs_f64().ceil() as u64,
@@ -403,7 +456,23 @@ impl RegistryClient {
                         Some(asked) => asked.max(backoff(attempt)),
                         None => backoff(attempt),
                     };
+                    let honoured = if error.retry_after().is_some() {
+                        ", as its Retry-After asks"
+                    } else {
+                        ""
+                    };
+                    tracing::warn!(
+                        "retrying in {}{honoured} (try {} of {}): {}",
+                        super::wait_text(wait),
+                        attempt + 1,
+                        self.settings.attempts,
+                        error.why()
+                    );
                     tokio::time::sleep(wait).await
+                }
+                Err(error) if error.is_transient() => {
+                    tracing::warn!("giving up after {attempt} tries: {}", error.why());
+                    return Err(error);
                 }
                 other => return other,
             }
@@ -487,6 +556,14 @@ impl DigestSource for RegistryClient {
         platform: Option<&Platform>,
     ) -> Result<String, RegistryError> {
         let location = locate(reference, &self.settings.mirrors);
+        if location.host != reference.domain() || location.repository != reference.path() {
+            tracing::debug!(
+                "{}: resolved at {}/{} (--registry-mirror)",
+                reference.name(),
+                location.host,
+                location.repository
+            );
+        }
         let tag = reference.tag_or_latest().unwrap_or("latest");
         let target = Reference::with_tag(
             location.host.clone(),
@@ -715,6 +792,32 @@ mod tests {
         for unusable in ["", "-1", "1.5", "soon", "120s"] {
             assert_eq!(parse_retry_after(unusable, now), None, "{unusable:?}");
         }
+    }
+
+    #[test]
+    fn a_retry_says_what_the_registry_answered() {
+        let host = "r:5000".to_string();
+        let answered = |status, retry_after| RegistryError::Unavailable {
+            host: host.clone(),
+            status,
+            retry_after,
+        };
+        assert_eq!(
+            answered(429, Some(Duration::from_millis(1500))).why(),
+            "r:5000 answered 429 Too Many Requests with Retry-After 1s 500ms"
+        );
+        assert_eq!(
+            answered(503, None).why(),
+            "r:5000 answered 503 Service Unavailable"
+        );
+        let dropped = RegistryError::Unreachable {
+            host: host.clone(),
+            reason: "connection closed before message completed".into(),
+        };
+        assert_eq!(
+            dropped.why(),
+            "cannot reach r:5000: connection closed before message completed"
+        );
     }
 
     #[test]

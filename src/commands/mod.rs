@@ -74,6 +74,7 @@ where
             return ExitCode::from(error.exit_code() as u8);
         }
     };
+    crate::logging::init(cli.verbosity, cli.quiet);
     let outcome = match runtime() {
         Ok(runtime) => runtime.block_on(dispatch(cli)),
         Err(error) => Err(anyhow::Error::new(error).context("cannot start the async runtime")),

@@ -19,3 +19,4 @@ mod registry_support;
 mod release_loop;
 mod rewrite_golden;
 mod secrets;
+mod verbosity;

@@ -35,6 +35,7 @@ use crate::secrets::RegistryAuth;
 use crate::secrets::*;
 use crate::sha256_digest;
 use crate::token_cache::{RegistryOperation, RegistryToken, RegistryTokenType, TokenCache};
+use crate::traced::TracedSend as _;
 use crate::Reference;
 
 const MIME_TYPES_DISTRIBUTION_MANIFEST: &[&str] = &[
@@ -502,7 +503,7 @@ impl Client {
             .apply_auth(image, op)
             .await?
             .into_request_builder()
-            .send()
+            .send_traced()
             .await?;
         let status = res.status();
         let body = res.bytes().await?;
@@ -573,7 +574,7 @@ impl Client {
             .apply_auth(image, RegistryOperation::Pull)
             .await?
             .into_request_builder()
-            .send()
+            .send_traced()
             .await?;
 
         match res.error_for_status() {
@@ -865,7 +866,7 @@ impl Client {
             registry
         );
         debug!(?url);
-        let res = self.client.get(&url).send().await?;
+        let res = self.client.get(&url).send_traced().await?;
         let challenge = res.headers().get(reqwest::header::WWW_AUTHENTICATE).cloned();
         // Only an answer about authentication is remembered: a 429 or a 5xx is not one.
         if res.status().is_success() || res.status() == StatusCode::UNAUTHORIZED {
@@ -935,7 +936,7 @@ impl Client {
             .get(realm)
             .query(&query)
             .apply_authentication(authentication)
-            .send()
+            .send_traced()
             .await?;
 
         match auth_res.status() {
@@ -989,7 +990,7 @@ impl Client {
             .apply_auth(image, RegistryOperation::Pull)
             .await?
             .into_request_builder()
-            .send()
+            .send_traced()
             .await?;
         if let Some(error) = retry_after_error(&res, &url) {
             return Err(error);
@@ -1024,7 +1025,7 @@ impl Client {
                 .apply_auth(image, RegistryOperation::Pull)
                 .await?
                 .into_request_builder()
-                .send()
+                .send_traced()
                 .await?;
             if let Some(error) = retry_after_error(&res, &url) {
                 return Err(error);
@@ -1224,7 +1225,7 @@ impl Client {
             .apply_auth(image, RegistryOperation::Pull)
             .await?
             .into_request_builder()
-            .send()
+            .send_traced()
             .await?;
         if let Some(error) = retry_after_error(&res, &url) {
             return Err(error);
@@ -1570,7 +1571,7 @@ impl Client {
                 HeaderValue::from_str(&format!("bytes={offset}-")).unwrap(),
             );
         }
-        let mut response = request.send().await?;
+        let mut response = request.send_traced().await?;
 
         if let Some(urls) = &layer.urls {
             for url in urls {
@@ -1595,7 +1596,7 @@ impl Client {
                             HeaderValue::from_str(&format!("bytes={offset}-")).unwrap(),
                         );
                     }
-                    response = request.send().await?
+                    response = request.send_traced().await?
                 }
             }
         }
@@ -1618,7 +1619,7 @@ impl Client {
             // certain registries require "Content-Length" to be present for all
             // types of push sessions.
             .header("Content-Length", 0)
-            .send()
+            .send_traced()
             .await?;
 
         // OCI spec requires the status code be 202 Accepted to successfully begin the push process
@@ -1637,7 +1638,7 @@ impl Client {
             .await?
             .into_request_builder()
             .header("Content-Length", 0)
-            .send()
+            .send_traced()
             .await?;
 
         // OCI spec requires the status code be 202 Accepted to successfully begin the push process
@@ -1661,7 +1662,7 @@ impl Client {
             .await?
             .into_request_builder()
             .header("Content-Length", 0)
-            .send()
+            .send_traced()
             .await?;
         self.extract_location_header(image, res, &reqwest::StatusCode::CREATED)
             .await
@@ -1701,7 +1702,7 @@ impl Client {
             .into_request_builder()
             .headers(headers)
             .body(reqwest::Body::wrap_stream(layer))
-            .send()
+            .send_traced()
             .await?;
 
         // Returns location
@@ -1741,7 +1742,7 @@ impl Client {
             .into_request_builder()
             .headers(headers)
             .body(layer)
-            .send()
+            .send_traced()
             .await?;
 
         // Returns location
@@ -1793,7 +1794,7 @@ impl Client {
             .into_request_builder()
             .headers(headers)
             .body(blob_chunk)
-            .send()
+            .send_traced()
             .await?;
 
         // Returns location for next chunk and the start byte for the next range
@@ -1857,7 +1858,7 @@ impl Client {
             .apply_auth(image, RegistryOperation::Push)
             .await?
             .into_request_builder()
-            .send()
+            .send_traced()
             .await?;
 
         self.extract_location_header(image, res, &reqwest::StatusCode::CREATED)
@@ -1912,7 +1913,7 @@ impl Client {
             .into_request_builder()
             .headers(headers)
             .body(body)
-            .send()
+            .send_traced()
             .await?;
 
         let ret = self
@@ -1974,7 +1975,7 @@ impl Client {
             .apply_auth(image, RegistryOperation::Pull)
             .await?
             .into_request_builder()
-            .send()
+            .send_traced()
             .await?;
         let status = res.status();
         let body = res.bytes().await?;
@@ -2109,7 +2110,7 @@ impl Client {
             .apply_auth(image, op)
             .await?
             .into_request_builder()
-            .send()
+            .send_traced()
             .await?;
         let status = res.status();
         let body = res.bytes().await?;
