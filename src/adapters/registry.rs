@@ -80,6 +80,55 @@ pub enum RegistryError {
 }
 
 impl RegistryError {
+    /// This error of a request sent to a mirror for an image of `registry`: named by the image's
+    /// registry, with the mirror said beside it. Where the mirror host is what to name in a
+    /// flag (`--insecure-registry`), it stays as it is.
+    fn through_mirror(self, registry: &str) -> Self {
+        let named = |mirror: String| format!("{registry} (through the mirror {mirror})");
+        match self {
+            RegistryError::NotFound { host } => RegistryError::NotFound { host: named(host) },
+            RegistryError::Unauthorized { host } => {
+                RegistryError::Unauthorized { host: named(host) }
+            }
+            RegistryError::Denied { host } => RegistryError::Denied { host: named(host) },
+            RegistryError::Unavailable {
+                host,
+                status,
+                retry_after,
+            } => RegistryError::Unavailable {
+                host: named(host),
+                status,
+                retry_after,
+            },
+            RegistryError::RateLimited {
+                host,
+                asked_seconds,
+                cap_seconds,
+            } => RegistryError::RateLimited {
+                host: named(host),
+                asked_seconds,
+                cap_seconds,
+            },
+            RegistryError::Unreachable { host, reason } => RegistryError::Unreachable {
+                host: named(host),
+                reason,
+            },
+            RegistryError::Timeout { host, seconds } => RegistryError::Timeout {
+                host: named(host),
+                seconds,
+            },
+            RegistryError::DigestMismatch { host, detail } => RegistryError::DigestMismatch {
+                host: named(host),
+                detail,
+            },
+            RegistryError::Protocol { host, detail } => RegistryError::Protocol {
+                host: named(host),
+                detail,
+            },
+            other => other,
+        }
+    }
+
     /// Faults worth another try: the registry or the network may recover.
     fn is_transient(&self) -> bool {
         matches!(
@@ -570,7 +619,7 @@ impl DigestSource for RegistryClient {
             location.repository.clone(),
             tag.to_string(),
         );
-        match platform {
+        let digest = match platform {
             None => {
                 self.with_client(&location.host, |client, auth| {
                     let target = &target;
@@ -582,7 +631,11 @@ impl DigestSource for RegistryClient {
                 self.platform_digest(&location.host, &target, platform)
                     .await
             }
+        };
+        if location.host == reference.domain() {
+            return digest;
         }
+        digest.map_err(|error| error.through_mirror(reference.domain()))
     }
 }
 

@@ -646,3 +646,28 @@ fn a_plain_http_registry_is_asked_in_plain_http_at_once() {
         )
     );
 }
+
+#[test]
+fn an_error_through_a_mirror_names_the_images_registry_and_the_mirror() {
+    let registry = TestRegistry::start(Kind::Http);
+    let host = registry.host();
+    let args = [
+        "pin",
+        "-f",
+        "-",
+        "--registry-mirror",
+        &format!("quay.io={host}"),
+        "--insecure-registry",
+        &host,
+    ];
+    let run = Plugin::new(args)
+        .stdin(&pod("quay.io/app/web:v1"))
+        .run()
+        .expect_code(2);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: -:4:12: quay.io/app/web:v1: not found on quay.io (through the mirror {host})\n"
+        )
+    );
+}
