@@ -6,6 +6,7 @@
 #   test-cluster.sh up      start a cluster by hand and print its kubeconfig path
 #   test-cluster.sh down    stop it
 #   test-cluster.sh env     print `export KUBECONFIG=...` for the running cluster
+#   test-cluster.sh packages  print the Debian packages `build` needs, one a line
 #
 # Cache: ${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-immutable/k8s-v1.20.2/: bin/, build.log, the
 # downloaded source package, and cluster/ with the state and logs of `up`.
@@ -277,8 +278,9 @@ build) build ;;
 up) up ;;
 down) down ;;
 env) env_cmd ;;
+packages) printf '%s\n' "${PACKAGES[@]}" ;;
 *)
-	echo "usage: $0 build|up|down|env" >&2
+	echo "usage: $0 build|up|down|env|packages" >&2
 	exit 2
 	;;
 esac

