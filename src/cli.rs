@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::adapters::registry::Mirror;
 use crate::core::image_paths::ImagePath;
+use crate::core::mirror::Mirror;
 use crate::core::platform::Platform;
 
 /// `pin`'s exit codes, shown under its help.

@@ -7,9 +7,10 @@ use std::time::Duration;
 use anyhow::Context as _;
 
 use crate::adapters::cluster::ClusterSettings;
-use crate::adapters::registry::{Mirror, RegistrySettings};
+use crate::adapters::registry::RegistrySettings;
 use crate::cli::{ClusterArgs, ResolveArgs, SourceArgs};
 use crate::core::image_paths::{ImagePath, builtin_image_paths};
+use crate::core::mirror::Mirror;
 use crate::ops::resolve::ResolveSettings;
 
 /// The config file read from the working directory when `--config` names none.

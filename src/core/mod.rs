@@ -6,6 +6,7 @@ pub mod image_paths;
 pub mod locate;
 pub mod lock;
 pub mod manifest;
+pub mod mirror;
 pub mod platform;
 pub mod problem;
 pub mod reference;
