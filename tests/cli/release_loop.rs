@@ -676,6 +676,24 @@ fn rollback_pins_a_revision_to_the_digests_its_pods_ran_or_refuses() {
             &[&["deployment/web", "-n", &ns][..], extra].concat(),
         )
     };
+    // What would be stored, nothing persisted; a revision that is not kept is refused.
+    let before = live(cluster, &ns, "deployment/web");
+    let dry = rollback(&["--to-revision", "1", "--dry-run=server", "-o", "json"]).expect_code(0);
+    let dry: Value = serde_json::from_str(&dry.stdout).unwrap();
+    assert_eq!(
+        dry["items"][0]["spec"]["template"]["spec"]["containers"][0]["image"],
+        format!("{web_tag}@{d1}")
+    );
+    let missing = rollback(&["--to-revision", "7"]).expect_code(2);
+    assert_eq!(
+        missing.stderr,
+        format!("error: deployment.apps/{ns}/web has no revision 7 (it has 1, 2)\n")
+    );
+    assert_eq!(
+        live(cluster, &ns, "deployment/web")["metadata"]["generation"],
+        before["metadata"]["generation"]
+    );
+
     let back = rollback(&[]).expect_code(0);
     assert_eq!(back.stdout, "deployment.apps/web serverside-applied\n");
     assert!(
