@@ -763,7 +763,15 @@ fn rollback_pins_a_revision_to_the_digests_its_pods_ran_or_refuses() {
     // annotation of the last rollback goes.
     let tags = ["--allow-unpinned", &format!("{host}/shop/web:1.5")];
     let named = ["--allow-unpinned", &format!("{host}/shop/setup")];
-    rollback(&[&tags[..], &named[..]].concat()).expect_code(0);
+    let allowed = rollback(&[&tags[..], &named[..]].concat()).expect_code(0);
+    assert!(
+        allowed.stderr.contains(&format!(
+            "deployment.apps/web: revision 2's template, with the digests it ran; \
+             left as tags (--allow-unpinned): {host}/shop/web:1.5, {setup_tag}\n"
+        )),
+        "{}",
+        allowed.stderr
+    );
     let stored = live(cluster, &ns, "deployment/web");
     let pod_spec = &stored["spec"]["template"]["spec"];
     assert_eq!(
