@@ -358,7 +358,9 @@ fn revision_pods(
         let sets = cluster.kubectl_json(&["get", "replicasets", "-n", ns, "-l", &selector]);
         let set = sets["items"].as_array()?.iter().find(|set| {
             set["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
-                == revision.to_string()
+                .as_str()
+                .and_then(|number| number.parse().ok())
+                == Some(revision)
         })?;
         let hash = set["metadata"]["labels"]["pod-template-hash"].as_str()?;
         let pods = cluster.pod_names(ns, &format!("pod-template-hash={hash}"));
