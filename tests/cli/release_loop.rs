@@ -523,10 +523,11 @@ fn wait_on_a_partitioned_statefulset_ends_when_the_pods_above_the_partition_are_
         plugin.join().unwrap()
     })
     .expect_code(0);
+    // How many are still missing when it looks depends on how fast the pods are marked.
     assert!(
-        created
-            .stderr
-            .contains("waiting for statefulset.apps/db: 3 pods to be ready\n"),
+        created.stderr.lines().any(|line| {
+            line.starts_with("waiting for statefulset.apps/db: ") && line.ends_with(" to be ready")
+        }),
         "{}",
         created.stderr
     );
