@@ -10,7 +10,7 @@ use crate::adapters::cluster::Cluster;
 use crate::cli::{DryRun, RollbackArgs};
 use crate::ops::apply::{ApplySettings, apply};
 use crate::ops::cluster::ApplyOptions;
-use crate::ops::rollback::{RollbackSettings, plan};
+use crate::ops::rollback::{Plan, RollbackSettings, plan};
 use crate::settings::cluster_settings;
 
 pub async fn run(args: RollbackArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
@@ -20,7 +20,11 @@ pub async fn run(args: RollbackArgs, quiet: bool) -> anyhow::Result<ExitStatus> 
         allow_unpinned: args.allow_unpinned,
     };
     let mut cluster = Cluster::connect(&cluster_settings(&args.cluster)).await?;
-    let (object, revision) = plan(&cluster, &settings).await?;
+    let Plan {
+        object,
+        revision,
+        left_unpinned,
+    } = plan(&cluster, &settings).await?;
     if args.dry_run == DryRun::Client {
         let objects: Vec<(String, &Value)> = vec![(object.name(), &object.object)];
         print_objects(args.output, &objects, "rolled back (client dry run)")?;
@@ -45,8 +49,16 @@ pub async fn run(args: RollbackArgs, quiet: bool) -> anyhow::Result<ExitStatus> 
         return Ok(ExitStatus::Success);
     }
     if !quiet {
+        let tags = if left_unpinned.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; left as tags (--allow-unpinned): {}",
+                left_unpinned.join(", ")
+            )
+        };
         eprintln!(
-            "{}: revision {revision}'s template, with the digests it ran",
+            "{}: revision {revision}'s template, with the digests it ran{tags}",
             release[0].name()
         );
     }
