@@ -1006,6 +1006,18 @@ fn drift_compares_running_digests_with_templates_and_moved_tags() {
             .map(|pod| (pod.clone(), true, format!("the tag has moved to {moved}")))
             .collect::<Vec<_>>()
     );
+    // With --offline --lock, the tag is where the reviewed lock says, and no registry is asked:
+    // a lock written before the re-push says the pods are current.
+    let lock = dir.path().join("immutable.lock");
+    let running = api_digest_running(cluster, &ns, &api_pods[0]);
+    fs::write(
+        &lock,
+        format!("{{\"version\":1,\"images\":{{\"{api_tag}\":\"{running}\"}}}}\n"),
+    )
+    .unwrap();
+    let lock = lock.display().to_string();
+    let offline = ["deployment/api", "--offline", "--lock", &lock, "-n", &ns];
+    plugin(cluster, "drift", &offline).expect_code(0);
 
     // In the middle of a rollout to api:3: the old pod runs the old tag's digest, one new pod
     // the new tag's, the other is pending. None of that is drift.
@@ -1168,4 +1180,13 @@ fn the_release_loop_as_a_user_runs_it() {
     let diff = plugin(cluster, "diff", &with(&host, &["-f", &file, "-o", "json"])).expect_code(1);
     let report: Value = serde_json::from_str(&diff.stdout).unwrap();
     assert_eq!(report["images"][0]["old"], format!("{tag}@{d1}"));
+}
+
+/// The digest pod `pod`'s `api` container reports, as drift reads it.
+fn api_digest_running(cluster: &TestCluster, ns: &str, pod: &str) -> String {
+    let pod = cluster.kubectl_json(&["get", "pod", pod, "-n", ns]);
+    let id = pod["status"]["containerStatuses"][0]["imageID"]
+        .as_str()
+        .unwrap();
+    id.rsplit('@').next().unwrap().to_string()
 }
