@@ -1,7 +1,6 @@
 //! `kubectl immutable diff`: two releases, a release and the live cluster, or two rollout
 //! revisions of a workload, compared object by object and image by image.
 
-use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 
 use anyhow::anyhow;
@@ -14,14 +13,14 @@ use crate::adapters::registry::RegistryClient;
 use crate::cli::{ColorChoice, DiffArgs, DiffFormat, SourceArgs};
 use crate::core::diff::{DiffReport, ObjectSet, diff, render_json, render_text};
 use crate::core::image_paths::ImagePath;
-use crate::core::manifest::{ObjectKey, object_key};
-use crate::core::problem::{Position, Problem, Problems};
+use crate::core::manifest::ObjectKey;
+use crate::core::problem::{Problem, Problems};
 use crate::core::rollout::{PickError, Workload, pick, render_revisions_json, revision_object};
 use crate::ops::cluster::ApplyOptions;
 use crate::ops::live::{check_identities, live_sides};
 use crate::ops::release::{Pinning, prepare};
 use crate::ops::revisions::{Loaded, load};
-use crate::ops::sources;
+use crate::ops::sides::read_sides;
 use crate::settings::{Config, cluster_settings, resolve_settings};
 
 /// Which rollout revisions of which workload a report compares.
@@ -87,54 +86,8 @@ fn two_sides(
             args.cluster.context.as_deref(),
         )?)
         .unwrap_or_else(|| "default".to_string());
-    // The two sides are read on two cores: parsing is most of a large diff's time.
-    let sides = std::thread::scope(|scope| {
-        let old = scope.spawn(|| read_side(old, args.recursive, &namespace));
-        let new = read_side(new, args.recursive, &namespace);
-        (old.join().expect("reading a side does not panic"), new)
-    });
-    match sides {
-        (Ok(old), Ok(new)) => Ok(diff(&old, &new, rules)),
-        (old, new) => {
-            let problems = [old.err(), new.err()]
-                .into_iter()
-                .flatten()
-                .flat_map(|Problems(problems)| problems)
-                .collect();
-            Err(Problems(problems).into())
-        }
-    }
-}
-
-/// Every object of a side by identity; every problem in it, each on its own line.
-fn read_side(side: &str, recursive: bool, namespace: &str) -> Result<ObjectSet, Problems> {
-    let mut objects = ObjectSet::new();
-    let mut places = BTreeMap::new();
-    let mut problems = Vec::new();
-    for source in sources::read_side(side, recursive)? {
-        let Some(parsed) = sources::documents(&source, &mut problems) else {
-            continue;
-        };
-        for parsed in parsed {
-            let at = Problem::at(&source.name, Some(Position::line(parsed.line)), "");
-            match object_key(&parsed.object, namespace) {
-                Ok(key) => {
-                    if let Some(first) = places.insert(key.clone(), at.place()) {
-                        problems.push(Problem {
-                            message: format!("{key} appears twice (first at {first})"),
-                            ..at
-                        });
-                    }
-                    objects.insert(key, parsed.object);
-                }
-                Err(reason) => problems.push(Problem {
-                    message: reason,
-                    ..at
-                }),
-            }
-        }
-    }
-    Problems::or(problems, objects)
+    let (old, new) = read_sides(old, new, args.recursive, &namespace)?;
+    Ok(diff(&old, &new, rules))
 }
 
 /// The manifests of `-f`, prepared exactly as `apply` prepares them (pinned in memory, the

@@ -16,6 +16,7 @@ pub mod release;
 pub mod resolve;
 pub mod revisions;
 pub mod rollback;
+pub mod sides;
 pub mod sources;
 pub mod wait;
 
