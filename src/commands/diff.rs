@@ -56,7 +56,7 @@ pub async fn run(args: DiffArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
             render_text(&report, use_color(args.color))
         ),
     };
-    std::io::stdout().lock().write_all(text.as_bytes())?;
+    super::stdout().write_all(text.as_bytes())?;
     Ok(ExitStatus::found_if(report.has_differences()))
 }
 

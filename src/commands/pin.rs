@@ -45,7 +45,7 @@ pub async fn run(args: PinArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
             images,
             unset,
         } => {
-            let mut stdout = std::io::stdout().lock();
+            let mut stdout = super::stdout();
             for image in &unpinned {
                 writeln!(stdout, "{image}")?;
             }
@@ -67,7 +67,7 @@ pub async fn run(args: PinArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
         }
         PinOutcome::Pinned(resolution) => {
             if output == Output::Stdout {
-                let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+                let mut stdout = std::io::BufWriter::new(super::stdout());
                 let sources = resolution.found.sources.len();
                 write_concatenated(&mut stdout, (0..sources).map(|i| resolution.pieces(i)))?;
                 stdout.flush()?;

@@ -14,6 +14,7 @@ mod diff_cluster;
 mod distribution;
 mod hostile_input;
 mod pin;
+mod pipes;
 mod registry_faults;
 mod registry_support;
 mod release_loop;
