@@ -75,6 +75,9 @@ pub enum Command {
     /// Resolve every image tag in a set of manifests to its registry digest.
     #[command(after_help = PIN_EXAMPLES)]
     Pin(Box<PinArgs>),
+    /// Helm's post-renderer: pin the manifests on stdin, the pinned stream on stdout.
+    #[command(after_help = POSTRENDER_EXAMPLES)]
+    Postrender(Box<PostrenderArgs>),
     /// Pin, then server-side apply through the Kubernetes API: all or nothing.
     #[command(after_help = APPLY_EXAMPLES)]
     Apply(Box<ApplyArgs>),
@@ -248,6 +251,48 @@ pub struct ResolveArgs {
     /// registry's Retry-After is honoured for (a longer one fails at once).
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..), help_heading = "Registry")]
     pub registry_timeout: u64,
+}
+
+const POSTRENDER_EXAMPLES: &str = "\
+Examples:
+  # Helm 4, with the plugin installed (helm plugin install ./helm/immutable from the archive)
+  helm install web ./chart --post-renderer immutable
+
+  # Helm 3: the binary itself, this subcommand as its argument
+  helm install web ./chart --post-renderer kubectl-immutable --post-renderer-args postrender
+
+  # Pinned from the reviewed lock file only, no registry
+  helm install web ./chart --post-renderer immutable \\
+    --post-renderer-args=--offline --post-renderer-args=--lock=immutable.lock
+
+Reads the whole stream on stdin (it refuses a terminal), writes it back with only the image values
+pinned: comments, `# Source:` lines and annotations stay byte for byte. Flags and the config
+file are pin's. Empty input is empty output. Nothing but errors on stderr, one per line.
+
+Helm 3 never shows hooks to a post-renderer: gate them in CI with
+  helm template web ./chart | kubectl immutable pin --check -f -
+
+Exit codes:
+  0  pinned stream written
+  2  error: an image that cannot be resolved, bad input; nothing written on stdout";
+
+/// `postrender`: `pin -f -` as Helm runs a post-renderer.
+#[derive(Debug, Args)]
+pub struct PostrenderArgs {
+    #[command(flatten)]
+    pub resolve: ResolveArgs,
+
+    /// Where custom resources keep images, as KIND:dotted.path. Repeatable.
+    #[arg(long = "image-path", value_name = "KIND:PATH", help_heading = "Input")]
+    pub image_paths: Vec<ImagePath>,
+
+    /// Config file [default: .kubectl-immutable.yaml in the working directory, if present].
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath, help_heading = "Input")]
+    pub config: Option<PathBuf>,
+
+    /// Write name@sha256:... instead of name:tag@sha256:....
+    #[arg(long, help_heading = "Output")]
+    pub digest_only: bool,
 }
 
 const DIFF_EXAMPLES: &str = "\

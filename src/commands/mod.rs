@@ -9,6 +9,7 @@ mod diff;
 mod drift;
 mod history;
 mod pin;
+mod postrender;
 mod render;
 mod reporter;
 mod rollback;
@@ -107,6 +108,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {
         Command::Pin(args) => pin::run(*args, cli.quiet).await,
         Command::Diff(args) => diff::run(*args, cli.quiet).await,
+        Command::Postrender(args) => postrender::run(*args).await,
         Command::History(args) => history::run(*args).await,
         Command::Apply(args) => apply::run(*args, cli.quiet).await,
         Command::Rollback(args) => rollback::run(*args, cli.quiet).await,

@@ -15,6 +15,7 @@ mod distribution;
 mod hostile_input;
 mod pin;
 mod pipes;
+mod postrender;
 mod registry_faults;
 mod registry_support;
 mod release_loop;
