@@ -131,6 +131,11 @@ const PIN_EXAMPLES: &str = concat!(
   # CI gate without network: exit 1 if any image is not pinned
   kubectl immutable pin -f k8s/ -R --check
 
+  # The same gate as GitHub annotations, a GitLab Code Quality report, or SARIF
+  kubectl immutable pin -f k8s/ -R --check --format github
+  kubectl immutable pin -f k8s/ -R --check --format gitlab > gl-code-quality-report.json
+  kubectl immutable pin -f k8s/ -R --verify --format sarif > immutable.sarif
+
   # A tag was rebuilt: move its pins (only the digests change), the lock file with them
   kubectl immutable pin -f k8s/ -R --refresh --in-place --lock immutable.lock
 
@@ -175,6 +180,11 @@ pub struct PinArgs {
     /// Check that every digest already written exists, and that a tag@digest's tag still points at it.
     #[arg(long, help_heading = "Mode", conflicts_with = "check")]
     pub verify: bool,
+
+    /// How --check and --verify report what they find: text, GitHub workflow commands
+    /// (annotations), a GitLab Code Quality report, or SARIF 2.1.0 (code scanning); on stdout.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = FindingsFormat::Text, help_heading = "Mode")]
+    pub format: FindingsFormat,
 
     /// Resolve every tag@digest again and, where the tag now points elsewhere, rewrite only its
     /// digest (name@digest is never touched); unpinned tags are pinned as usual.
@@ -667,6 +677,14 @@ pub enum ColorChoice {
     Auto,
     Always,
     Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FindingsFormat {
+    Text,
+    Github,
+    Gitlab,
+    Sarif,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
