@@ -316,6 +316,9 @@ Examples:
   # For CI bots
   kubectl immutable diff old.yaml new.yaml -o json
 
+  # A pull-request comment: summary, image table, a collapsed diff per object
+  kubectl immutable diff v1.4:k8s/ HEAD:k8s/ -R -o markdown > comment.md
+
   # A release against the live cluster: what `apply` would change (images pinned as apply
   # pins them; --offline --lock pins from the lock file alone)
   kubectl immutable diff -f release-1.5/ -R -n shop
@@ -374,9 +377,10 @@ pub struct DiffArgs {
     #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub config: Option<PathBuf>,
 
-    /// Output format.
-    #[arg(short = 'o', long, value_enum, default_value_t = DiffFormat::Text)]
-    pub output: DiffFormat,
+    /// Output format: markdown is for a pull-request comment (cut between objects, with a note,
+    /// past GitHub's 65,536 characters).
+    #[arg(short = 'o', long, value_enum, default_value_t = DiffOutput::Text)]
+    pub output: DiffOutput,
 
     /// Colour the text output: auto colours a terminal unless NO_COLOR is set.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
@@ -670,6 +674,13 @@ fn request_timeout(text: &str) -> Result<Duration, String> {
 pub enum DiffFormat {
     Text,
     Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffOutput {
+    Text,
+    Json,
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -11,8 +11,10 @@ use super::reporter::Terminal;
 use crate::adapters::cluster::Cluster;
 use crate::adapters::kubeconfig;
 use crate::adapters::registry::RegistryClient;
-use crate::cli::{ColorChoice, DiffArgs, DiffFormat, SourceArgs};
-use crate::core::diff::{DiffReport, ObjectSet, diff, render_json, render_text};
+use crate::cli::{ColorChoice, DiffArgs, DiffOutput, SourceArgs};
+use crate::core::diff::{
+    COMMENT_LIMIT, DiffReport, ObjectSet, diff, render_json, render_markdown, render_text,
+};
 use crate::core::image_paths::ImagePath;
 use crate::core::manifest::{ObjectKey, object_key};
 use crate::core::problem::{Position, Problem, Problems};
@@ -45,10 +47,18 @@ pub async fn run(args: DiffArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
         (None, _) => (live(&args, &rules, quiet).await?, None),
     };
     let text = match (args.output, &revisions) {
-        (DiffFormat::Json, None) => render_json(&report),
-        (DiffFormat::Json, Some(r)) => render_revisions_json(&r.key, r.old, r.new, &report),
-        (DiffFormat::Text, None) => render_text(&report, use_color(args.color)),
-        (DiffFormat::Text, Some(r)) => format!(
+        (DiffOutput::Json, None) => render_json(&report),
+        (DiffOutput::Json, Some(r)) => render_revisions_json(&r.key, r.old, r.new, &report),
+        (DiffOutput::Markdown, None) => render_markdown(&report, COMMENT_LIMIT),
+        (DiffOutput::Markdown, Some(r)) => format!(
+            "`{}`: revision {} against revision {}\n\n{}",
+            r.key,
+            r.old,
+            r.new,
+            render_markdown(&report, COMMENT_LIMIT - 200)
+        ),
+        (DiffOutput::Text, None) => render_text(&report, use_color(args.color)),
+        (DiffOutput::Text, Some(r)) => format!(
             "{}: revision {} against revision {}\n{}",
             r.key,
             r.old,
