@@ -195,11 +195,13 @@ pub struct PinArgs {
 /// Which manifests, and where their images are: shared by `pin` and `apply`.
 #[derive(Debug, Clone, Args)]
 pub struct SourceArgs {
-    /// Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin.
+    /// Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin. Repeatable; -f
+    /// takes every path up to the next flag (-f a.yaml b.yaml), as pre-commit passes them.
     #[arg(
         short = 'f',
         long = "filename",
         value_name = "PATH",
+        num_args = 1..,
         value_hint = clap::ValueHint::AnyPath,
         add = crate::commands::complete::CompleteAs::Manifests,
         required = true,

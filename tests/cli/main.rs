@@ -14,6 +14,7 @@ mod diff;
 mod diff_cluster;
 mod distribution;
 mod hostile_input;
+mod integrations;
 mod pin;
 mod pipes;
 mod postrender;
