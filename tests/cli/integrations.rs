@@ -124,3 +124,111 @@ fn pre_commit_check_fails_on_an_unpinned_manifest_then_passes_once_pinned() {
     assert!(text(&check).contains("Passed"), "{}", text(&check));
 }
 
+
+/// examples/argocd-cmp/plugin.yaml's generate command, run as argocd-cmp-server runs it: its
+/// command and args, in the application's directory, with the ARGOCD_APP_* environment.
+fn argocd_generate(app: &Path, path: &std::ffi::OsStr) -> Output {
+    let text = std::fs::read_to_string(repo().join("examples/argocd-cmp/plugin.yaml")).unwrap();
+    let plugin: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+    assert_eq!(plugin["kind"], "ConfigManagementPlugin");
+    let generate = &plugin["spec"]["generate"];
+    let words: Vec<&str> = generate["command"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(generate["args"].as_array().unwrap())
+        .map(|word| word.as_str().unwrap())
+        .collect();
+    assert_eq!(words[..2], ["sh", "-c"]);
+    Command::new(words[0])
+        .args(&words[1..])
+        .current_dir(app)
+        .env_clear()
+        .env("PATH", path)
+        .env("HOME", app)
+        .env("ARGOCD_APP_NAME", "shop")
+        .env("ARGOCD_APP_NAMESPACE", "shop")
+        .env("ARGOCD_APP_REVISION", "0123456789abcdef0123456789abcdef01234567")
+        .env("ARGOCD_APP_SOURCE_PATH", "apps/shop")
+        .env("ARGOCD_APP_SOURCE_REPO_URL", "https://git.example.test/gitops.git")
+        .env("ARGOCD_APP_SOURCE_TARGET_REVISION", "main")
+        .env("KUBE_VERSION", "1.31.0")
+        .env("KUBE_API_VERSIONS", "v1,apps/v1,batch/v1")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn argocd_cmp_generates_the_same_pinned_manifests_twice_without_a_registry() {
+    let work = tempfile::tempdir().unwrap();
+    let path = plugin_on_path(work.path());
+    let app = work.path().join("app");
+    std::fs::create_dir_all(&app).unwrap();
+    let digest = format!("sha256:{}", "d".repeat(64));
+    // No registry anywhere: an unroutable host, and only the lock file.
+    std::fs::write(
+        app.join("immutable.lock"),
+        format!(
+            "{{\n  \"version\": 1,\n  \"images\": {{\n    \"registry.invalid/shop/web:1.5\": \"{digest}\"\n  }}\n}}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        app.join("web.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: registry.invalid/shop/web:1.5",
+    )
+    .unwrap();
+    std::fs::write(
+        app.join("config.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\ndata: {mode: fast}\n",
+    )
+    .unwrap();
+    let first = argocd_generate(&app, &path);
+    assert!(first.status.success(), "{}", text(&first));
+    let second = argocd_generate(&app, &path);
+    assert!(second.status.success(), "{}", text(&second));
+    assert_eq!(first.stdout, second.stdout);
+    assert_eq!(first.stderr, b"");
+    let stdout = String::from_utf8(first.stdout).unwrap();
+    // Both files, kept apart, the image pinned from the lock.
+    assert_eq!(
+        stdout,
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: web}}\ndata: {{mode: fast}}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web}}\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: registry.invalid/shop/web:1.5@{digest}"
+        )
+    );
+
+    // An image the lock does not know fails the generation, in one line.
+    std::fs::write(
+        app.join("job.yaml"),
+        "kind: Pod\nspec:\n  containers:\n  - image: registry.invalid/shop/job:2\n",
+    )
+    .unwrap();
+    let missing = argocd_generate(&app, &path);
+    assert_eq!(missing.status.code(), Some(2), "{}", text(&missing));
+    assert_eq!(missing.stdout, b"");
+    assert!(text(&missing).contains("not in the lock file"), "{}", text(&missing));
+    std::fs::remove_file(app.join("job.yaml")).unwrap();
+
+    // A kustomization: rendered by kustomize (a stand-in here), then pinned; a failed build fails
+    // the generation instead of pinning an empty stream.
+    std::fs::write(app.join("kustomization.yaml"), "resources: [web.yaml]\n").unwrap();
+    let bin = work.path().join("bin");
+    let kustomize = bin.join("kustomize");
+    std::fs::write(&kustomize, "#!/bin/sh\n[ \"$1 $2\" = 'build .' ] || exit 9\ncat web.yaml\n").unwrap();
+    std::fs::set_permissions(
+        &kustomize,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let built = argocd_generate(&app, &path);
+    assert!(built.status.success(), "{}", text(&built));
+    assert_eq!(
+        String::from_utf8(built.stdout).unwrap(),
+        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web}}\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: registry.invalid/shop/web:1.5@{digest}\n")
+    );
+    std::fs::write(&kustomize, "#!/bin/sh\necho 'Error: no such file' >&2\nexit 1\n").unwrap();
+    let failed = argocd_generate(&app, &path);
+    assert_ne!(failed.status.code(), Some(0), "{}", text(&failed));
+    assert_eq!(failed.stdout, b"");
+}
