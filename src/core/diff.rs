@@ -376,17 +376,17 @@ pub fn render_markdown(report: &DiffReport, limit: usize) -> String {
         changed,
         unchanged,
     } = report.summary;
-    let mut out = format!(
-        "**{added} added, {removed} removed, {changed} changed, {unchanged} unchanged**\n"
-    );
+    let mut out =
+        format!("**{added} added, {removed} removed, {changed} changed, {unchanged} unchanged**\n");
     // Room for the longest note, so that it always fits.
     let reserve = 200;
-    let fits = |out: &str, more: &str| {
-        out.chars().count() + more.chars().count() + reserve <= limit
-    };
+    let fits =
+        |out: &str, more: &str| out.chars().count() + more.chars().count() + reserve <= limit;
     let mut left_out = 0;
     if !report.images.is_empty() {
-        out.push_str("\n| Object | Container | Old | New | Note |\n| --- | --- | --- | --- | --- |\n");
+        out.push_str(
+            "\n| Object | Container | Old | New | Note |\n| --- | --- | --- | --- | --- |\n",
+        );
         for image in &report.images {
             let note = match image.note {
                 Some(ImageNote::TagMoved) => "⚠️ tag moved",
@@ -653,8 +653,10 @@ mod tests {
     #[test]
     fn markdown_is_cut_between_blocks_never_inside_a_fence() {
         let many: Vec<Value> = (0..400)
-            .map(|i| json!({"apiVersion": "v1", "kind": "ConfigMap",
-                            "metadata": {"name": format!("c{i}")}, "data": {"k": "a"}}))
+            .map(|i| {
+                json!({"apiVersion": "v1", "kind": "ConfigMap",
+                            "metadata": {"name": format!("c{i}")}, "data": {"k": "a"}})
+            })
             .collect();
         let changed: Vec<Value> = many
             .iter()

@@ -63,9 +63,7 @@ impl FindingKind {
                 "The tag written beside the digest now points at another image: the tag was \
                  pushed again. kubectl immutable pin --refresh moves the pin."
             }
-            FindingKind::RegistryError => {
-                "The registry did not answer whether the digest exists."
-            }
+            FindingKind::RegistryError => "The registry did not answer whether the digest exists.",
         }
     }
 
@@ -117,12 +115,10 @@ impl Finding {
             hash.update(part.as_bytes());
             hash.update([0]);
         }
-        hash.finalize()
-            .iter()
-            .fold(String::new(), |mut hex, byte| {
-                let _ = write!(hex, "{byte:02x}");
-                hex
-            })
+        hash.finalize().iter().fold(String::new(), |mut hex, byte| {
+            let _ = write!(hex, "{byte:02x}");
+            hex
+        })
     }
 }
 
@@ -290,6 +286,12 @@ mod tests {
         assert_eq!(uri("k8s/my app/ä.yaml"), "k8s/my%20app/%C3%A4.yaml");
         let log: Value = serde_json::from_str(&render_sarif(&[], "0.1.0")).unwrap();
         assert_eq!(log["runs"][0]["results"], json!([]));
-        assert_eq!(log["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap().len(), 4);
+        assert_eq!(
+            log["runs"][0]["tool"]["driver"]["rules"]
+                .as_array()
+                .unwrap()
+                .len(),
+            4
+        );
     }
 }

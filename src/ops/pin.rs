@@ -12,8 +12,8 @@ use super::resolve::{
 };
 use crate::adapters::fs;
 use crate::adapters::registry::{RegistryClient, RegistryError};
-use crate::core::lock::lock_key;
 use crate::core::findings::{Finding, FindingKind};
+use crate::core::lock::lock_key;
 use crate::core::problem::Problem;
 
 /// What `pin` does with what it resolved.

@@ -39,7 +39,10 @@ fn assert_github_line(line: &str) {
         r"^::error file={property},line=[1-9][0-9]*,col=[1-9][0-9]*,title={property}::{data}$"
     );
     let checked = Command::new(require("python3", "Debian's python3"))
-        .args(["-c", "import re,sys; sys.exit(0 if re.fullmatch(sys.argv[1], sys.argv[2]) else 1)"])
+        .args([
+            "-c",
+            "import re,sys; sys.exit(0 if re.fullmatch(sys.argv[1], sys.argv[2]) else 1)",
+        ])
         .arg(&grammar)
         .arg(line)
         .status()
@@ -57,7 +60,8 @@ fn assert_valid_sarif(text: &str) {
     if !probe.status.success() {
         missing("python3's jsonschema (PyPI)");
     }
-    let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sarif/sarif-schema-2.1.0.json");
+    let schema =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sarif/sarif-schema-2.1.0.json");
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("log.sarif");
     std::fs::write(&log, text).unwrap();
@@ -89,7 +93,11 @@ fn check_as_github_annotations() {
     let dir = tempfile::tempdir().unwrap();
     let pinned = format!("sha256:{}", "a".repeat(64));
     repository(dir.path(), &pinned, "registry.example.test");
-    let ran = run(dir.path(), &["pin", "--check", "-f", "k8s", "--format", "github"]).expect_code(1);
+    let ran = run(
+        dir.path(),
+        &["pin", "--check", "-f", "k8s", "--format", "github"],
+    )
+    .expect_code(1);
     let lines: Vec<&str> = ran.stdout.lines().collect();
     assert_eq!(lines.len(), 2, "{}", ran.stdout);
     for line in &lines {
@@ -114,7 +122,14 @@ fn check_as_gitlab_code_quality() {
     let absolute = dir.path().join("k8s");
     let ran = run(
         dir.path(),
-        &["pin", "--check", "-f", absolute.to_str().unwrap(), "--format", "gitlab"],
+        &[
+            "pin",
+            "--check",
+            "-f",
+            absolute.to_str().unwrap(),
+            "--format",
+            "gitlab",
+        ],
     )
     .expect_code(1);
     let issues: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
@@ -137,13 +152,26 @@ fn check_as_gitlab_code_quality() {
     assert_eq!(issues[1]["location"]["path"], "k8s/web.yaml");
     assert_eq!(issues[1]["location"]["lines"]["begin"], 11);
     // Stable across runs; distinct across findings.
-    let again = run(dir.path(), &["pin", "--check", "-f", "k8s", "--format", "gitlab"]).expect_code(1);
+    let again = run(
+        dir.path(),
+        &["pin", "--check", "-f", "k8s", "--format", "gitlab"],
+    )
+    .expect_code(1);
     assert_eq!(again.stdout, ran.stdout);
     assert_ne!(issues[0]["fingerprint"], issues[1]["fingerprint"]);
     // Nothing unpinned: an empty report, exit 0.
     let clean = run(
         dir.path(),
-        &["pin", "--check", "-f", "k8s/web.yaml", "-f", "k8s/job, 100%.yaml", "--format", "gitlab"],
+        &[
+            "pin",
+            "--check",
+            "-f",
+            "k8s/web.yaml",
+            "-f",
+            "k8s/job, 100%.yaml",
+            "--format",
+            "gitlab",
+        ],
     );
     assert_eq!(clean.code, 1);
     std::fs::remove_file(dir.path().join("k8s/job, 100%.yaml")).unwrap();
@@ -152,7 +180,11 @@ fn check_as_gitlab_code_quality() {
         format!("kind: Pod\nspec:\n  containers:\n  - image: nginx@{pinned}\n"),
     )
     .unwrap();
-    let clean = run(dir.path(), &["pin", "--check", "-f", "k8s", "--format", "gitlab"]).expect_code(0);
+    let clean = run(
+        dir.path(),
+        &["pin", "--check", "-f", "k8s", "--format", "gitlab"],
+    )
+    .expect_code(0);
     assert_eq!(clean.stdout, "[]\n");
 }
 
@@ -161,7 +193,11 @@ fn check_as_sarif_validates_against_the_schema() {
     let dir = tempfile::tempdir().unwrap();
     let pinned = format!("sha256:{}", "a".repeat(64));
     repository(dir.path(), &pinned, "registry.example.test");
-    let ran = run(dir.path(), &["pin", "--check", "-f", "./k8s", "--format", "sarif"]).expect_code(1);
+    let ran = run(
+        dir.path(),
+        &["pin", "--check", "-f", "./k8s", "--format", "sarif"],
+    )
+    .expect_code(1);
     assert_valid_sarif(&ran.stdout);
     let log: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
     assert_eq!(log["version"], "2.1.0");
@@ -172,11 +208,22 @@ fn check_as_sarif_validates_against_the_schema() {
         .iter()
         .map(|rule| rule["id"].as_str().unwrap())
         .collect();
-    assert_eq!(rules, ["unpinned-image", "missing-digest", "moved-tag", "registry-error"]);
+    assert_eq!(
+        rules,
+        [
+            "unpinned-image",
+            "missing-digest",
+            "moved-tag",
+            "registry-error"
+        ]
+    );
     let results = run0["results"].as_array().unwrap();
     assert_eq!(results.len(), 2);
     let location = &results[0]["locations"][0]["physicalLocation"];
-    assert_eq!(location["artifactLocation"]["uri"], "k8s/job%2C%20100%25.yaml");
+    assert_eq!(
+        location["artifactLocation"]["uri"],
+        "k8s/job%2C%20100%25.yaml"
+    );
     assert_eq!(location["region"]["startLine"], 4);
     assert_eq!(location["region"]["startColumn"], 14);
     assert_eq!(results[1]["ruleId"], "unpinned-image");
@@ -207,7 +254,16 @@ fn verify_reports_moved_tags_and_missing_digests_in_every_format() {
     let verify = |format: &str| {
         run(
             dir.path(),
-            &["pin", "--verify", "-f", "k8s", "--insecure-registry", &host, "--format", format],
+            &[
+                "pin",
+                "--verify",
+                "-f",
+                "k8s",
+                "--insecure-registry",
+                &host,
+                "--format",
+                format,
+            ],
         )
         .expect_code(1)
     };
@@ -217,9 +273,15 @@ fn verify_reports_moved_tags_and_missing_digests_in_every_format() {
     for line in &lines {
         assert_github_line(line);
     }
-    assert!(lines[0].starts_with("::error file=k8s/gone.yaml,line=4,col=12,title=Missing digest::"));
+    assert!(
+        lines[0].starts_with("::error file=k8s/gone.yaml,line=4,col=12,title=Missing digest::")
+    );
     assert!(lines[1].starts_with("::error file=k8s/web.yaml,line=9,col=16,title=Moved tag::"));
-    assert!(lines[1].ends_with(&format!("the tag now points at {moved}")), "{}", lines[1]);
+    assert!(
+        lines[1].ends_with(&format!("the tag now points at {moved}")),
+        "{}",
+        lines[1]
+    );
 
     let gitlab: serde_json::Value = serde_json::from_str(&verify("gitlab").stdout).unwrap();
     let checks: Vec<&str> = gitlab
@@ -240,7 +302,11 @@ fn verify_reports_moved_tags_and_missing_digests_in_every_format() {
     assert_eq!(results[1]["ruleIndex"], 2);
 
     // The text output is as it was: the problems on stderr.
-    let text = run(dir.path(), &["pin", "--verify", "-f", "k8s", "--insecure-registry", &host]).expect_code(1);
+    let text = run(
+        dir.path(),
+        &["pin", "--verify", "-f", "k8s", "--insecure-registry", &host],
+    )
+    .expect_code(1);
     assert_eq!(text.stdout, "");
     assert_eq!(text.stderr.lines().count(), 2, "{}", text.stderr);
 
@@ -249,7 +315,16 @@ fn verify_reports_moved_tags_and_missing_digests_in_every_format() {
     std::fs::remove_file(dir.path().join("k8s/web.yaml")).unwrap();
     let clean = run(
         dir.path(),
-        &["pin", "--verify", "-f", "k8s", "--insecure-registry", &host, "--format", "sarif"],
+        &[
+            "pin",
+            "--verify",
+            "-f",
+            "k8s",
+            "--insecure-registry",
+            &host,
+            "--format",
+            "sarif",
+        ],
     )
     .expect_code(0);
     assert_valid_sarif(&clean.stdout);

@@ -106,14 +106,21 @@ fn pre_commit_check_fails_on_an_unpinned_manifest_then_passes_once_pinned() {
     let said = text(&check);
     assert_eq!(check.status.code(), Some(1), "{said}");
     assert!(said.contains("Failed"), "{said}");
-    assert!(said.contains(&format!("k8s/web.yaml:9: {host}/app/web:v1")), "{said}");
+    assert!(
+        said.contains(&format!("k8s/web.yaml:9: {host}/app/web:v1")),
+        "{said}"
+    );
     assert!(!said.contains("pinned.yaml:"), "{said}");
 
     // The pin hook rewrites the file (pre-commit fails a hook that modifies files), only the
     // image value changed.
     let pin = try_repo("kubectl-immutable-pin");
     assert_eq!(pin.status.code(), Some(1), "{}", text(&pin));
-    assert!(text(&pin).contains("files were modified by this hook"), "{}", text(&pin));
+    assert!(
+        text(&pin).contains("files were modified by this hook"),
+        "{}",
+        text(&pin)
+    );
     assert_eq!(
         std::fs::read_to_string(scratch.join("k8s/web.yaml")).unwrap(),
         unpinned.replace("web:v1 ", &format!("web:v1@{digest} "))
@@ -123,7 +130,6 @@ fn pre_commit_check_fails_on_an_unpinned_manifest_then_passes_once_pinned() {
     assert_eq!(check.status.code(), Some(0), "{}", text(&check));
     assert!(text(&check).contains("Passed"), "{}", text(&check));
 }
-
 
 /// examples/argocd-cmp/plugin.yaml's generate command, run as argocd-cmp-server runs it: its
 /// command and args, in the application's directory, with the ARGOCD_APP_* environment.
@@ -148,9 +154,15 @@ fn argocd_generate(app: &Path, path: &std::ffi::OsStr) -> Output {
         .env("HOME", app)
         .env("ARGOCD_APP_NAME", "shop")
         .env("ARGOCD_APP_NAMESPACE", "shop")
-        .env("ARGOCD_APP_REVISION", "0123456789abcdef0123456789abcdef01234567")
+        .env(
+            "ARGOCD_APP_REVISION",
+            "0123456789abcdef0123456789abcdef01234567",
+        )
         .env("ARGOCD_APP_SOURCE_PATH", "apps/shop")
-        .env("ARGOCD_APP_SOURCE_REPO_URL", "https://git.example.test/gitops.git")
+        .env(
+            "ARGOCD_APP_SOURCE_REPO_URL",
+            "https://git.example.test/gitops.git",
+        )
         .env("ARGOCD_APP_SOURCE_TARGET_REVISION", "main")
         .env("KUBE_VERSION", "1.31.0")
         .env("KUBE_API_VERSIONS", "v1,apps/v1,batch/v1")
@@ -207,7 +219,11 @@ fn argocd_cmp_generates_the_same_pinned_manifests_twice_without_a_registry() {
     let missing = argocd_generate(&app, &path);
     assert_eq!(missing.status.code(), Some(2), "{}", text(&missing));
     assert_eq!(missing.stdout, b"");
-    assert!(text(&missing).contains("not in the lock file"), "{}", text(&missing));
+    assert!(
+        text(&missing).contains("not in the lock file"),
+        "{}",
+        text(&missing)
+    );
     std::fs::remove_file(app.join("job.yaml")).unwrap();
 
     // A kustomization: rendered by kustomize (a stand-in here), then pinned; a failed build fails
@@ -215,7 +231,11 @@ fn argocd_cmp_generates_the_same_pinned_manifests_twice_without_a_registry() {
     std::fs::write(app.join("kustomization.yaml"), "resources: [web.yaml]\n").unwrap();
     let bin = work.path().join("bin");
     let kustomize = bin.join("kustomize");
-    std::fs::write(&kustomize, "#!/bin/sh\n[ \"$1 $2\" = 'build .' ] || exit 9\ncat web.yaml\n").unwrap();
+    std::fs::write(
+        &kustomize,
+        "#!/bin/sh\n[ \"$1 $2\" = 'build .' ] || exit 9\ncat web.yaml\n",
+    )
+    .unwrap();
     std::fs::set_permissions(
         &kustomize,
         std::os::unix::fs::PermissionsExt::from_mode(0o755),
@@ -225,9 +245,15 @@ fn argocd_cmp_generates_the_same_pinned_manifests_twice_without_a_registry() {
     assert!(built.status.success(), "{}", text(&built));
     assert_eq!(
         String::from_utf8(built.stdout).unwrap(),
-        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web}}\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: registry.invalid/shop/web:1.5@{digest}\n")
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web}}\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: registry.invalid/shop/web:1.5@{digest}\n"
+        )
     );
-    std::fs::write(&kustomize, "#!/bin/sh\necho 'Error: no such file' >&2\nexit 1\n").unwrap();
+    std::fs::write(
+        &kustomize,
+        "#!/bin/sh\necho 'Error: no such file' >&2\nexit 1\n",
+    )
+    .unwrap();
     let failed = argocd_generate(&app, &path);
     assert_ne!(failed.status.code(), Some(0), "{}", text(&failed));
     assert_eq!(failed.stdout, b"");

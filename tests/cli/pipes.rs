@@ -58,7 +58,8 @@ fn diff_into_a_closed_pipe_still_exits_1_when_there_are_differences() {
     assert_eq!(stdout, "0 added, 0 removed, 3000 changed, 0 unchanged\n");
     assert_eq!(stderr, "", "a broken pipe is no error message");
     for format in ["json", "markdown"] {
-        let (code, _, stderr) = through_head(dir.path(), &format!("diff old.yaml new.yaml -o {format}"));
+        let (code, _, stderr) =
+            through_head(dir.path(), &format!("diff old.yaml new.yaml -o {format}"));
         assert_eq!((code, stderr.as_str()), (1, ""), "-o {format}");
     }
     // No differences: 0, however early the reader leaves.

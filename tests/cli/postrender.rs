@@ -212,14 +212,23 @@ fn empty_in_is_empty_out_and_documents_are_never_lost() {
     let home = tempfile::tempdir().unwrap();
     for (helm, run) in HELMS {
         let ran = run(&[], "", home.path());
-        assert_eq!((ran.code, ran.stdout.as_str(), ran.stderr.as_str()), (0, "", ""), "{helm}");
+        assert_eq!(
+            (ran.code, ran.stdout.as_str(), ran.stderr.as_str()),
+            (0, "", ""),
+            "{helm}"
+        );
         // Nothing to resolve: no registry asked, every byte back.
         let pinned = format!(
             "---\n# Source: c/templates/pod.yaml\nkind: Pod\nspec:\n  containers:\n  - image: nginx@sha256:{}\n",
             "a".repeat(64)
         );
         let ran = run(&[], &pinned, home.path());
-        assert_eq!((ran.code, ran.stdout.as_str()), (0, pinned.as_str()), "{helm}: {}", ran.stderr);
+        assert_eq!(
+            (ran.code, ran.stdout.as_str()),
+            (0, pinned.as_str()),
+            "{helm}: {}",
+            ran.stderr
+        );
     }
 }
 
@@ -231,7 +240,11 @@ fn an_unresolvable_image_fails_with_one_line_and_nothing_on_stdout() {
     // busybox is never pushed.
     for (helm, run) in HELMS {
         let home = tempfile::tempdir().unwrap();
-        let ran = run(&["--insecure-registry", &host], &rendered(&host), home.path());
+        let ran = run(
+            &["--insecure-registry", &host],
+            &rendered(&host),
+            home.path(),
+        );
         assert_ne!(ran.code, 0, "{helm}");
         assert_eq!(ran.code, 2, "{helm}");
         assert_eq!(ran.stdout, "", "{helm}");
@@ -267,7 +280,12 @@ fn the_config_file_and_lock_are_pins() {
         &rendered(&host),
         home.path(),
     );
-    assert_eq!((offline.code, &offline.stdout), (0, &ran.stdout), "{}", offline.stderr);
+    assert_eq!(
+        (offline.code, &offline.stdout),
+        (0, &ran.stdout),
+        "{}",
+        offline.stderr
+    );
 }
 
 #[test]
