@@ -30,6 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-immutable' -ScriptBlock
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('pin', 'pin', [CompletionResultType]::ParameterValue, 'Resolve every image tag in a set of manifests to its registry digest')
+            [CompletionResult]::new('postrender', 'postrender', [CompletionResultType]::ParameterValue, 'Helm''s post-renderer: pin the manifests on stdin, the pinned stream on stdout')
             [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Pin, then server-side apply through the Kubernetes API: all or nothing')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Show what changes between two releases, object by object and image by image')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List a workload''s rollout revisions with the image digests each ran')
@@ -40,8 +41,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-immutable' -ScriptBlock
             break
         }
         'kubectl-immutable;pin' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin')
-            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin. Repeatable; -f takes every path up to the next flag (-f a.yaml b.yaml), as pre-commit passes them')
+            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin. Repeatable; -f takes every path up to the next flag (-f a.yaml b.yaml), as pre-commit passes them')
             [CompletionResult]::new('--image-path', '--image-path', [CompletionResultType]::ParameterName, 'Where custom resources keep images, as KIND:dotted.path ([] walks a list), e.g. Rollout:spec.template.spec.containers[].image. Repeatable')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: .kubectl-immutable.yaml in the working directory, if present]')
             [CompletionResult]::new('--lock', '--lock', [CompletionResultType]::ParameterName, 'Record reference -> digest in this lock file (sorted JSON)')
@@ -52,6 +53,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-immutable' -ScriptBlock
             [CompletionResult]::new('--registry-timeout', '--registry-timeout', [CompletionResultType]::ParameterName, 'Seconds each registry request may take before it is retried; also the longest wait a registry''s Retry-After is honoured for (a longer one fails at once)')
             [CompletionResult]::new('--report', '--report', [CompletionResultType]::ParameterName, 'Write the list of images (file, line, original, pinned, digest, platform)')
             [CompletionResult]::new('--report-file', '--report-file', [CompletionResultType]::ParameterName, 'Where --report goes [default: stderr]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How --check and --verify report what they find: text, GitHub workflow commands (annotations), a GitLab Code Quality report, or SARIF 2.1.0 (code scanning); on stdout')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log to stderr what is sent and received, as kubectl''s -v: 1-5 retries and why, insecure-registry probes, credentials found or not, the API server''s refusals; 6 also every registry and API request with its status and time, and mirror routing; 7 request headers; 8 answer headers; 9 the libraries'' debug events. Credentials, tokens and cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug) adds tracing targets')
             [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log to stderr what is sent and received, as kubectl''s -v: 1-5 retries and why, insecure-registry probes, credentials found or not, the API server''s refusals; 6 also every registry and API request with its status and time, and mirror routing; 7 request headers; 8 answer headers; 9 the libraries'' debug events. Credentials, tokens and cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug) adds tracing targets')
             [CompletionResult]::new('-R', '-R ', [CompletionResultType]::ParameterName, 'Read directories recursively')
@@ -69,9 +71,28 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-immutable' -ScriptBlock
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'kubectl-immutable;postrender' {
+            [CompletionResult]::new('--lock', '--lock', [CompletionResultType]::ParameterName, 'Record reference -> digest in this lock file (sorted JSON)')
+            [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Pin this platform''s manifest instead of the multi-platform index: os/arch[/variant]')
+            [CompletionResult]::new('--registry-mirror', '--registry-mirror', [CompletionResultType]::ParameterName, 'Resolve names under SOURCE at TARGET, writing the original name, e.g. docker.io=127.0.0.1:5000/docker.io. Repeatable')
+            [CompletionResult]::new('--insecure-registry', '--insecure-registry', [CompletionResultType]::ParameterName, 'Allow plain HTTP or an unverified certificate for this registry host. Repeatable')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many references are resolved at once')
+            [CompletionResult]::new('--registry-timeout', '--registry-timeout', [CompletionResultType]::ParameterName, 'Seconds each registry request may take before it is retried; also the longest wait a registry''s Retry-After is honoured for (a longer one fails at once)')
+            [CompletionResult]::new('--image-path', '--image-path', [CompletionResultType]::ParameterName, 'Where custom resources keep images, as KIND:dotted.path. Repeatable')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: .kubectl-immutable.yaml in the working directory, if present]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log to stderr what is sent and received, as kubectl''s -v: 1-5 retries and why, insecure-registry probes, credentials found or not, the API server''s refusals; 6 also every registry and API request with its status and time, and mirror routing; 7 request headers; 8 answer headers; 9 the libraries'' debug events. Credentials, tokens and cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug) adds tracing targets')
+            [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log to stderr what is sent and received, as kubectl''s -v: 1-5 retries and why, insecure-registry probes, credentials found or not, the API server''s refusals; 6 also every registry and API request with its status and time, and mirror routing; 7 request headers; 8 answer headers; 9 the libraries'' debug events. Credentials, tokens and cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug) adds tracing targets')
+            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Resolve only from the lock file; no network')
+            [CompletionResult]::new('--digest-only', '--digest-only', [CompletionResultType]::ParameterName, 'Write name@sha256:... instead of name:tag@sha256:....')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'kubectl-immutable;apply' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin')
-            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin. Repeatable; -f takes every path up to the next flag (-f a.yaml b.yaml), as pre-commit passes them')
+            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin. Repeatable; -f takes every path up to the next flag (-f a.yaml b.yaml), as pre-commit passes them')
             [CompletionResult]::new('--image-path', '--image-path', [CompletionResultType]::ParameterName, 'Where custom resources keep images, as KIND:dotted.path ([] walks a list), e.g. Rollout:spec.template.spec.containers[].image. Repeatable')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: .kubectl-immutable.yaml in the working directory, if present]')
             [CompletionResult]::new('--lock', '--lock', [CompletionResultType]::ParameterName, 'Record reference -> digest in this lock file (sorted JSON)')
@@ -115,8 +136,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-immutable' -ScriptBlock
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'The length of time to wait before giving up on a single server request. Non-zero values should contain a corresponding time unit (e.g. 1s, 2m, 3h). A value of zero means don''t timeout requests')
             [CompletionResult]::new('--image-path', '--image-path', [CompletionResultType]::ParameterName, 'Where custom resources keep images, as KIND:dotted.path. Repeatable')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: .kubectl-immutable.yaml in the working directory, if present]')
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: markdown is for a pull-request comment (cut between objects, with a note, past GitHub''s 65,536 characters)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: markdown is for a pull-request comment (cut between objects, with a note, past GitHub''s 65,536 characters)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the text output: auto colours a terminal unless NO_COLOR is set')
             [CompletionResult]::new('--field-manager', '--field-manager', [CompletionResultType]::ParameterName, 'With -f: the field manager of the server-side dry runs, as `apply` writes with')
             [CompletionResult]::new('--allow-unpinned', '--allow-unpinned', [CompletionResultType]::ParameterName, 'With -f: compare even though this image cannot be pinned (as written, or its name). Repeatable')
@@ -212,6 +233,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-immutable' -ScriptBlock
         }
         'kubectl-immutable;help' {
             [CompletionResult]::new('pin', 'pin', [CompletionResultType]::ParameterValue, 'Resolve every image tag in a set of manifests to its registry digest')
+            [CompletionResult]::new('postrender', 'postrender', [CompletionResultType]::ParameterValue, 'Helm''s post-renderer: pin the manifests on stdin, the pinned stream on stdout')
             [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Pin, then server-side apply through the Kubernetes API: all or nothing')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Show what changes between two releases, object by object and image by image')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List a workload''s rollout revisions with the image digests each ran')
@@ -222,6 +244,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-immutable' -ScriptBlock
             break
         }
         'kubectl-immutable;help;pin' {
+            break
+        }
+        'kubectl-immutable;help;postrender' {
             break
         }
         'kubectl-immutable;help;apply' {

@@ -37,6 +37,9 @@ _kubectl__immutable() {
             kubectl__immutable,pin)
                 cmd="kubectl__immutable__subcmd__pin"
                 ;;
+            kubectl__immutable,postrender)
+                cmd="kubectl__immutable__subcmd__postrender"
+                ;;
             kubectl__immutable,rollback)
                 cmd="kubectl__immutable__subcmd__rollback"
                 ;;
@@ -61,6 +64,9 @@ _kubectl__immutable() {
             kubectl__immutable__subcmd__help,pin)
                 cmd="kubectl__immutable__subcmd__help__subcmd__pin"
                 ;;
+            kubectl__immutable__subcmd__help,postrender)
+                cmd="kubectl__immutable__subcmd__help__subcmd__postrender"
+                ;;
             kubectl__immutable__subcmd__help,rollback)
                 cmd="kubectl__immutable__subcmd__help__subcmd__rollback"
                 ;;
@@ -71,7 +77,7 @@ _kubectl__immutable() {
 
     case "${cmd}" in
         kubectl__immutable)
-            opts="-q -v -h -V --quiet --v --help --version pin apply diff history rollback drift completion help"
+            opts="-q -v -h -V --quiet --v --help --version pin postrender apply diff history rollback drift completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -323,11 +329,11 @@ _kubectl__immutable() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json markdown" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json markdown" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -489,7 +495,7 @@ _kubectl__immutable() {
             return 0
             ;;
         kubectl__immutable__subcmd__help)
-            opts="pin apply diff history rollback drift completion help"
+            opts="pin postrender apply diff history rollback drift completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -600,6 +606,20 @@ _kubectl__immutable() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        kubectl__immutable__subcmd__help__subcmd__postrender)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         kubectl__immutable__subcmd__help__subcmd__rollback)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -676,7 +696,7 @@ _kubectl__immutable() {
             return 0
             ;;
         kubectl__immutable__subcmd__pin)
-            opts="-f -R -i -q -v -h --filename --recursive --image-path --config --lock --offline --platform --registry-mirror --insecure-registry --concurrency --registry-timeout --in-place --digest-only --report --report-file --check --verify --refresh --quiet --v --help"
+            opts="-f -R -i -q -v -h --filename --recursive --image-path --config --lock --offline --platform --registry-mirror --insecure-registry --concurrency --registry-timeout --in-place --digest-only --report --report-file --check --verify --format --refresh --quiet --v --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -749,6 +769,86 @@ _kubectl__immutable() {
                     return 0
                     ;;
                 --report-file)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text github gitlab sarif" -- "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__immutable__subcmd__postrender)
+            opts="-q -v -h --lock --offline --platform --registry-mirror --insecure-registry --concurrency --registry-timeout --image-path --config --digest-only --quiet --v --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --lock)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --platform)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registry-mirror)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --insecure-registry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registry-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --image-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     local oldifs
                     if [ -n "${IFS+x}" ]; then
                         oldifs="$IFS"

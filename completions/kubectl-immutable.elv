@@ -27,6 +27,7 @@ set edit:completion:arg-completer[kubectl-immutable] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand pin 'Resolve every image tag in a set of manifests to its registry digest'
+            cand postrender 'Helm''s post-renderer: pin the manifests on stdin, the pinned stream on stdout'
             cand apply 'Pin, then server-side apply through the Kubernetes API: all or nothing'
             cand diff 'Show what changes between two releases, object by object and image by image'
             cand history 'List a workload''s rollout revisions with the image digests each ran'
@@ -36,8 +37,8 @@ set edit:completion:arg-completer[kubectl-immutable] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'kubectl-immutable;pin'= {
-            cand -f 'Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin'
-            cand --filename 'Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin'
+            cand -f 'Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin. Repeatable; -f takes every path up to the next flag (-f a.yaml b.yaml), as pre-commit passes them'
+            cand --filename 'Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin. Repeatable; -f takes every path up to the next flag (-f a.yaml b.yaml), as pre-commit passes them'
             cand --image-path 'Where custom resources keep images, as KIND:dotted.path ([] walks a list), e.g. Rollout:spec.template.spec.containers[].image. Repeatable'
             cand --config 'Config file [default: .kubectl-immutable.yaml in the working directory, if present]'
             cand --lock 'Record reference -> digest in this lock file (sorted JSON)'
@@ -48,6 +49,7 @@ set edit:completion:arg-completer[kubectl-immutable] = {|@words|
             cand --registry-timeout 'Seconds each registry request may take before it is retried; also the longest wait a registry''s Retry-After is honoured for (a longer one fails at once)'
             cand --report 'Write the list of images (file, line, original, pinned, digest, platform)'
             cand --report-file 'Where --report goes [default: stderr]'
+            cand --format 'How --check and --verify report what they find: text, GitHub workflow commands (annotations), a GitLab Code Quality report, or SARIF 2.1.0 (code scanning); on stdout'
             cand -v 'Log to stderr what is sent and received, as kubectl''s -v: 1-5 retries and why, insecure-registry probes, credentials found or not, the API server''s refusals; 6 also every registry and API request with its status and time, and mirror routing; 7 request headers; 8 answer headers; 9 the libraries'' debug events. Credentials, tokens and cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug) adds tracing targets'
             cand --v 'Log to stderr what is sent and received, as kubectl''s -v: 1-5 retries and why, insecure-registry probes, credentials found or not, the API server''s refusals; 6 also every registry and API request with its status and time, and mirror routing; 7 request headers; 8 answer headers; 9 the libraries'' debug events. Credentials, tokens and cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug) adds tracing targets'
             cand -R 'Read directories recursively'
@@ -64,9 +66,27 @@ set edit:completion:arg-completer[kubectl-immutable] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'kubectl-immutable;postrender'= {
+            cand --lock 'Record reference -> digest in this lock file (sorted JSON)'
+            cand --platform 'Pin this platform''s manifest instead of the multi-platform index: os/arch[/variant]'
+            cand --registry-mirror 'Resolve names under SOURCE at TARGET, writing the original name, e.g. docker.io=127.0.0.1:5000/docker.io. Repeatable'
+            cand --insecure-registry 'Allow plain HTTP or an unverified certificate for this registry host. Repeatable'
+            cand --concurrency 'How many references are resolved at once'
+            cand --registry-timeout 'Seconds each registry request may take before it is retried; also the longest wait a registry''s Retry-After is honoured for (a longer one fails at once)'
+            cand --image-path 'Where custom resources keep images, as KIND:dotted.path. Repeatable'
+            cand --config 'Config file [default: .kubectl-immutable.yaml in the working directory, if present]'
+            cand -v 'Log to stderr what is sent and received, as kubectl''s -v: 1-5 retries and why, insecure-registry probes, credentials found or not, the API server''s refusals; 6 also every registry and API request with its status and time, and mirror routing; 7 request headers; 8 answer headers; 9 the libraries'' debug events. Credentials, tokens and cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug) adds tracing targets'
+            cand --v 'Log to stderr what is sent and received, as kubectl''s -v: 1-5 retries and why, insecure-registry probes, credentials found or not, the API server''s refusals; 6 also every registry and API request with its status and time, and mirror routing; 7 request headers; 8 answer headers; 9 the libraries'' debug events. Credentials, tokens and cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug) adds tracing targets'
+            cand --offline 'Resolve only from the lock file; no network'
+            cand --digest-only 'Write name@sha256:... instead of name:tag@sha256:....'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'kubectl-immutable;apply'= {
-            cand -f 'Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin'
-            cand --filename 'Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin'
+            cand -f 'Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin. Repeatable; -f takes every path up to the next flag (-f a.yaml b.yaml), as pre-commit passes them'
+            cand --filename 'Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin. Repeatable; -f takes every path up to the next flag (-f a.yaml b.yaml), as pre-commit passes them'
             cand --image-path 'Where custom resources keep images, as KIND:dotted.path ([] walks a list), e.g. Rollout:spec.template.spec.containers[].image. Repeatable'
             cand --config 'Config file [default: .kubectl-immutable.yaml in the working directory, if present]'
             cand --lock 'Record reference -> digest in this lock file (sorted JSON)'
@@ -109,8 +129,8 @@ set edit:completion:arg-completer[kubectl-immutable] = {|@words|
             cand --request-timeout 'The length of time to wait before giving up on a single server request. Non-zero values should contain a corresponding time unit (e.g. 1s, 2m, 3h). A value of zero means don''t timeout requests'
             cand --image-path 'Where custom resources keep images, as KIND:dotted.path. Repeatable'
             cand --config 'Config file [default: .kubectl-immutable.yaml in the working directory, if present]'
-            cand -o 'Output format'
-            cand --output 'Output format'
+            cand -o 'Output format: markdown is for a pull-request comment (cut between objects, with a note, past GitHub''s 65,536 characters)'
+            cand --output 'Output format: markdown is for a pull-request comment (cut between objects, with a note, past GitHub''s 65,536 characters)'
             cand --color 'Colour the text output: auto colours a terminal unless NO_COLOR is set'
             cand --field-manager 'With -f: the field manager of the server-side dry runs, as `apply` writes with'
             cand --allow-unpinned 'With -f: compare even though this image cannot be pinned (as written, or its name). Repeatable'
@@ -201,6 +221,7 @@ set edit:completion:arg-completer[kubectl-immutable] = {|@words|
         }
         &'kubectl-immutable;help'= {
             cand pin 'Resolve every image tag in a set of manifests to its registry digest'
+            cand postrender 'Helm''s post-renderer: pin the manifests on stdin, the pinned stream on stdout'
             cand apply 'Pin, then server-side apply through the Kubernetes API: all or nothing'
             cand diff 'Show what changes between two releases, object by object and image by image'
             cand history 'List a workload''s rollout revisions with the image digests each ran'
@@ -210,6 +231,8 @@ set edit:completion:arg-completer[kubectl-immutable] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'kubectl-immutable;help;pin'= {
+        }
+        &'kubectl-immutable;help;postrender'= {
         }
         &'kubectl-immutable;help;apply'= {
         }

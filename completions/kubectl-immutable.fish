@@ -29,6 +29,7 @@ complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -s q -
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -s h -l help -d 'Print help'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -s V -l version -d 'Print version'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -f -a "pin" -d 'Resolve every image tag in a set of manifests to its registry digest'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -f -a "postrender" -d 'Helm\'s post-renderer: pin the manifests on stdin, the pinned stream on stdout'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -f -a "apply" -d 'Pin, then server-side apply through the Kubernetes API: all or nothing'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -f -a "diff" -d 'Show what changes between two releases, object by object and image by image'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -f -a "history" -d 'List a workload\'s rollout revisions with the image digests each ran'
@@ -36,7 +37,7 @@ complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -f -a 
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -f -a "drift" -d 'Show containers whose running digest differs from what their template names'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -f -a "completion" -d 'Print a shell completion script for kubectl-immutable'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -s f -l filename -d 'Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin' -r -F
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -s f -l filename -d 'Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin. Repeatable; -f takes every path up to the next flag (-f a.yaml b.yaml), as pre-commit passes them' -r -F
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l image-path -d 'Where custom resources keep images, as KIND:dotted.path ([] walks a list), e.g. Rollout:spec.template.spec.containers[].image. Repeatable' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l config -d 'Config file [default: .kubectl-immutable.yaml in the working directory, if present]' -r -F
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l lock -d 'Record reference -> digest in this lock file (sorted JSON)' -r -F
@@ -47,6 +48,10 @@ complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin"
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l registry-timeout -d 'Seconds each registry request may take before it is retried; also the longest wait a registry\'s Retry-After is honoured for (a longer one fails at once)' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l report -d 'Write the list of images (file, line, original, pinned, digest, platform)' -r -f -a "json\t''"
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l report-file -d 'Where --report goes [default: stderr]' -r -F
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l format -d 'How --check and --verify report what they find: text, GitHub workflow commands (annotations), a GitLab Code Quality report, or SARIF 2.1.0 (code scanning); on stdout' -r -f -a "text\t''
+github\t''
+gitlab\t''
+sarif\t''"
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -s v -l v -d 'Log to stderr what is sent and received, as kubectl\'s -v: 1-5 retries and why, insecure-registry probes, credentials found or not, the API server\'s refusals; 6 also every registry and API request with its status and time, and mirror routing; 7 request headers; 8 answer headers; 9 the libraries\' debug events. Credentials, tokens and cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug) adds tracing targets' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -s R -l recursive -d 'Read directories recursively'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l offline -d 'Resolve only from the lock file; no network'
@@ -57,7 +62,20 @@ complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin"
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l refresh -d 'Resolve every tag@digest again and, where the tag now points elsewhere, rewrite only its digest (name@digest is never touched); unpinned tags are pinned as usual'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -s h -l help -d 'Print help'
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -s f -l filename -d 'Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin' -r -F
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand postrender" -l lock -d 'Record reference -> digest in this lock file (sorted JSON)' -r -F
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand postrender" -l platform -d 'Pin this platform\'s manifest instead of the multi-platform index: os/arch[/variant]' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand postrender" -l registry-mirror -d 'Resolve names under SOURCE at TARGET, writing the original name, e.g. docker.io=127.0.0.1:5000/docker.io. Repeatable' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand postrender" -l insecure-registry -d 'Allow plain HTTP or an unverified certificate for this registry host. Repeatable' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand postrender" -l concurrency -d 'How many references are resolved at once' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand postrender" -l registry-timeout -d 'Seconds each registry request may take before it is retried; also the longest wait a registry\'s Retry-After is honoured for (a longer one fails at once)' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand postrender" -l image-path -d 'Where custom resources keep images, as KIND:dotted.path. Repeatable' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand postrender" -l config -d 'Config file [default: .kubectl-immutable.yaml in the working directory, if present]' -r -F
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand postrender" -s v -l v -d 'Log to stderr what is sent and received, as kubectl\'s -v: 1-5 retries and why, insecure-registry probes, credentials found or not, the API server\'s refusals; 6 also every registry and API request with its status and time, and mirror routing; 7 request headers; 8 answer headers; 9 the libraries\' debug events. Credentials, tokens and cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug) adds tracing targets' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand postrender" -l offline -d 'Resolve only from the lock file; no network'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand postrender" -l digest-only -d 'Write name@sha256:... instead of name:tag@sha256:....'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand postrender" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand postrender" -s h -l help -d 'Print help'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -s f -l filename -d 'Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin. Repeatable; -f takes every path up to the next flag (-f a.yaml b.yaml), as pre-commit passes them' -r -F
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l image-path -d 'Where custom resources keep images, as KIND:dotted.path ([] walks a list), e.g. Rollout:spec.template.spec.containers[].image. Repeatable' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l config -d 'Config file [default: .kubectl-immutable.yaml in the working directory, if present]' -r -F
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l lock -d 'Record reference -> digest in this lock file (sorted JSON)' -r -F
@@ -94,8 +112,9 @@ complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l request-timeout -d 'The length of time to wait before giving up on a single server request. Non-zero values should contain a corresponding time unit (e.g. 1s, 2m, 3h). A value of zero means don\'t timeout requests' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l image-path -d 'Where custom resources keep images, as KIND:dotted.path. Repeatable' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l config -d 'Config file [default: .kubectl-immutable.yaml in the working directory, if present]' -r -F
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s o -l output -d 'Output format' -r -f -a "text\t''
-json\t''"
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s o -l output -d 'Output format: markdown is for a pull-request comment (cut between objects, with a note, past GitHub\'s 65,536 characters)' -r -f -a "text\t''
+json\t''
+markdown\t''"
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l color -d 'Colour the text output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -160,11 +179,12 @@ complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand drif
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand completion" -s v -l v -d 'Log to stderr what is sent and received, as kubectl\'s -v: 1-5 retries and why, insecure-registry probes, credentials found or not, the API server\'s refusals; 6 also every registry and API request with its status and time, and mirror routing; 7 request headers; 8 answer headers; 9 the libraries\' debug events. Credentials, tokens and cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug) adds tracing targets' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand completion" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand completion" -s h -l help -d 'Print help'
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff history rollback drift completion help" -f -a "pin" -d 'Resolve every image tag in a set of manifests to its registry digest'
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff history rollback drift completion help" -f -a "apply" -d 'Pin, then server-side apply through the Kubernetes API: all or nothing'
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff history rollback drift completion help" -f -a "diff" -d 'Show what changes between two releases, object by object and image by image'
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff history rollback drift completion help" -f -a "history" -d 'List a workload\'s rollout revisions with the image digests each ran'
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff history rollback drift completion help" -f -a "rollback" -d 'Roll a workload back to a revision\'s template, every image pinned to the digest it ran'
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff history rollback drift completion help" -f -a "drift" -d 'Show containers whose running digest differs from what their template names'
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff history rollback drift completion help" -f -a "completion" -d 'Print a shell completion script for kubectl-immutable'
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin apply diff history rollback drift completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin postrender apply diff history rollback drift completion help" -f -a "pin" -d 'Resolve every image tag in a set of manifests to its registry digest'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin postrender apply diff history rollback drift completion help" -f -a "postrender" -d 'Helm\'s post-renderer: pin the manifests on stdin, the pinned stream on stdout'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin postrender apply diff history rollback drift completion help" -f -a "apply" -d 'Pin, then server-side apply through the Kubernetes API: all or nothing'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin postrender apply diff history rollback drift completion help" -f -a "diff" -d 'Show what changes between two releases, object by object and image by image'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin postrender apply diff history rollback drift completion help" -f -a "history" -d 'List a workload\'s rollout revisions with the image digests each ran'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin postrender apply diff history rollback drift completion help" -f -a "rollback" -d 'Roll a workload back to a revision\'s template, every image pinned to the digest it ran'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin postrender apply diff history rollback drift completion help" -f -a "drift" -d 'Show containers whose running digest differs from what their template names'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin postrender apply diff history rollback drift completion help" -f -a "completion" -d 'Print a shell completion script for kubectl-immutable'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand help; and not __fish_seen_subcommand_from pin postrender apply diff history rollback drift completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

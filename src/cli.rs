@@ -75,6 +75,9 @@ pub enum Command {
     /// Resolve every image tag in a set of manifests to its registry digest.
     #[command(after_help = PIN_EXAMPLES)]
     Pin(Box<PinArgs>),
+    /// Helm's post-renderer: pin the manifests on stdin, the pinned stream on stdout.
+    #[command(after_help = POSTRENDER_EXAMPLES)]
+    Postrender(Box<PostrenderArgs>),
     /// Pin, then server-side apply through the Kubernetes API: all or nothing.
     #[command(after_help = APPLY_EXAMPLES)]
     Apply(Box<ApplyArgs>),
@@ -128,6 +131,11 @@ const PIN_EXAMPLES: &str = concat!(
   # CI gate without network: exit 1 if any image is not pinned
   kubectl immutable pin -f k8s/ -R --check
 
+  # The same gate as GitHub annotations, a GitLab Code Quality report, or SARIF
+  kubectl immutable pin -f k8s/ -R --check --format github
+  kubectl immutable pin -f k8s/ -R --check --format gitlab > gl-code-quality-report.json
+  kubectl immutable pin -f k8s/ -R --verify --format sarif > immutable.sarif
+
   # A tag was rebuilt: move its pins (only the digests change), the lock file with them
   kubectl immutable pin -f k8s/ -R --refresh --in-place --lock immutable.lock
 
@@ -173,6 +181,11 @@ pub struct PinArgs {
     #[arg(long, help_heading = "Mode", conflicts_with = "check")]
     pub verify: bool,
 
+    /// How --check and --verify report what they find: text, GitHub workflow commands
+    /// (annotations), a GitLab Code Quality report, or SARIF 2.1.0 (code scanning); on stdout.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = FindingsFormat::Text, help_heading = "Mode")]
+    pub format: FindingsFormat,
+
     /// Resolve every tag@digest again and, where the tag now points elsewhere, rewrite only its
     /// digest (name@digest is never touched); unpinned tags are pinned as usual.
     #[arg(long, help_heading = "Mode", conflicts_with_all = ["check", "verify"])]
@@ -182,11 +195,13 @@ pub struct PinArgs {
 /// Which manifests, and where their images are: shared by `pin` and `apply`.
 #[derive(Debug, Clone, Args)]
 pub struct SourceArgs {
-    /// Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin.
+    /// Manifests: a file, a directory (*.yaml, *.yml, *.json), or - for stdin. Repeatable; -f
+    /// takes every path up to the next flag (-f a.yaml b.yaml), as pre-commit passes them.
     #[arg(
         short = 'f',
         long = "filename",
         value_name = "PATH",
+        num_args = 1..,
         value_hint = clap::ValueHint::AnyPath,
         add = crate::commands::complete::CompleteAs::Manifests,
         required = true,
@@ -250,6 +265,48 @@ pub struct ResolveArgs {
     pub registry_timeout: u64,
 }
 
+const POSTRENDER_EXAMPLES: &str = "\
+Examples:
+  # Helm 4, with the plugin installed (helm plugin install ./helm/immutable from the archive)
+  helm install web ./chart --post-renderer immutable
+
+  # Helm 3: the binary itself, this subcommand as its argument
+  helm install web ./chart --post-renderer kubectl-immutable --post-renderer-args postrender
+
+  # Pinned from the reviewed lock file only, no registry
+  helm install web ./chart --post-renderer immutable \\
+    --post-renderer-args=--offline --post-renderer-args=--lock=immutable.lock
+
+Reads the whole stream on stdin (it refuses a terminal), writes it back with only the image values
+pinned: comments, `# Source:` lines and annotations stay byte for byte. Flags and the config
+file are pin's. Empty input is empty output. Nothing but errors on stderr, one per line.
+
+Helm 3 never shows hooks to a post-renderer: gate them in CI with
+  helm template web ./chart | kubectl immutable pin --check -f -
+
+Exit codes:
+  0  pinned stream written
+  2  error: an image that cannot be resolved, bad input; nothing written on stdout";
+
+/// `postrender`: `pin -f -` as Helm runs a post-renderer.
+#[derive(Debug, Args)]
+pub struct PostrenderArgs {
+    #[command(flatten)]
+    pub resolve: ResolveArgs,
+
+    /// Where custom resources keep images, as KIND:dotted.path. Repeatable.
+    #[arg(long = "image-path", value_name = "KIND:PATH", help_heading = "Input")]
+    pub image_paths: Vec<ImagePath>,
+
+    /// Config file [default: .kubectl-immutable.yaml in the working directory, if present].
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath, help_heading = "Input")]
+    pub config: Option<PathBuf>,
+
+    /// Write name@sha256:... instead of name:tag@sha256:....
+    #[arg(long, help_heading = "Output")]
+    pub digest_only: bool,
+}
+
 const DIFF_EXAMPLES: &str = "\
 Examples:
   # Two manifest sets: files, directories, or - for one of them
@@ -260,6 +317,9 @@ Examples:
 
   # For CI bots
   kubectl immutable diff old.yaml new.yaml -o json
+
+  # A pull-request comment: summary, image table, a collapsed diff per object
+  kubectl immutable diff v1.4:k8s/ HEAD:k8s/ -R -o markdown > comment.md
 
   # A release against the live cluster: what `apply` would change (images pinned as apply
   # pins them; --offline --lock pins from the lock file alone)
@@ -319,9 +379,10 @@ pub struct DiffArgs {
     #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub config: Option<PathBuf>,
 
-    /// Output format.
-    #[arg(short = 'o', long, value_enum, default_value_t = DiffFormat::Text)]
-    pub output: DiffFormat,
+    /// Output format: markdown is for a pull-request comment (cut between objects, with a note,
+    /// past GitHub's 65,536 characters).
+    #[arg(short = 'o', long, value_enum, default_value_t = DiffOutput::Text)]
+    pub output: DiffOutput,
 
     /// Colour the text output: auto colours a terminal unless NO_COLOR is set.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
@@ -621,10 +682,25 @@ pub enum DiffFormat {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffOutput {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
     Auto,
     Always,
     Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FindingsFormat {
+    Text,
+    Github,
+    Gitlab,
+    Sarif,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

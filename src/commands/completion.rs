@@ -23,7 +23,7 @@ pub const GENERATE: &str = "__generate";
 const BIN_NAME: &str = "kubectl-immutable";
 
 pub fn run(shell: Shell) -> anyhow::Result<ExitStatus> {
-    std::io::stdout().lock().write_all(&script(shell))?;
+    super::stdout().write_all(&script(shell))?;
     Ok(ExitStatus::Success)
 }
 

@@ -10,8 +10,10 @@ use super::reporter::Terminal;
 use crate::adapters::cluster::Cluster;
 use crate::adapters::kubeconfig;
 use crate::adapters::registry::RegistryClient;
-use crate::cli::{ColorChoice, DiffArgs, DiffFormat, SourceArgs};
-use crate::core::diff::{DiffReport, ObjectSet, diff, render_json, render_text};
+use crate::cli::{ColorChoice, DiffArgs, DiffOutput, SourceArgs};
+use crate::core::diff::{
+    COMMENT_LIMIT, DiffReport, ObjectSet, diff, render_json, render_markdown, render_text,
+};
 use crate::core::image_paths::ImagePath;
 use crate::core::manifest::ObjectKey;
 use crate::core::problem::{Problem, Problems};
@@ -44,10 +46,18 @@ pub async fn run(args: DiffArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
         (None, _) => (live(&args, &rules, quiet).await?, None),
     };
     let text = match (args.output, &revisions) {
-        (DiffFormat::Json, None) => render_json(&report),
-        (DiffFormat::Json, Some(r)) => render_revisions_json(&r.key, r.old, r.new, &report),
-        (DiffFormat::Text, None) => render_text(&report, use_color(args.color)),
-        (DiffFormat::Text, Some(r)) => format!(
+        (DiffOutput::Json, None) => render_json(&report),
+        (DiffOutput::Json, Some(r)) => render_revisions_json(&r.key, r.old, r.new, &report),
+        (DiffOutput::Markdown, None) => render_markdown(&report, COMMENT_LIMIT),
+        (DiffOutput::Markdown, Some(r)) => format!(
+            "`{}`: revision {} against revision {}\n\n{}",
+            r.key,
+            r.old,
+            r.new,
+            render_markdown(&report, COMMENT_LIMIT - 200)
+        ),
+        (DiffOutput::Text, None) => render_text(&report, use_color(args.color)),
+        (DiffOutput::Text, Some(r)) => format!(
             "{}: revision {} against revision {}\n{}",
             r.key,
             r.old,
@@ -55,7 +65,7 @@ pub async fn run(args: DiffArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
             render_text(&report, use_color(args.color))
         ),
     };
-    std::io::stdout().lock().write_all(text.as_bytes())?;
+    super::stdout().write_all(text.as_bytes())?;
     Ok(ExitStatus::found_if(report.has_differences()))
 }
 

@@ -42,6 +42,6 @@ pub async fn run(args: DriftArgs) -> anyhow::Result<ExitStatus> {
         DiffFormat::Text => render_text(&rows, args.all_namespaces),
         DiffFormat::Json => render_json(&rows),
     };
-    std::io::stdout().lock().write_all(text.as_bytes())?;
+    super::stdout().write_all(text.as_bytes())?;
     Ok(ExitStatus::found_if(rows.iter().any(|row| row.drift)))
 }

@@ -18,6 +18,6 @@ pub async fn run(args: HistoryArgs) -> anyhow::Result<ExitStatus> {
         DiffFormat::Text => render_history_text(&key, &history),
         DiffFormat::Json => render_history_json(&key, &history),
     };
-    std::io::stdout().lock().write_all(text.as_bytes())?;
+    super::stdout().write_all(text.as_bytes())?;
     Ok(ExitStatus::Success)
 }

@@ -9,6 +9,7 @@ mod diff;
 mod drift;
 mod history;
 mod pin;
+mod postrender;
 mod render;
 mod reporter;
 mod rollback;
@@ -82,7 +83,9 @@ where
     match outcome {
         Ok(ExitStatus::Success) => ExitCode::SUCCESS,
         Ok(ExitStatus::Found) => ExitCode::from(1),
-        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
+        // A write to a closed stdout goes through [`stdout`], which never fails; a broken pipe
+        // met elsewhere (a command that did not finish its answer) is no message, but no success.
+        Err(error) if is_broken_pipe(&error) => ExitCode::from(2),
         Err(error) => {
             match error.downcast_ref::<Problems>() {
                 Some(Problems(problems)) => print_errors(problems),
@@ -105,6 +108,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {
         Command::Pin(args) => pin::run(*args, cli.quiet).await,
         Command::Diff(args) => diff::run(*args, cli.quiet).await,
+        Command::Postrender(args) => postrender::run(*args).await,
         Command::History(args) => history::run(*args).await,
         Command::Apply(args) => apply::run(*args, cli.quiet).await,
         Command::Rollback(args) => rollback::run(*args, cli.quiet).await,
@@ -121,7 +125,52 @@ pub(crate) fn print_errors(problems: &[Problem]) {
     }
 }
 
-/// A closed stdout (`| head`) is the reader's choice, not a failure.
+/// Stdout for a command's answer. A closed stdout (`| head -1`) is the reader's choice, not a
+/// failure: what is left is dropped and the command ends as its result says (`diff | head -1`
+/// still exits 1 when there are differences).
+pub(crate) fn stdout() -> Stdout {
+    Stdout {
+        inner: io::stdout().lock(),
+        closed: false,
+    }
+}
+
+pub(crate) struct Stdout {
+    inner: io::StdoutLock<'static>,
+    closed: bool,
+}
+
+impl Stdout {
+    fn closed<T>(&mut self, result: io::Result<T>, nothing: T) -> io::Result<T> {
+        match result {
+            Err(error) if error.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(nothing)
+            }
+            other => other,
+        }
+    }
+}
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.closed {
+            return Ok(buf.len());
+        }
+        let result = self.inner.write(buf);
+        self.closed(result, buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        let result = self.inner.flush();
+        self.closed(result, ())
+    }
+}
+
+/// A broken pipe anywhere in an error's chain.
 fn is_broken_pipe(error: &anyhow::Error) -> bool {
     error
         .chain()

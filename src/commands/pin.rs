@@ -9,7 +9,8 @@ use anyhow::Context as _;
 use super::ExitStatus;
 use super::reporter::Terminal;
 use crate::adapters::registry::RegistryClient;
-use crate::cli::{PinArgs, ReportFormat};
+use crate::cli::{FindingsFormat, PinArgs, ReportFormat};
+use crate::core::findings::{Finding, render_github, render_gitlab, render_sarif};
 use crate::core::rewrite::write_concatenated;
 use crate::ops::pin::{Output, PinOutcome, PinSettings, pin};
 use crate::ops::resolve::{PinnedImage, PinnedTags, Resolution, distinct};
@@ -23,6 +24,9 @@ pub async fn run(args: PinArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
     };
     if output == Output::InPlace && args.sources.filenames.iter().any(|f| f == "-") {
         anyhow::bail!("--in-place cannot rewrite stdin (-f -)");
+    }
+    if args.format != FindingsFormat::Text && !args.check && !args.verify {
+        anyhow::bail!("--format reports what --check or --verify find: add one of them");
     }
     let mut resolve = resolve_settings(args.sources, args.resolve)?;
     resolve.digest_only = args.digest_only;
@@ -45,9 +49,13 @@ pub async fn run(args: PinArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
             images,
             unset,
         } => {
-            let mut stdout = std::io::stdout().lock();
-            for image in &unpinned {
-                writeln!(stdout, "{image}")?;
+            let mut stdout = super::stdout();
+            if args.format == FindingsFormat::Text {
+                for image in &unpinned {
+                    writeln!(stdout, "{}", image.problem)?;
+                }
+            } else {
+                write_findings(args.format, &unpinned)?;
             }
             if !quiet {
                 eprintln!(
@@ -58,16 +66,23 @@ pub async fn run(args: PinArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
             }
             Ok(ExitStatus::found_if(!unpinned.is_empty()))
         }
-        PinOutcome::Unverified(problems) => {
-            let mut stderr = std::io::stderr().lock();
-            for problem in &problems {
-                writeln!(stderr, "{problem}")?;
+        PinOutcome::Unverified(findings) => {
+            if args.format == FindingsFormat::Text {
+                let mut stderr = std::io::stderr().lock();
+                for finding in &findings {
+                    writeln!(stderr, "{}", finding.problem)?;
+                }
+            } else {
+                write_findings(args.format, &findings)?;
             }
             Ok(ExitStatus::Found)
         }
         PinOutcome::Pinned(resolution) => {
-            if output == Output::Stdout {
-                let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            if args.format != FindingsFormat::Text {
+                // --verify found nothing: an empty report, not the manifests.
+                write_findings(args.format, &[])?;
+            } else if output == Output::Stdout {
+                let mut stdout = std::io::BufWriter::new(super::stdout());
                 let sources = resolution.found.sources.len();
                 write_concatenated(&mut stdout, (0..sources).map(|i| resolution.pieces(i)))?;
                 stdout.flush()?;
@@ -91,6 +106,51 @@ pub async fn run(args: PinArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
             }
             Ok(ExitStatus::Success)
         }
+    }
+}
+
+/// What --check or --verify found, in a CI system's format, on stdout; paths relative to the
+/// working directory.
+fn write_findings(format: FindingsFormat, findings: &[Finding]) -> anyhow::Result<()> {
+    let cwd = std::env::current_dir().ok();
+    let findings: Vec<Finding> = findings
+        .iter()
+        .map(|finding| {
+            let mut finding = finding.clone();
+            if let Some(source) = &mut finding.problem.source
+                && source != "-"
+            {
+                *source = relative(Path::new(source.as_str()), cwd.as_deref());
+            }
+            finding
+        })
+        .collect();
+    let text = match format {
+        FindingsFormat::Text => unreachable!("text is printed as problems"),
+        FindingsFormat::Github => render_github(&findings),
+        FindingsFormat::Gitlab => render_gitlab(&findings),
+        FindingsFormat::Sarif => render_sarif(&findings, env!("CARGO_PKG_VERSION")),
+    };
+    super::stdout().write_all(text.as_bytes())?;
+    Ok(())
+}
+
+/// `path` relative to `cwd` where it is under it, without `./`, with `/` between components.
+fn relative(path: &Path, cwd: Option<&Path>) -> String {
+    let path = match cwd {
+        Some(cwd) if path.is_absolute() => path.strip_prefix(cwd).unwrap_or(path),
+        _ => path,
+    };
+    let parts: Vec<String> = path
+        .components()
+        .filter(|part| !matches!(part, std::path::Component::CurDir))
+        .map(|part| part.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let joined = parts.join("/");
+    if path.is_absolute() && !joined.starts_with('/') {
+        format!("/{}", joined.trim_start_matches('/'))
+    } else {
+        joined
     }
 }
 

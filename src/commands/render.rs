@@ -57,7 +57,7 @@ pub fn print_report(report: &ApplyReport, output: Option<ApplyOutput>) -> anyhow
             print_objects(Some(format), &objects, "")?;
         }
         None => {
-            let mut stdout = std::io::stdout().lock();
+            let mut stdout = super::stdout();
             for sent in &report.sent {
                 writeln!(stdout, "{} {}", sent.name, sent.outcome.describe())?;
             }
@@ -72,7 +72,7 @@ pub fn print_objects(
     objects: &[(String, &Value)],
     describe: &str,
 ) -> anyhow::Result<()> {
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = super::stdout();
     match format {
         None => {
             for (name, _) in objects {

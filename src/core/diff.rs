@@ -363,6 +363,117 @@ fn cell(image: Option<&Value>) -> String {
     }
 }
 
+/// GitHub's limit on a comment's body, in characters.
+pub const COMMENT_LIMIT: usize = 65_536;
+
+/// The report as Markdown for a pull-request comment: the summary, the image table, then one
+/// `<details>` block per changed object with its unified diff in a `diff` fence. Past `limit`
+/// characters, blocks (and table rows) are left out whole, with a note saying how many.
+pub fn render_markdown(report: &DiffReport, limit: usize) -> String {
+    let Summary {
+        added,
+        removed,
+        changed,
+        unchanged,
+    } = report.summary;
+    let mut out =
+        format!("**{added} added, {removed} removed, {changed} changed, {unchanged} unchanged**\n");
+    // Room for the longest note, so that it always fits.
+    let reserve = 200;
+    let fits =
+        |out: &str, more: &str| out.chars().count() + more.chars().count() + reserve <= limit;
+    let mut left_out = 0;
+    if !report.images.is_empty() {
+        out.push_str(
+            "\n| Object | Container | Old | New | Note |\n| --- | --- | --- | --- | --- |\n",
+        );
+        for image in &report.images {
+            let note = match image.note {
+                Some(ImageNote::TagMoved) => "⚠️ tag moved",
+                Some(ImageNote::Unpinned) => "⚠️ unpinned",
+                Some(ImageNote::InvalidReference) => "⚠️ not a valid reference",
+                None => "",
+            };
+            let row = format!(
+                "| {} | {} | {} | {} | {note} |\n",
+                code(&image.object),
+                code(&image.container),
+                code(&cell(image.old.as_ref())),
+                code(&cell(image.new.as_ref())),
+            );
+            if left_out > 0 || !fits(&out, &row) {
+                left_out += 1;
+                continue;
+            }
+            out.push_str(&row);
+        }
+        if left_out > 0 {
+            let _ = writeln!(
+                out,
+                "\n_{left_out} more image row{} not shown: the comment would pass GitHub's limit of \
+                 65,536 characters._",
+                if left_out == 1 { "" } else { "s" }
+            );
+        }
+    }
+    let mut hidden = 0;
+    for object in &report.objects {
+        let change = match object.change {
+            Change::Added => "added",
+            Change::Removed => "removed",
+            Change::Changed => "changed",
+        };
+        let fence = "`".repeat(longest_backtick_run(&object.diff).max(2) + 1);
+        let mut block = format!(
+            "\n<details>\n<summary>{change}: <code>{}</code></summary>\n\n{fence}diff\n{}",
+            html(&object.object),
+            object.diff
+        );
+        if !block.ends_with('\n') {
+            block.push('\n');
+        }
+        let _ = writeln!(block, "{fence}\n\n</details>");
+        if hidden > 0 || left_out > 0 || !fits(&out, &block) {
+            hidden += 1;
+            continue;
+        }
+        out.push_str(&block);
+    }
+    if hidden > 0 {
+        let _ = writeln!(
+            out,
+            "\n_{hidden} more object diff{} not shown: the comment would pass GitHub's limit of \
+             65,536 characters; `kubectl immutable diff` shows them all._",
+            if hidden == 1 { "" } else { "s" }
+        );
+    }
+    out
+}
+
+/// A table cell's text as inline code, `|` escaped so that it stays in its cell.
+fn code(text: &str) -> String {
+    if text.is_empty() {
+        return String::new();
+    }
+    let fence = "`".repeat(longest_backtick_run(text) + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{}{pad}{fence}", text.replace('|', "\\|"))
+}
+
+fn html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn longest_backtick_run(text: &str) -> usize {
+    text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
+}
+
 /// The report as JSON, for CI bots.
 pub fn render_json(report: &DiffReport) -> String {
     let mut text = serde_json::to_string_pretty(report).expect("a report serialises");
@@ -540,6 +651,41 @@ mod tests {
     }
 
     #[test]
+    fn markdown_is_cut_between_blocks_never_inside_a_fence() {
+        let many: Vec<Value> = (0..400)
+            .map(|i| {
+                json!({"apiVersion": "v1", "kind": "ConfigMap",
+                            "metadata": {"name": format!("c{i}")}, "data": {"k": "a"}})
+            })
+            .collect();
+        let changed: Vec<Value> = many
+            .iter()
+            .map(|o| {
+                let mut o = o.clone();
+                o["data"]["k"] = json!("b");
+                o
+            })
+            .collect();
+        let report = diff(&set(&many), &set(&changed), &builtin_image_paths());
+        let whole = render_markdown(&report, usize::MAX);
+        assert_eq!(whole.matches("<details>").count(), 400);
+        let cut = render_markdown(&report, 4000);
+        assert!(cut.chars().count() <= 4000, "{}", cut.len());
+        let shown = cut.matches("<details>").count();
+        assert!(shown > 0 && shown < 400);
+        assert_eq!(cut.matches("</details>").count(), shown);
+        assert_eq!(cut.matches("```diff\n").count(), shown);
+        assert_eq!(cut.matches("\n```\n").count(), shown);
+        assert!(cut.ends_with(&format!(
+            "_{} more object diffs not shown: the comment would pass GitHub's limit of 65,536 characters; `kubectl immutable diff` shows them all._\n",
+            400 - shown
+        )));
+        // A cell holding `|` or a backtick stays one cell.
+        assert_eq!(code("a|b"), "`a\\|b`");
+        assert_eq!(code("`x`"), "`` `x` ``");
+    }
+
+    #[test]
     fn secret_values_never_reach_the_output() {
         let secret = |password: &str| {
             let data = json!({"user": "YWRtaW4=", "password": password});
@@ -554,7 +700,9 @@ mod tests {
             &set(&[secret("bjN3LXMzY3IzdA==")]),
             &builtin_image_paths(),
         );
-        let text = render_text(&report, false) + &render_json(&report);
+        let text = render_text(&report, false)
+            + &render_json(&report)
+            + &render_markdown(&report, COMMENT_LIMIT);
         for value in ["czNjcjN0", "bjN3LXMzY3IzdA==", "YWRtaW4="] {
             assert!(!text.contains(value), "{value} in {text}");
         }

@@ -2,6 +2,7 @@
 pub mod containers;
 pub mod diff;
 pub mod drift;
+pub mod findings;
 pub mod image_paths;
 pub mod locate;
 pub mod lock;

@@ -12,6 +12,7 @@ use super::resolve::{
 };
 use crate::adapters::fs;
 use crate::adapters::registry::{RegistryClient, RegistryError};
+use crate::core::findings::{Finding, FindingKind};
 use crate::core::lock::lock_key;
 use crate::core::problem::Problem;
 
@@ -38,12 +39,12 @@ pub enum PinOutcome {
     /// `--check`: the images without a digest (as `FILE:LINE: image` problems), of how many,
     /// and how many image fields were empty (left to their operator's default).
     Checked {
-        unpinned: Vec<Problem>,
+        unpinned: Vec<Finding>,
         images: usize,
         unset: usize,
     },
     /// `--verify` found digests that are gone or tags that moved; nothing written.
-    Unverified(Vec<Problem>),
+    Unverified(Vec<Finding>),
     /// Resolved; in place, the files and the lock file are written. On stdout, the command
     /// writes the resolution's texts.
     Pinned(Resolution),
@@ -58,7 +59,13 @@ pub async fn pin(
     if settings.output == Output::Check {
         let unpinned = found
             .unpinned()
-            .map(|image| line_problem(&found.sources, image, &image.located.value))
+            .map(|image| {
+                finding(
+                    FindingKind::Unpinned,
+                    line_problem(&found.sources, image, &image.located.value),
+                    image,
+                )
+            })
             .collect();
         return Ok(PinOutcome::Checked {
             unpinned,
@@ -89,7 +96,7 @@ async fn verify(
     client: &RegistryClient,
     resolution: &Resolution,
     concurrency: usize,
-) -> Vec<Problem> {
+) -> Vec<Finding> {
     let sources = &resolution.found.sources;
     let written: Vec<&FoundImage> = resolution
         .found
@@ -110,15 +117,19 @@ async fn verify(
         let value = &image.located.value;
         let digest = image.reference.digest().expect("filtered on digest");
         match &exists[&image.reference.canonical()] {
-            Err(error) => problems.push(line_problem(
-                sources,
+            Err(error) => problems.push(finding(
+                FindingKind::RegistryError,
+                line_problem(sources, image, format_args!("{value}: {error}")),
                 image,
-                format_args!("{value}: {error}"),
             )),
-            Ok(false) => problems.push(line_problem(
-                sources,
+            Ok(false) => problems.push(finding(
+                FindingKind::MissingDigest,
+                line_problem(
+                    sources,
+                    image,
+                    format_args!("{value}: the digest does not exist"),
+                ),
                 image,
-                format_args!("{value}: the digest does not exist"),
             )),
             Ok(true) => {}
         }
@@ -127,14 +138,28 @@ async fn verify(
             resolution.digests.get(&lock_key(&image.reference)),
         ) && current != digest
         {
-            problems.push(line_problem(
-                sources,
+            problems.push(finding(
+                FindingKind::MovedTag,
+                line_problem(
+                    sources,
+                    image,
+                    format_args!("{value}: the tag now points at {current}"),
+                ),
                 image,
-                format_args!("{value}: the tag now points at {current}"),
             ));
         }
     }
     problems
+}
+
+/// A finding of `kind` at `image`, printed in text as `problem`.
+fn finding(kind: FindingKind, problem: Problem, image: &FoundImage) -> Finding {
+    Finding {
+        kind,
+        problem,
+        column: image.located.column,
+        image: image.located.value.clone(),
+    }
 }
 
 /// Writes the lock file (unless offline) and, in place, every changed file: everything is

@@ -539,3 +539,48 @@ fn the_last_applied_annotation_of_a_secret_is_masked_too() {
         );
     }
 }
+
+#[test]
+fn two_releases_as_markdown_match_the_golden_file() {
+    let run = diff(&["release-1", "release-2", "-o", "markdown"]).expect_code(1);
+    let golden = std::fs::read_to_string(fixtures().join("release-1-to-2.md")).unwrap();
+    assert_eq!(run.stdout, golden);
+    for secret in ["YWRtaW4=", "czNjcjN0LTE=", "czNjcjN0LTI="] {
+        assert!(!run.stdout.contains(secret), "markdown shows {secret}");
+    }
+}
+
+#[test]
+fn markdown_past_the_comment_limit_is_cut_between_objects_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    for (side, value) in [("old.yaml", "a"), ("new.yaml", "b")] {
+        let text: String = (0..2000)
+            .map(|i| {
+                format!(
+                    "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: config-{i}}}\ndata: {{key: {value}}}\n"
+                )
+            })
+            .collect();
+        std::fs::write(dir.path().join(side), text).unwrap();
+    }
+    let run = Plugin::new(["diff", "old.yaml", "new.yaml", "-o", "markdown"])
+        .current_dir(dir.path())
+        .run()
+        .expect_code(1);
+    let text = &run.stdout;
+    assert!(text.chars().count() <= 65_536, "{}", text.chars().count());
+    let shown = text.matches("<details>").count();
+    assert!(shown > 10 && shown < 2000, "{shown}");
+    // Every block shown is whole: its fence and its <details> closed.
+    assert_eq!(text.matches("```diff\n").count(), shown);
+    assert_eq!(text.matches("\n```\n\n</details>\n").count(), shown);
+    assert!(text.starts_with("**0 added, 0 removed, 2000 changed, 0 unchanged**\n"));
+    assert!(
+        text.ends_with(&format!(
+            "\n_{} more object diffs not shown: the comment would pass GitHub's limit of 65,536 characters; `kubectl immutable diff` shows them all._\n",
+            2000 - shown
+        )),
+        "{}",
+        &text[text.len() - 300..]
+    );
+}

@@ -1127,6 +1127,23 @@ fn release_archives_and_krew_manifest_validate_as_krew_would() {
         String::from_utf8_lossy(&ran.stdout).starts_with(&format!("kubectl-immutable {version}"))
     );
 
+    // The Helm 4 post-renderer plugin is shipped beside them, as in the repository.
+    let host_archive = out.path().join(format!(
+        "kubectl-immutable-v{version}-{}-{}.tar.gz",
+        host.0, host.1
+    ));
+    let listing = Command::new("tar")
+        .arg("-xzOf")
+        .arg(&host_archive)
+        .arg("helm/immutable/plugin.yaml")
+        .output()
+        .unwrap();
+    assert!(listing.status.success(), "no helm/immutable/plugin.yaml");
+    assert_eq!(
+        listing.stdout,
+        fs::read(repo().join("plugins/helm/immutable/plugin.yaml")).unwrap()
+    );
+
     let sums = fs::read_to_string(out.path().join("SHA256SUMS")).unwrap();
     assert_eq!(sums.lines().count(), 2, "{sums}");
     for line in sums.lines() {

@@ -6,6 +6,7 @@ use kubectl_immutable_test_support as support;
 
 mod apply;
 mod apply_faults;
+mod ci_formats;
 mod cluster;
 mod common;
 mod corpus;
@@ -13,7 +14,10 @@ mod diff;
 mod diff_cluster;
 mod distribution;
 mod hostile_input;
+mod integrations;
 mod pin;
+mod pipes;
+mod postrender;
 mod registry_faults;
 mod registry_support;
 mod release_loop;
