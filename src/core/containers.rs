@@ -80,7 +80,7 @@ fn image_values<'a>(
             for (key, child) in fields {
                 visit(
                     child,
-                    &|segment| matches!(segment, Segment::Key(k) if k == key),
+                    &|segment| segment.matches_key(key),
                     name,
                 );
             }

@@ -41,6 +41,8 @@ pub enum PinOutcome {
         unpinned: Vec<Problem>,
         images: usize,
         unset: usize,
+        /// References that cannot be pinned where they are written: errors here.
+        unpinnable: Vec<Problem>,
     },
     /// `--verify` found digests that are gone or tags that moved; nothing written.
     Unverified(Vec<Problem>),
@@ -64,6 +66,7 @@ pub async fn pin(
             unpinned,
             images: found.images.len(),
             unset: found.unset,
+            unpinnable: found.unpinnable,
         });
     }
     let resolution = resolve(
