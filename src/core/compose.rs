@@ -45,7 +45,9 @@ pub fn scan(text: &str) -> Scan {
             *kind = "a Compose service".to_string();
         }
     }
-    let (interpolated, images) = found.into_iter().partition(|image| interpolates(&image.value));
+    let (interpolated, images) = found
+        .into_iter()
+        .partition(|image| interpolates(&image.value));
     Scan {
         images,
         interpolated,
@@ -116,7 +118,10 @@ volumes:
                 (23, "busybox:1.36")
             ]
         );
-        assert_eq!(values(&scan.interpolated), vec![(21, "${REGISTRY}/app:${TAG:-1}")]);
+        assert_eq!(
+            values(&scan.interpolated),
+            vec![(21, "${REGISTRY}/app:${TAG:-1}")]
+        );
     }
 
     #[test]

@@ -241,7 +241,11 @@ fn logical_line(lines: &Lines, mut index: usize, escape: char) -> (Vec<Char>, us
         } else {
             line
         };
-        chars.extend(content.char_indices().map(|(i, c)| Char { at: start + i, c }));
+        chars.extend(
+            content
+                .char_indices()
+                .map(|(i, c)| Char { at: start + i, c }),
+        );
         if !continued {
             break;
         }
@@ -282,7 +286,9 @@ fn heredocs(words: &[Word]) -> Vec<(String, bool)> {
     let mut found = Vec::new();
     for word in words {
         let text = word.text();
-        let Some(after) = text.trim_start_matches(|c: char| c.is_ascii_digit()).strip_prefix("<<")
+        let Some(after) = text
+            .trim_start_matches(|c: char| c.is_ascii_digit())
+            .strip_prefix("<<")
         else {
             continue;
         };
@@ -415,11 +421,18 @@ impl Parser<'_, '_> {
             .take_while(|c| what != "RUN --mount from" || *c != ',')
             .collect();
         let at = word.chars[from].at;
-        if self.is_stage(&value) || (what != "FROM" && value.chars().all(|c| c.is_ascii_digit()))
-        {
+        if self.is_stage(&value) || (what != "FROM" && value.chars().all(|c| c.is_ascii_digit())) {
             return;
         }
         if value.contains('$') {
+            // `FROM binary-$TARGETOS`: a stage chosen by an ARG.
+            if self
+                .stages
+                .iter()
+                .any(|stage| matches_interpolated(&value, stage))
+            {
+                return;
+            }
             self.interpolated(&value, at, what);
             return;
         }
@@ -444,9 +457,12 @@ impl Parser<'_, '_> {
             .or_else(|| value.strip_prefix('$'))
             .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
         let message = match name.map(|n| (n, self.args.get(n).cloned())) {
-            Some((name, Some(Arg {
-                default: Some((default, Some(span))),
-            }))) if what == "FROM" && !default.contains('$') && !default.is_empty() => {
+            Some((
+                name,
+                Some(Arg {
+                    default: Some((default, Some(span))),
+                }),
+            )) if what == "FROM" && !default.contains('$') && !default.is_empty() => {
                 if !self.is_stage(&default) {
                     push_image(&mut self.scan, self.lines, span, what);
                 }
@@ -464,6 +480,49 @@ impl Parser<'_, '_> {
         let finding = self.finding(at, message);
         self.scan.unpinnable.push(finding);
     }
+}
+
+/// Whether `value`, each `$NAME` or `${…}` in it standing for any text, can be `stage`.
+fn matches_interpolated(value: &str, stage: &str) -> bool {
+    // The literal pieces between variables, in order.
+    let mut pieces = Vec::new();
+    let mut rest = value;
+    while let Some(at) = rest.find('$') {
+        pieces.push(&rest[..at]);
+        let after = &rest[at + 1..];
+        let end = if let Some(braced) = after.strip_prefix('{') {
+            braced.find('}').map_or(after.len(), |e| e + 2)
+        } else {
+            after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len())
+        };
+        rest = &after[end..];
+    }
+    pieces.push(rest);
+    // A bare `${NAME}` could be anything: it is judged by its ARG's default instead.
+    if pieces.iter().all(|piece| piece.is_empty()) {
+        return false;
+    }
+    let stage = stage.to_ascii_lowercase();
+    let (first, last) = (
+        pieces[0].to_ascii_lowercase(),
+        pieces[pieces.len() - 1].to_ascii_lowercase(),
+    );
+    if stage.len() < first.len() + last.len()
+        || !stage.starts_with(&first)
+        || !stage[first.len()..].ends_with(&last)
+    {
+        return false;
+    }
+    let mut middle = &stage[first.len()..stage.len() - last.len()];
+    for piece in &pieces[1..pieces.len() - 1] {
+        match middle.find(&piece.to_ascii_lowercase()) {
+            Some(at) => middle = &middle[at + piece.len()..],
+            None => return false,
+        }
+    }
+    true
 }
 
 fn push_image(scan: &mut Scan, lines: &Lines, span: Range<usize>, what: &str) {
@@ -527,7 +586,11 @@ mod tests {
     fn global_arg_defaults_are_pinned_in_the_arg_line() {
         let text = "ARG BASE=debian:12\nARG TAG\nARG Q=\"alpine:3\"\nFROM ${BASE}\nFROM $BASE AS two\nFROM $Q\nFROM img:$TAG\nFROM ${NOPE}\nFROM ${BASE}-slim\n";
         let scan = scan(text, false);
-        let found: Vec<_> = scan.images.iter().map(|i| (i.line, i.value.as_str())).collect();
+        let found: Vec<_> = scan
+            .images
+            .iter()
+            .map(|i| (i.line, i.value.as_str()))
+            .collect();
         assert_eq!(found, vec![(1, "debian:12"), (3, "alpine:3")]);
         let messages: Vec<String> = scan
             .unpinnable
@@ -561,6 +624,18 @@ mod tests {
         );
         let backslash = "FROM \\\n ubuntu:24.04 AS x\nCOPY --from=x \\\n /a /b\n";
         assert_eq!(values(backslash), vec!["ubuntu:24.04"]);
+    }
+
+    #[test]
+    fn a_stage_chosen_by_an_arg_is_a_stage() {
+        let text = "FROM scratch AS binary-linux\nFROM binary-$TARGETOS AS binary\nFROM x-${A}-y\n";
+        let scan = scan(text, false);
+        assert!(scan.images.is_empty());
+        assert_eq!(scan.unpinnable.len(), 1);
+        assert_eq!(scan.unpinnable[0].line, 3);
+        assert!(matches_interpolated("a-$X-b", "a-1-b"));
+        assert!(!matches_interpolated("a-$X-b", "a-1-c"));
+        assert!(!matches_interpolated("${X}", "anything"));
     }
 
     #[test]

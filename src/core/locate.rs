@@ -444,11 +444,9 @@ impl<'a> Locator<'a> {
                         },
                     });
                 }
-                let live = advance(
-                    self.rules,
-                    &context.live,
-                    |segment| segment.matches_key(key),
-                );
+                let live = advance(self.rules, &context.live, |segment| {
+                    segment.matches_key(key)
+                });
                 let role = match (context.role, key.as_str()) {
                     (Role::ObjectRoot, "metadata") if is_mapping => Role::Metadata,
                     (Role::ObjectRoot, "items") if !is_mapping && self.stack.len() == 1 => {
@@ -683,9 +681,7 @@ impl<'a> Locator<'a> {
                 ..
             } => {
                 let key = key.clone();
-                Some(Box::new(
-                    move |segment| segment.matches_key(&key),
-                ))
+                Some(Box::new(move |segment| segment.matches_key(&key)))
             }
             Frame::Sequence { .. } => {
                 Some(Box::new(|segment| matches!(segment, Segment::EachItem)))

@@ -164,11 +164,19 @@ fn locate_source(
             let located = |findings: &[dockerfile::Finding]| {
                 findings.iter().map(|f| Problem::located(name, f)).collect()
             };
-            (scan.images, located(&scan.errors), located(&scan.unpinnable))
+            (
+                scan.images,
+                located(&scan.errors),
+                located(&scan.unpinnable),
+            )
         }
         SourceKind::Compose => {
             let scan = compose::scan(&source.text);
-            let problems = scan.errors.iter().map(|e| Problem::located(name, e)).collect();
+            let problems = scan
+                .errors
+                .iter()
+                .map(|e| Problem::located(name, e))
+                .collect();
             let unpinnable = scan
                 .interpolated
                 .iter()

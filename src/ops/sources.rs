@@ -14,7 +14,11 @@ pub fn read(filenames: &[String], recursive: bool) -> Result<Vec<Source>, Proble
 }
 
 /// [`read`]; with `docker`, a directory's Dockerfiles and Compose files too.
-pub fn read_with(filenames: &[String], recursive: bool, docker: bool) -> Result<Vec<Source>, Problems> {
+pub fn read_with(
+    filenames: &[String],
+    recursive: bool,
+    docker: bool,
+) -> Result<Vec<Source>, Problems> {
     fs::read_sources_with(filenames, recursive, docker)
         .map_err(|errors| Problems(errors.iter().map(input_problem).collect()))
 }

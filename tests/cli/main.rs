@@ -12,6 +12,7 @@ mod corpus;
 mod diff;
 mod diff_cluster;
 mod distribution;
+mod docker;
 mod hostile_input;
 mod pin;
 mod registry_faults;
