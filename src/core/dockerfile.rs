@@ -655,3 +655,90 @@ mod tests {
         assert_eq!(scan.errors[0].message, "FROM names no image");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::scan;
+    use crate::core::rewrite::{Replacement, splice};
+
+    const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    /// Dockerfile lines: instructions with and without images, continuations, comments,
+    /// heredocs, directives, in any case, with LF or CRLF.
+    fn line() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("FROM alpine:3.19".to_string()),
+            Just("from --platform=$BUILDPLATFORM golang:1.22 AS build".to_string()),
+            Just("FROM build AS test".to_string()),
+            Just("FROM scratch".to_string()),
+            Just("FROM \\\n  # note\n  debian:12 \\\n  AS deb".to_string()),
+            Just("ARG BASE=busybox:1.36".to_string()),
+            Just("FROM ${BASE}".to_string()),
+            Just("FROM img:${TAG}".to_string()),
+            Just("COPY --from=build /a /b".to_string()),
+            Just("COPY --from=nginx:1.25 /etc/nginx /etc/nginx".to_string()),
+            Just("RUN --mount=type=bind,from=alpine:3.19,target=/x true".to_string()),
+            Just("RUN <<EOF\nFROM not-an-image:1\nEOF".to_string()),
+            Just("RUN echo hi \\\n && echo there".to_string()),
+            Just("# FROM commented:1".to_string()),
+            Just(String::new()),
+            "[a-zA-Z0-9 :/._=$-]{0,30}",
+        ]
+    }
+
+    fn dockerfile() -> impl Strategy<Value = String> {
+        (prop::collection::vec(line(), 0..12), any::<bool>()).prop_map(|(lines, crlf)| {
+            let text = lines.join("\n") + "\n";
+            if crlf { text.replace('\n', "\r\n") } else { text }
+        })
+    }
+
+    fn pin(text: &str) -> String {
+        let replacements: Vec<Replacement> = scan(text, true)
+            .images
+            .iter()
+            .filter(|image| !image.value.contains('@'))
+            .map(|image| {
+                Replacement::in_style(
+                    image.span.clone(),
+                    &format!("{}@{DIGEST}", image.value),
+                    image.style,
+                )
+            })
+            .collect();
+        splice(text, &replacements)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn pinning_twice_equals_pinning_once_and_only_image_spans_change(text in dockerfile()) {
+            let found = scan(&text, true);
+            let once = pin(&text);
+            prop_assert_eq!(&pin(&once), &once);
+            // Outside the image spans, every byte is as it was.
+            let mut kept = String::new();
+            let mut at = 0;
+            for image in &found.images {
+                kept.push_str(&text[at..image.span.start]);
+                at = image.span.end;
+            }
+            kept.push_str(&text[at..]);
+            let again = scan(&once, true);
+            prop_assert_eq!(again.images.len(), found.images.len());
+            let mut kept_after = String::new();
+            let mut at = 0;
+            for image in &again.images {
+                prop_assert!(image.value.ends_with(DIGEST));
+                kept_after.push_str(&once[at..image.span.start]);
+                at = image.span.end;
+            }
+            kept_after.push_str(&once[at..]);
+            prop_assert_eq!(kept, kept_after);
+            prop_assert_eq!(again.unpinnable, found.unpinnable);
+        }
+    }
+}
