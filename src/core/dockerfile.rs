@@ -352,10 +352,11 @@ impl Parser<'_, '_> {
                     };
                     let mut offset = "--mount=".chars().count();
                     for option in options.split(',') {
-                        if let Some(value) = option.strip_prefix("from=") {
-                            if !value.is_empty() {
-                                self.reference(word, offset + "from=".len(), "RUN --mount from");
-                            }
+                        if option
+                            .strip_prefix("from=")
+                            .is_some_and(|value| !value.is_empty())
+                        {
+                            self.reference(word, offset + "from=".len(), "RUN --mount from");
                         }
                         offset += option.chars().count() + 1;
                     }
@@ -691,7 +692,11 @@ mod properties {
     fn dockerfile() -> impl Strategy<Value = String> {
         (prop::collection::vec(line(), 0..12), any::<bool>()).prop_map(|(lines, crlf)| {
             let text = lines.join("\n") + "\n";
-            if crlf { text.replace('\n', "\r\n") } else { text }
+            if crlf {
+                text.replace('\n', "\r\n")
+            } else {
+                text
+            }
         })
     }
 
