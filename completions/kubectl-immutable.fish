@@ -87,7 +87,7 @@ complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand appl
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -s R -l recursive -d 'Read directories recursively'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l offline -d 'Resolve only from the lock file; no network'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l force-conflicts -d 'Take over fields another field manager owns'
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l wait -d 'Wait for Deployments, StatefulSets and DaemonSets to finish their rollout'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l wait -d 'Wait for Deployments, StatefulSets and DaemonSets to finish their rollout, as `kubectl rollout status` judges it'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s f -l filename -d 'Manifests to compare with the live cluster: a file, a directory, or - for stdin. Repeatable' -r -F
@@ -141,7 +141,7 @@ yaml\t''
 json\t''"
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand rollback" -l timeout -d 'How long --wait waits, e.g. 90s, 5m' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand rollback" -s v -l v -d 'Log to stderr what is sent and received, as kubectl\'s -v: 1-5 retries and why, insecure-registry probes, credentials found or not, the API server\'s refusals; 6 also every registry and API request with its status and time, and mirror routing; 7 request headers; 8 answer headers; 9 the libraries\' debug events. Credentials, tokens and cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug) adds tracing targets' -r
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand rollback" -l wait -d 'Wait for the rollout to finish, as `kubectl rollout status` judges it'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand rollback" -l wait -d 'Wait for Deployments, StatefulSets and DaemonSets to finish their rollout, as `kubectl rollout status` judges it'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand rollback" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand rollback" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand drift" -l kubeconfig -d 'Path to the kubeconfig file [default: KUBECONFIG, else ~/.kube/config]' -r -F

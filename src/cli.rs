@@ -447,13 +447,8 @@ pub struct RollbackArgs {
     #[arg(short = 'o', long, value_enum, help_heading = "Apply")]
     pub output: Option<ApplyOutput>,
 
-    /// Wait for the rollout to finish, as `kubectl rollout status` judges it.
-    #[arg(long, help_heading = "Apply")]
-    pub wait: bool,
-
-    /// How long --wait waits, e.g. 90s, 5m.
-    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration, help_heading = "Apply")]
-    pub timeout: std::time::Duration,
+    #[command(flatten)]
+    pub wait: WaitArgs,
 }
 
 const DRIFT_EXAMPLES: &str = "\
@@ -556,7 +551,15 @@ pub struct ApplyArgs {
     #[arg(short = 'o', long, value_enum, help_heading = "Apply")]
     pub output: Option<ApplyOutput>,
 
-    /// Wait for Deployments, StatefulSets and DaemonSets to finish their rollout.
+    #[command(flatten)]
+    pub wait: WaitArgs,
+}
+
+/// `--wait` and `--timeout`: shared by `apply` and `rollback`.
+#[derive(Debug, Clone, Args)]
+pub struct WaitArgs {
+    /// Wait for Deployments, StatefulSets and DaemonSets to finish their rollout, as `kubectl
+    /// rollout status` judges it.
     #[arg(long, help_heading = "Apply")]
     pub wait: bool,
 

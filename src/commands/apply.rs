@@ -3,16 +3,15 @@
 
 use serde_json::Value;
 
-use super::render::{print_objects, print_report};
+use super::ExitStatus;
+use super::render::{print_objects, print_report, wait_if_asked};
 use super::reporter::Terminal;
-use super::{ExitStatus, print_errors};
 use crate::adapters::cluster::Cluster;
 use crate::adapters::registry::RegistryClient;
 use crate::cli::{ApplyArgs, DryRun};
 use crate::ops::apply::{ApplySettings, apply};
 use crate::ops::cluster::ApplyOptions;
 use crate::ops::release::{Pinning, prepare};
-use crate::ops::wait::{rollouts, wait_for_rollouts};
 use crate::settings::{cluster_settings, resolve_settings};
 
 pub async fn run(args: ApplyArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
@@ -44,12 +43,8 @@ pub async fn run(args: ApplyArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
     if !report.is_complete() {
         return Ok(ExitStatus::Found);
     }
-    if args.wait && !server_dry_run {
-        let workloads = rollouts(&release);
-        if let Err(stuck) = wait_for_rollouts(&cluster, &workloads, args.timeout, &reporter).await {
-            print_errors(&[stuck]);
-            return Ok(ExitStatus::Found);
-        }
+    if server_dry_run {
+        return Ok(ExitStatus::Success);
     }
-    Ok(ExitStatus::Success)
+    wait_if_asked(&cluster, &release, &args.wait, &reporter).await
 }

@@ -8,6 +8,7 @@ use crate::adapters::registry::RegistryClient;
 use crate::cli::{DiffFormat, DriftArgs, SourceArgs};
 use crate::core::drift::{render_json, render_text};
 use crate::ops::drift::{DriftSettings, drift};
+use crate::ops::resolve::{LockSource, offline_lock};
 use crate::settings::{cluster_settings, resolve_settings};
 
 pub async fn run(args: DriftArgs) -> anyhow::Result<ExitStatus> {
@@ -32,8 +33,11 @@ pub async fn run(args: DriftArgs) -> anyhow::Result<ExitStatus> {
         concurrency: resolve.concurrency,
     };
     let cluster = Cluster::connect(&cluster_settings(&args.cluster)).await?;
-    let registry = RegistryClient::new(resolve.registry);
-    let rows = drift(&cluster, &registry, &settings).await?;
+    // `--offline --lock`: where each tag pointed when the lock was written, no registry asked.
+    let rows = match offline_lock(&resolve)? {
+        Some(lock) => drift(&cluster, &LockSource(&lock), &settings).await?,
+        None => drift(&cluster, &RegistryClient::new(resolve.registry), &settings).await?,
+    };
     let text = match args.output {
         DiffFormat::Text => render_text(&rows, args.all_namespaces),
         DiffFormat::Json => render_json(&rows),

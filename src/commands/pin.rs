@@ -96,7 +96,10 @@ pub async fn run(args: PinArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
                 if pinned_tags == PinnedTags::Refresh {
                     eprintln!("{}", refresh_summary(&resolution));
                 }
-                eprintln!("{}", summary(&resolution));
+                // After a refresh, the pin line only where it pinned something.
+                if pinned_tags != PinnedTags::Refresh || !resolution.pinned.is_empty() {
+                    eprintln!("{}", summary(&resolution));
+                }
             }
             Ok(ExitStatus::Success)
         }

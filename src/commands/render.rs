@@ -1,15 +1,41 @@
-//! Output shared by the commands that apply (`apply`, `rollback`): one line per object as
-//! kubectl prints them, or the objects as `-o` asks, and the objects that failed.
+//! What the commands that apply (`apply`, `rollback`) share after the workflow: one line per
+//! object as kubectl prints them, or the objects as `-o` asks, the objects that failed, and
+//! `--wait`.
 
 use std::io::Write as _;
 
 use serde_json::Value;
 
-use super::print_errors;
-use crate::cli::ApplyOutput;
+use super::reporter::Terminal;
+use super::{ExitStatus, print_errors};
+use crate::adapters::cluster::Cluster;
+use crate::cli::{ApplyOutput, WaitArgs};
 use crate::core::manifest::to_yaml;
 use crate::core::problem::Problem;
 use crate::ops::apply::ApplyReport;
+use crate::ops::release::ReleaseObject;
+use crate::ops::wait::{rollouts, wait_for_rollouts};
+
+/// With `--wait`, waits for the release's workloads to roll out: exit 1 naming the one that did
+/// not.
+pub async fn wait_if_asked(
+    cluster: &Cluster,
+    release: &[ReleaseObject],
+    wait: &WaitArgs,
+    reporter: &Terminal,
+) -> anyhow::Result<ExitStatus> {
+    if !wait.wait {
+        return Ok(ExitStatus::Success);
+    }
+    let workloads = rollouts(release);
+    match wait_for_rollouts(cluster, &workloads, wait.timeout, reporter).await {
+        Ok(()) => Ok(ExitStatus::Success),
+        Err(stuck) => {
+            print_errors(&[stuck]);
+            Ok(ExitStatus::Found)
+        }
+    }
+}
 
 /// The objects that failed or were not sent on stderr, then what was sent on stdout.
 pub fn print_report(report: &ApplyReport, output: Option<ApplyOutput>) -> anyhow::Result<()> {

@@ -3,15 +3,14 @@
 
 use serde_json::Value;
 
-use super::render::{print_objects, print_report};
+use super::ExitStatus;
+use super::render::{print_objects, print_report, wait_if_asked};
 use super::reporter::Terminal;
-use super::{ExitStatus, print_errors};
 use crate::adapters::cluster::Cluster;
 use crate::cli::{DryRun, RollbackArgs};
 use crate::ops::apply::{ApplySettings, apply};
 use crate::ops::cluster::ApplyOptions;
-use crate::ops::rollback::{RollbackSettings, plan};
-use crate::ops::wait::{rollouts, wait_for_rollouts};
+use crate::ops::rollback::{Plan, RollbackSettings, plan};
 use crate::settings::cluster_settings;
 
 pub async fn run(args: RollbackArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
@@ -21,7 +20,11 @@ pub async fn run(args: RollbackArgs, quiet: bool) -> anyhow::Result<ExitStatus> 
         allow_unpinned: args.allow_unpinned,
     };
     let mut cluster = Cluster::connect(&cluster_settings(&args.cluster)).await?;
-    let (object, revision) = plan(&cluster, &settings).await?;
+    let Plan {
+        object,
+        revision,
+        left_unpinned,
+    } = plan(&cluster, &settings).await?;
     if args.dry_run == DryRun::Client {
         let objects: Vec<(String, &Value)> = vec![(object.name(), &object.object)];
         print_objects(args.output, &objects, "rolled back (client dry run)")?;
@@ -42,19 +45,22 @@ pub async fn run(args: RollbackArgs, quiet: bool) -> anyhow::Result<ExitStatus> 
     if !report.is_complete() {
         return Ok(ExitStatus::Found);
     }
-    if !quiet && !server_dry_run {
+    if server_dry_run {
+        return Ok(ExitStatus::Success);
+    }
+    if !quiet {
+        let tags = if left_unpinned.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; left as tags (--allow-unpinned): {}",
+                left_unpinned.join(", ")
+            )
+        };
         eprintln!(
-            "{}: revision {revision}'s template, with the digests it ran",
+            "{}: revision {revision}'s template, with the digests it ran{tags}",
             release[0].name()
         );
     }
-    if args.wait && !server_dry_run {
-        let workloads = rollouts(&release);
-        let reporter = Terminal::new(quiet);
-        if let Err(stuck) = wait_for_rollouts(&cluster, &workloads, args.timeout, &reporter).await {
-            print_errors(&[stuck]);
-            return Ok(ExitStatus::Found);
-        }
-    }
-    Ok(ExitStatus::Success)
+    wait_if_asked(&cluster, &release, &args.wait, &Terminal::new(quiet)).await
 }

@@ -56,7 +56,8 @@ pub fn workload_drift(
     registry: &BTreeMap<String, String>,
 ) -> Vec<DriftRow> {
     let wanted: BTreeMap<String, String> = containers(template).into_iter().collect();
-    // Per tag-only container, the digests its running pods report.
+    // Per tag-only container, the digests its running pods report: pods of the template only,
+    // not those an unfinished rollout has not replaced yet (another tag's digests).
     let mut ran: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
     let statuses = |pod: &'_ Value| -> Vec<(String, Option<String>)> {
         ["containerStatuses", "initContainerStatuses"]
@@ -74,8 +75,11 @@ pub fn workload_drift(
             .collect()
     };
     for pod in pods {
+        let spec: BTreeMap<String, String> = containers(pod).into_iter().collect();
         for (name, digest) in statuses(pod) {
-            if let (Some((name, _)), Some(digest)) = (wanted.get_key_value(&name), digest) {
+            if let (Some((name, image)), Some(digest)) = (wanted.get_key_value(&name), digest)
+                && spec.get(name).is_none_or(|pod_image| pod_image == image)
+            {
                 ran.entry(name).or_default().insert(digest);
             }
         }
@@ -279,6 +283,21 @@ mod tests {
         );
         let split = [pod("web-1", image, Some(A)), pod("web-2", image, Some(B))];
         assert!(judge(&split, &current).iter().all(|r| r.drift));
+        let rolling = [
+            pod("web-0", "registry.test/web:0", Some(B)),
+            pod("web-1", image, Some(A)),
+        ];
+        assert_eq!(
+            notes(&judge(&rolling, &current)),
+            [
+                (
+                    false,
+                    "from an older template: the rollout has not replaced it yet"
+                ),
+                (false, "tag, current")
+            ],
+            "an old pod's digest is not one of the tag's"
+        );
         let older = [pod("web-0", "registry.test/web:0", Some(B))];
         assert_eq!(
             notes(&judge(&older, &current)),

@@ -14,6 +14,8 @@ pub struct PinnedTemplate {
     pub template: Value,
     /// Container -> image as the revision wrote it, where pinning changed it.
     pub original_images: BTreeMap<String, String>,
+    /// The images left as tags because `allow_unpinned` named them.
+    pub left_unpinned: Vec<String>,
 }
 
 /// Pins every container's and init container's image in `template` to the digest that
@@ -27,6 +29,7 @@ pub fn pin_template(
 ) -> Result<PinnedTemplate, Vec<String>> {
     let mut template = template.clone();
     let mut original_images = BTreeMap::new();
+    let mut left_unpinned = Vec::new();
     let mut problems = Vec::new();
     for list in ["containers", "initContainers"] {
         let Some(containers) = template
@@ -59,7 +62,10 @@ pub fn pin_template(
                 }
                 0 if allow_unpinned
                     .iter()
-                    .any(|allowed| *allowed == image || allowed == reference.written_name()) => {}
+                    .any(|allowed| *allowed == image || allowed == reference.written_name()) =>
+                {
+                    left_unpinned.push(image);
+                }
                 0 => problems.push(format!(
                     "container {name}: no pod of the revision reports the digest it ran for \
                      {image}; --allow-unpinned {image} rolls back to the tag as it is now"
@@ -77,6 +83,7 @@ pub fn pin_template(
         Ok(PinnedTemplate {
             template,
             original_images,
+            left_unpinned,
         })
     } else {
         Err(problems)
@@ -173,5 +180,6 @@ mod tests {
             allowed.template["spec"]["initContainers"][0]["image"],
             "registry.test/setup:1"
         );
+        assert_eq!(allowed.left_unpinned, ["registry.test/setup:1"]);
     }
 }

@@ -136,7 +136,11 @@ async fn live_workloads(
         } else {
             cluster.key(&object, &resource).namespace
         };
-        workloads.extend(cluster.list(&resource, &namespace, None).await?);
+        // The items of a list carry no kind of their own: each is named by it.
+        for mut live in cluster.list(&resource, &namespace, None).await? {
+            live["kind"] = json!(kind.kind());
+            workloads.push(live);
+        }
     }
     Ok(workloads)
 }

@@ -327,7 +327,7 @@ pub async fn resolve(
 }
 
 /// The lock file that `--offline` resolves from, read and checked against `--platform`.
-fn offline_lock(settings: &ResolveSettings) -> anyhow::Result<Option<LockFile>> {
+pub fn offline_lock(settings: &ResolveSettings) -> anyhow::Result<Option<LockFile>> {
     match (&settings.lock, settings.offline) {
         (Some(path), true) => Ok(Some(read_lock(path, settings.platform.as_ref())?)),
         _ => Ok(None),
@@ -425,7 +425,7 @@ pub fn distinct<'a>(
 }
 
 /// Digests from a lock file read with `--offline`.
-struct LockSource<'a>(&'a LockFile);
+pub struct LockSource<'a>(pub &'a LockFile);
 
 impl DigestSource for LockSource<'_> {
     async fn digest(

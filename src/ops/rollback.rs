@@ -22,12 +22,19 @@ pub struct RollbackSettings {
     pub allow_unpinned: Vec<String>,
 }
 
-/// The object to apply: the workload as stored, its pod template that of the revision rolled
-/// back to with every image pinned, and the revision's number.
-pub async fn plan(
-    cluster: &impl ClusterApi,
-    settings: &RollbackSettings,
-) -> anyhow::Result<(ReleaseObject, u64)> {
+/// What to apply, and what it is.
+pub struct Plan {
+    /// The workload as stored, its pod template that of the revision rolled back to with every
+    /// image pinned.
+    pub object: ReleaseObject,
+    /// The revision's number.
+    pub revision: u64,
+    /// The images left as tags, as `--allow-unpinned` let them.
+    pub left_unpinned: Vec<String>,
+}
+
+/// The rollback of `settings.workload` to apply.
+pub async fn plan(cluster: &impl ClusterApi, settings: &RollbackSettings) -> anyhow::Result<Plan> {
     let Loaded {
         key,
         live,
@@ -86,5 +93,9 @@ pub async fn plan(
         object,
         target: None,
     };
-    Ok((rollback, target.number))
+    Ok(Plan {
+        object: rollback,
+        revision: target.number,
+        left_unpinned: pinned.left_unpinned,
+    })
 }

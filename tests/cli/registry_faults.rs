@@ -156,9 +156,9 @@ fn too_many_requests_waits_as_long_as_retry_after_asks() {
     let input = pod(&format!("{host}/app/web:v1"));
     let pinned = pod(&format!("{host}/app/web:v1@{digest}"));
 
-    // Pins once with `fault` as the first answer; returns the wait between the refused HEAD and
-    // the next one.
-    let wait_after = |fault: Fault| {
+    // Pins once with `fault` as the first answer; returns when the refused HEAD and the next one
+    // reached the proxy.
+    let tries_after = |fault: Fault| {
         proxy.script(None, "/manifests/", [fault]);
         let before = heads(&proxy, "app/web").len();
         let run = pin_through(&proxy, &["-f", "-"])
@@ -168,28 +168,37 @@ fn too_many_requests_waits_as_long_as_retry_after_asks() {
         assert_eq!(run.stdout, pinned);
         let tries = heads(&proxy, "app/web");
         assert_eq!(tries.len(), before + 2, "one refused HEAD, one answered");
-        tries[before + 1] - tries[before]
+        (tries[before], tries[before + 1])
     };
 
     // Two seconds, far longer than the first backoff (250 ms): the retry waits for the
     // registry, and the 429 answer to HEAD is not followed by a GET the registry would refuse.
-    let wait = wait_after(Fault::too_many_requests(2));
+    let (refused, retried) = tries_after(Fault::too_many_requests(2));
+    let wait = retried - refused;
     assert!(
         wait >= Duration::from_secs(2) && wait <= Duration::from_secs(2) + SLACK,
         "the retry came {wait:?} after the 429 that asked for 2 s"
     );
     assert!(proxy.requests(Some("GET"), "/manifests/").is_empty());
 
-    // The same as an HTTP date, three seconds ahead to the second: at least two seconds.
-    let retry_at = std::time::SystemTime::now() + Duration::from_secs(3);
-    let wait = wait_after(Fault::Respond {
+    // The same as an HTTP date three seconds ahead. A date counts whole seconds and the clock
+    // runs from before the plugin starts, so what is checked is the wall-clock time of the
+    // retry: not before the date (to the second), and not long after it.
+    let (anchor, wall) = (proxy.elapsed(), std::time::SystemTime::now());
+    let retry_at = wall + Duration::from_secs(3);
+    let (refused, retried) = tries_after(Fault::Respond {
         status: 503,
         headers: vec![("Retry-After".into(), httpdate::fmt_http_date(retry_at))],
         body: "maintenance\n".into(),
     });
+    let retried_wall = wall + (retried - anchor);
+    let date = httpdate::parse_http_date(&httpdate::fmt_http_date(retry_at)).unwrap();
     assert!(
-        wait >= Duration::from_secs(2) && wait <= Duration::from_secs(3) + SLACK,
-        "the retry came {wait:?} after the 503 that asked for a date 3 s ahead"
+        retried_wall >= date && retried - refused <= Duration::from_secs(3) + SLACK,
+        "the retry came {:?} after the 503 that asked for {} ({:?} before that date)",
+        retried - refused,
+        httpdate::fmt_http_date(retry_at),
+        date.duration_since(retried_wall).unwrap_or_default()
     );
 }
 

@@ -1,8 +1,11 @@
-//! The commands as a user chains them: apply then diff -f, on the real control plane and the
-//! real registry.
+//! The commands as a user chains them (pin, apply --wait, pin --refresh, diff -f, rollback,
+//! drift) on the real control plane and the real registry, the test playing the kubelet.
 
 use std::fs;
 use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
 
 use crate::support::cluster::{TestCluster, cluster};
 use crate::support::plugin::{Plugin, Run};
@@ -278,4 +281,912 @@ spec:
     .run()
     .expect_code(0);
     assert_eq!(fs::read_to_string(&file).unwrap(), pinned);
+}
+
+/// How long the controllers get to make a step the test waits for.
+const WAIT: Duration = Duration::from_secs(60);
+
+/// A Deployment of `replicas` pods of `image` that rolls one pod at a time: a new pod first
+/// (maxSurge 1), an old one removed only once a new one is available (maxUnavailable 0), so
+/// the Deployment controller's steps follow the pods the test marks ready. `extra` goes into
+/// its spec as written.
+fn rolling(ns: &str, name: &str, image: &str, replicas: u32, extra: &str) -> String {
+    format!(
+        "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {name}
+  namespace: {ns}
+spec:
+  replicas: {replicas}
+{extra}  strategy:
+    type: RollingUpdate
+    rollingUpdate: {{maxSurge: 1, maxUnavailable: 0}}
+  selector:
+    matchLabels: {{app: {name}}}
+  template:
+    metadata:
+      labels: {{app: {name}}}
+    spec:
+      containers:
+      - name: {name}
+        image: {image}
+"
+    )
+}
+
+/// A StatefulSet `db` of `replicas` pods of `image`; `partition` as its rolling update's.
+fn stateful(ns: &str, image: &str, replicas: u32, partition: u32) -> String {
+    format!(
+        "\
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: db
+  namespace: {ns}
+spec:
+  serviceName: db
+  replicas: {replicas}
+  updateStrategy:
+    type: RollingUpdate
+    rollingUpdate: {{partition: {partition}}}
+  selector:
+    matchLabels: {{app: db}}
+  template:
+    metadata:
+      labels: {{app: db}}
+    spec:
+      containers:
+      - name: db
+        image: {image}
+"
+    )
+}
+
+/// The pods of the ReplicaSet of Deployment `app`'s `revision`, once it has at least `count`.
+fn revision_pods(
+    cluster: &TestCluster,
+    ns: &str,
+    app: &str,
+    revision: u32,
+    count: usize,
+) -> Vec<String> {
+    let what = format!("{count} pods of {app}'s revision {revision}");
+    cluster.wait_for(&what, WAIT, || {
+        let selector = format!("app={app}");
+        let sets = cluster.kubectl_json(&["get", "replicasets", "-n", ns, "-l", &selector]);
+        let set = sets["items"].as_array()?.iter().find(|set| {
+            set["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
+                .as_str()
+                .and_then(|number| number.parse().ok())
+                == Some(revision)
+        })?;
+        let hash = set["metadata"]["labels"]["pod-template-hash"].as_str()?;
+        let pods = cluster.pod_names(ns, &format!("pod-template-hash={hash}"));
+        (pods.len() >= count).then_some(pods)
+    })
+}
+
+/// Plays the kubelet for Deployment `app`'s `revision`: marks its pods ready as the controller
+/// creates them (one at a time when it replaces old ones) until `count` are; returns them.
+fn start_revision(
+    cluster: &TestCluster,
+    ns: &str,
+    app: &str,
+    revision: u32,
+    count: usize,
+) -> Vec<String> {
+    let mut started: Vec<String> = Vec::new();
+    while started.len() < count {
+        for pod in revision_pods(cluster, ns, app, revision, started.len() + 1) {
+            if !started.contains(&pod) {
+                cluster.mark_pod_ready(ns, &pod);
+                started.push(pod);
+            }
+        }
+    }
+    started
+}
+
+/// Marks the StatefulSet pod `name` ready once its controller has created it with `image`, as
+/// the kubelet would start it.
+fn mark_ready_once_created(cluster: &TestCluster, ns: &str, name: &str, image: &str) {
+    cluster.wait_for(&format!("pod {name} of {image}"), WAIT, || {
+        let by_name = format!("metadata.name={name}");
+        let pods = cluster.kubectl_json(&["get", "pods", "-n", ns, "--field-selector", &by_name]);
+        let pod = pods["items"].as_array()?.first()?;
+        (pod["spec"]["containers"][0]["image"] == image).then_some(())
+    });
+    cluster.mark_pod_ready(ns, name);
+}
+
+/// `kubectl get TYPE/NAME -n NS -o json`.
+fn live(cluster: &TestCluster, ns: &str, object: &str) -> Value {
+    cluster.kubectl_json(&["get", object, "-n", ns])
+}
+
+/// The image of the first container of a live workload's template.
+fn template_image(cluster: &TestCluster, ns: &str, object: &str) -> String {
+    live(cluster, ns, object)["spec"]["template"]["spec"]["containers"][0]["image"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// `kubectl rollout status --watch=false`: kubectl's own judgement, for comparison.
+fn kubectl_rollout_status(cluster: &TestCluster, ns: &str, object: &str) -> String {
+    cluster.kubectl_ok(&["rollout", "status", object, "-n", ns, "--watch=false"])
+}
+
+#[test]
+fn wait_fails_while_an_old_replica_is_pending_termination() {
+    let cluster = cluster();
+    let registry = TestRegistry::start(Kind::Http);
+    let host = registry.host();
+    registry.push_image("shop/web", "1", Platform::LINUX_AMD64);
+    registry.push_image("shop/web", "2", Platform::LINUX_AMD64);
+    let ns = cluster.namespace("loop-old-replica");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("web.yaml");
+    let release = |tag: &str| {
+        let image = format!("{host}/shop/web:{tag}");
+        write(&path, &rolling(&ns, "web", &image, 2, ""))
+    };
+    let apply = |file: &str, extra: &[&str]| {
+        let args = [&["-f", file, "--insecure-registry", &host][..], extra].concat();
+        plugin(cluster, "apply", &args)
+    };
+
+    let file = release("1");
+    apply(&file, &[]).expect_code(0);
+    for pod in revision_pods(cluster, &ns, "web", 1, 2) {
+        cluster.mark_pod_ready(&ns, &pod);
+    }
+    cluster.kubectl_ok(&["rollout", "status", "deployment/web", "-n", &ns]);
+
+    // v2: one new pod becomes ready, so the controller takes one old pod away and adds the second
+    // new one, which never becomes ready. Two new replicas, two available: the old code's
+    // "available >= updated" called that done while an old pod still served.
+    let file = release("2");
+    let stuck = std::thread::scope(|scope| {
+        let plugin = scope.spawn(|| apply(&file, &["--wait", "--timeout", "5s"]));
+        let first = revision_pods(cluster, &ns, "web", 2, 1);
+        cluster.mark_pod_ready(&ns, &first[0]);
+        cluster.wait_for("one old and two new replicas", WAIT, || {
+            let status = &live(cluster, &ns, "deployment/web")["status"];
+            (status["replicas"] == 3
+                && status["updatedReplicas"] == 2
+                && status["availableReplicas"] == 2)
+                .then_some(())
+        });
+        plugin.join().unwrap()
+    })
+    .expect_code(1);
+    assert_eq!(stuck.stdout, "deployment.apps/web serverside-applied\n");
+    assert!(
+        stuck.stderr.contains(
+            "error: deployment.apps/web did not finish its rollout within 5s: \
+             still waiting for 1 old replica pending termination; conditions: "
+        ),
+        "{}",
+        stuck.stderr
+    );
+    assert!(
+        kubectl_rollout_status(cluster, &ns, "deployment/web")
+            .contains("1 old replicas are pending termination"),
+        "kubectl judges it so too"
+    );
+
+    // The second new pod ready: the old one goes, and the same command is done.
+    let second = revision_pods(cluster, &ns, "web", 2, 2);
+    for pod in &second {
+        cluster.mark_pod_ready(&ns, pod);
+    }
+    let done = apply(&file, &["--wait", "--timeout", "60s"]).expect_code(0);
+    assert_eq!(done.stdout, "deployment.apps/web unchanged\n");
+}
+
+#[test]
+fn wait_on_a_partitioned_statefulset_ends_when_the_pods_above_the_partition_are_updated() {
+    let cluster = cluster();
+    let registry = TestRegistry::start(Kind::Http);
+    let host = registry.host();
+    let v1 = registry.push_image("shop/db", "15", Platform::LINUX_AMD64);
+    let v2 = registry.push_image("shop/db", "16", Platform::LINUX_AMD64);
+    let ns = cluster.namespace("loop-partition");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db.yaml");
+    let apply_waiting = |tag: &str| {
+        let image = format!("{host}/shop/db:{tag}");
+        let file = write(&path, &stateful(&ns, &image, 3, 2));
+        let args = [
+            "-f",
+            &file,
+            "--insecure-registry",
+            &host,
+            "--wait",
+            "--timeout",
+            "60s",
+        ];
+        plugin(cluster, "apply", &args)
+    };
+    let pinned_v1 = format!("{host}/shop/db:15@{v1}");
+    let pinned_v2 = format!("{host}/shop/db:16@{v2}");
+
+    // A new StatefulSet: each pod is created only once the one before it is ready.
+    let created = std::thread::scope(|scope| {
+        let plugin = scope.spawn(|| apply_waiting("15"));
+        for pod in ["db-0", "db-1", "db-2"] {
+            mark_ready_once_created(cluster, &ns, pod, &pinned_v1);
+        }
+        plugin.join().unwrap()
+    })
+    .expect_code(0);
+    // How many are still missing when it looks depends on how fast the pods are marked.
+    assert!(
+        created.stderr.lines().any(|line| {
+            line.starts_with("waiting for statefulset.apps/db: ") && line.ends_with(" to be ready")
+        }),
+        "{}",
+        created.stderr
+    );
+
+    // v2 with a partition of 2: only db-2 is replaced, and the wait ends once it is ready.
+    let updated = std::thread::scope(|scope| {
+        let plugin = scope.spawn(|| apply_waiting("16"));
+        mark_ready_once_created(cluster, &ns, "db-2", &pinned_v2);
+        plugin.join().unwrap()
+    })
+    .expect_code(0);
+    assert_eq!(updated.stdout, "statefulset.apps/db serverside-applied\n");
+    let images: Vec<String> = ["db-0", "db-1", "db-2"]
+        .iter()
+        .map(|pod| {
+            cluster.kubectl_json(&["get", "pod", pod, "-n", &ns])["spec"]["containers"][0]["image"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(images, [pinned_v1.clone(), pinned_v1, pinned_v2]);
+    assert!(
+        kubectl_rollout_status(cluster, &ns, "sts/db")
+            .contains("partitioned roll out complete: 1 new pods have been updated"),
+        "kubectl judges it so too"
+    );
+}
+
+#[test]
+fn a_deployment_past_its_progress_deadline_fails_the_wait_at_once() {
+    let cluster = cluster();
+    let registry = TestRegistry::start(Kind::Http);
+    let host = registry.host();
+    registry.push_image("shop/web", "1", Platform::LINUX_AMD64);
+    let ns = cluster.namespace("loop-deadline");
+    let dir = tempfile::tempdir().unwrap();
+    let image = format!("{host}/shop/web:1");
+    let spec = "  progressDeadlineSeconds: 2\n";
+    let file = write(
+        &dir.path().join("web.yaml"),
+        &rolling(&ns, "web", &image, 1, spec),
+    );
+    let started = Instant::now();
+    let args = [
+        "-f",
+        &file,
+        "--insecure-registry",
+        &host,
+        "--wait",
+        "--timeout",
+        "60s",
+    ];
+    let failed = plugin(cluster, "apply", &args).expect_code(1);
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(30), "took {took:?}");
+    assert_eq!(failed.stdout, "deployment.apps/web serverside-applied\n");
+    let error = failed
+        .stderr
+        .lines()
+        .find(|line| line.starts_with("error: "))
+        .unwrap_or_else(|| panic!("{}", failed.stderr));
+    assert!(
+        error.starts_with(
+            "error: deployment.apps/web exceeded its progress deadline \
+             (ProgressDeadlineExceeded: ReplicaSet \"web-"
+        ) && error.contains("has timed out progressing.); conditions: ")
+            && error.contains("Progressing=False"),
+        "{error}"
+    );
+}
+
+/// A Deployment `web` by tag, with an init container, as `kubectl apply` users write them.
+fn tagged_web(ns: &str, web: &str, setup: &str) -> String {
+    format!(
+        "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: {ns}
+spec:
+  replicas: 2
+  strategy:
+    type: RollingUpdate
+    rollingUpdate: {{maxSurge: 1, maxUnavailable: 0}}
+  selector:
+    matchLabels: {{app: web}}
+  template:
+    metadata:
+      labels: {{app: web}}
+    spec:
+      initContainers:
+      - name: setup
+        image: {setup}
+      containers:
+      - name: web
+        image: {web}
+"
+    )
+}
+
+/// The fields a refused rollback must leave as they were.
+fn untouched(object: &Value) -> (Value, Value, Value) {
+    (
+        object["metadata"]["resourceVersion"].clone(),
+        object["metadata"]["generation"].clone(),
+        object["spec"].clone(),
+    )
+}
+
+#[test]
+fn rollback_pins_a_revision_to_the_digests_its_pods_ran_or_refuses() {
+    let cluster = cluster();
+    let registry = TestRegistry::start(Kind::Http);
+    let host = registry.host();
+    let d1 = registry.push_image("shop/web", "1.4", Platform::LINUX_AMD64);
+    let setup = registry.push_image("shop/setup", "1", Platform::LINUX_AMD64);
+    let ns = cluster.namespace("loop-rollback");
+    let dir = tempfile::tempdir().unwrap();
+    let (web_tag, setup_tag) = (
+        format!("{host}/shop/web:1.4"),
+        format!("{host}/shop/setup:1"),
+    );
+    let file = write(
+        &dir.path().join("web.yaml"),
+        &tagged_web(&ns, &web_tag, &setup_tag),
+    );
+    // Client-side apply, by tag: the plugin has never touched it.
+    cluster.kubectl_ok(&["apply", "-f", &file]);
+    for pod in revision_pods(cluster, &ns, "web", 1, 2) {
+        cluster.mark_pod_ready(&ns, &pod);
+        cluster.set_image_id(&ns, &pod, "web", &format!("{host}/shop/web@{d1}"));
+        cluster.set_image_id(&ns, &pod, "setup", &format!("{host}/shop/setup@{setup}"));
+    }
+    cluster.kubectl_ok(&["rollout", "status", "deployment/web", "-n", &ns]);
+
+    // The tag is re-pushed, and revision 2 never becomes ready.
+    let d2 = registry.tag_again("shop/web", "1.4", Platform::LINUX_AMD64, "rebuilt");
+    assert_ne!(d1, d2);
+    let broken = format!("web={host}/shop/web:1.5");
+    cluster.kubectl_ok(&["set", "image", "deployment/web", &broken, "-n", &ns]);
+    revision_pods(cluster, &ns, "web", 2, 1);
+
+    let rollback = |extra: &[&str]| {
+        plugin(
+            cluster,
+            "rollback",
+            &[&["deployment/web", "-n", &ns][..], extra].concat(),
+        )
+    };
+    // What would be stored, nothing persisted; a revision that is not kept is refused.
+    let before = live(cluster, &ns, "deployment/web");
+    let dry = rollback(&["--to-revision", "1", "--dry-run=server", "-o", "json"]).expect_code(0);
+    let dry: Value = serde_json::from_str(&dry.stdout).unwrap();
+    assert_eq!(
+        dry["items"][0]["spec"]["template"]["spec"]["containers"][0]["image"],
+        format!("{web_tag}@{d1}")
+    );
+    let missing = rollback(&["--to-revision", "7"]).expect_code(2);
+    assert_eq!(
+        missing.stderr,
+        format!("error: deployment.apps/{ns}/web has no revision 7 (it has 1, 2)\n")
+    );
+    assert_eq!(
+        live(cluster, &ns, "deployment/web")["metadata"]["generation"],
+        before["metadata"]["generation"]
+    );
+
+    let back = rollback(&[]).expect_code(0);
+    assert_eq!(back.stdout, "deployment.apps/web serverside-applied\n");
+    assert!(
+        back.stderr
+            .contains("deployment.apps/web: revision 1's template, with the digests it ran"),
+        "{}",
+        back.stderr
+    );
+    let stored = live(cluster, &ns, "deployment/web");
+    let pod_spec = &stored["spec"]["template"]["spec"];
+    assert_eq!(
+        pod_spec["containers"][0]["image"],
+        format!("{web_tag}@{d1}"),
+        "what revision 1 ran, not the bare tag, not what it names now ({d2})"
+    );
+    assert_eq!(
+        pod_spec["initContainers"][0]["image"],
+        format!("{setup_tag}@{setup}")
+    );
+    let original: Value = serde_json::from_str(
+        stored["metadata"]["annotations"]["kubectl-immutable/original-images"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(original, json!({"setup": setup_tag, "web": web_tag}));
+
+    // The rolled-back revision (3) runs; revision 2 is now the previous one, and none of its
+    // pods ever reported a digest.
+    start_revision(cluster, &ns, "web", 3, 2);
+    cluster.wait_for("the rollout of revision 3 to settle", WAIT, || {
+        let status = live(cluster, &ns, "deployment/web")["status"].clone();
+        let settled = status["replicas"] == 2
+            && status["availableReplicas"] == 2
+            && status["conditions"]
+                .as_array()?
+                .iter()
+                .any(|c| c["type"] == "Progressing" && c["reason"] == "NewReplicaSetAvailable");
+        settled.then_some(())
+    });
+    let before = live(cluster, &ns, "deployment/web");
+    let replica_sets = |cluster: &TestCluster| {
+        cluster.kubectl_json(&["get", "replicasets", "-n", &ns])["items"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    let sets = replica_sets(cluster);
+    let refused = rollback(&[]).expect_code(2);
+    assert_eq!(refused.stdout, "");
+    let key = format!("deployment.apps/{ns}/web revision 2");
+    assert_eq!(
+        refused.stderr,
+        format!(
+            "error: {key}: container web: no pod of the revision reports the digest it ran for \
+             {host}/shop/web:1.5; --allow-unpinned {host}/shop/web:1.5 rolls back to the tag as it is now\n\
+             error: {key}: container setup: no pod of the revision reports the digest it ran for \
+             {setup_tag}; --allow-unpinned {setup_tag} rolls back to the tag as it is now\n\
+             error: nothing was changed\n"
+        )
+    );
+    let after = live(cluster, &ns, "deployment/web");
+    assert_eq!(untouched(&after), untouched(&before), "nothing sent");
+    assert_eq!(replica_sets(cluster), sets);
+
+    // Let through by name and as written, each stays a tag; no image was pinned, so the
+    // annotation of the last rollback goes.
+    let tags = ["--allow-unpinned", &format!("{host}/shop/web:1.5")];
+    let named = ["--allow-unpinned", &format!("{host}/shop/setup")];
+    let allowed = rollback(&[&tags[..], &named[..]].concat()).expect_code(0);
+    assert!(
+        allowed.stderr.contains(&format!(
+            "deployment.apps/web: revision 2's template, with the digests it ran; \
+             left as tags (--allow-unpinned): {host}/shop/web:1.5, {setup_tag}\n"
+        )),
+        "{}",
+        allowed.stderr
+    );
+    let stored = live(cluster, &ns, "deployment/web");
+    let pod_spec = &stored["spec"]["template"]["spec"];
+    assert_eq!(
+        pod_spec["containers"][0]["image"],
+        format!("{host}/shop/web:1.5")
+    );
+    assert_eq!(pod_spec["initContainers"][0]["image"], setup_tag.as_str());
+    assert!(
+        stored["metadata"]["annotations"]["kubectl-immutable/original-images"].is_null(),
+        "{}",
+        stored["metadata"]
+    );
+}
+
+#[test]
+fn a_statefulset_rolls_back_through_its_controller_revision() {
+    let cluster = cluster();
+    let registry = TestRegistry::start(Kind::Http);
+    let host = registry.host();
+    let d15 = registry.push_image("shop/db", "15", Platform::LINUX_AMD64);
+    let ns = cluster.namespace("loop-rollback-sts");
+    let dir = tempfile::tempdir().unwrap();
+    let tag = format!("{host}/shop/db:15");
+    // No partition: a plain rolling update, replacing db-1 then db-0.
+    let file = write(&dir.path().join("db.yaml"), &stateful(&ns, &tag, 2, 0));
+    cluster.kubectl_ok(&["apply", "-f", &file]);
+    for pod in ["db-0", "db-1"] {
+        mark_ready_once_created(cluster, &ns, pod, &tag);
+        cluster.set_image_id(&ns, pod, "db", &format!("{host}/shop/db@{d15}"));
+    }
+    let moved = registry.tag_again("shop/db", "15", Platform::LINUX_AMD64, "rebuilt");
+
+    // Revision 2 replaces db-1 first and never becomes ready: db-0 still runs revision 1.
+    let v16 = format!("{host}/shop/db:16");
+    cluster.kubectl_ok(&["set", "image", "sts/db", &format!("db={v16}"), "-n", &ns]);
+    cluster.wait_for("db-1 of revision 2", WAIT, || {
+        let pods = cluster.kubectl_json(&["get", "pods", "-n", &ns, "-l", "app=db"]);
+        pods["items"]
+            .as_array()?
+            .iter()
+            .any(|pod| {
+                pod["metadata"]["name"] == "db-1" && pod["spec"]["containers"][0]["image"] == v16
+            })
+            .then_some(())
+    });
+
+    let pinned = format!("{tag}@{d15}");
+    let back = std::thread::scope(|scope| {
+        let plugin = scope.spawn(|| {
+            let args = ["sts/db", "-n", &ns, "--wait", "--timeout", "60s"];
+            plugin(cluster, "rollback", &args)
+        });
+        // The StatefulSet controller does not replace a pod that is not ready: the pod of the
+        // broken revision is deleted by hand, as Kubernetes documents for a forced rollback.
+        cluster.wait_for("the rollback's revision", WAIT, || {
+            let sts = live(cluster, &ns, "sts/db");
+            (sts["spec"]["template"]["spec"]["containers"][0]["image"] == pinned
+                && sts["status"]["observedGeneration"] == sts["metadata"]["generation"])
+                .then_some(())
+        });
+        cluster.kubectl_ok(&["delete", "pod", "db-1", "-n", &ns, "--wait=false"]);
+        mark_ready_once_created(cluster, &ns, "db-1", &pinned);
+        mark_ready_once_created(cluster, &ns, "db-0", &pinned);
+        plugin.join().unwrap()
+    })
+    .expect_code(0);
+    assert_eq!(back.stdout, "statefulset.apps/db serverside-applied\n");
+    assert!(
+        back.stderr
+            .contains("statefulset.apps/db: revision 1's template, with the digests it ran"),
+        "{}",
+        back.stderr
+    );
+    assert_eq!(
+        template_image(cluster, &ns, "sts/db"),
+        pinned,
+        "not {moved}"
+    );
+    let revisions = cluster.kubectl_json(&["get", "controllerrevisions", "-n", &ns]);
+    let newest = revisions["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .max_by_key(|r| r["revision"].as_u64())
+        .unwrap();
+    assert_eq!(newest["revision"], 3);
+    assert_eq!(
+        newest["data"]["spec"]["template"]["spec"]["containers"][0]["image"],
+        pinned.as_str()
+    );
+}
+
+/// `drift` rows as `(pod, drift, note)`.
+fn drift_rows(run: &Run) -> Vec<(String, bool, String)> {
+    let rows: Value = serde_json::from_str(&run.stdout).unwrap();
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            (
+                row["pod"].as_str().unwrap().to_string(),
+                row["drift"].as_bool().unwrap(),
+                row["note"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn drift_compares_running_digests_with_templates_and_moved_tags() {
+    let cluster = cluster();
+    let registry = TestRegistry::start(Kind::Http);
+    let host = registry.host();
+    let web = registry.push_image("shop/web", "1", Platform::LINUX_AMD64);
+    let api2 = registry.push_image("shop/api", "2", Platform::LINUX_AMD64);
+    let ns = cluster.namespace("loop-drift");
+    let dir = tempfile::tempdir().unwrap();
+    let web_file = write(
+        &dir.path().join("web.yaml"),
+        &rolling(&ns, "web", &format!("{host}/shop/web:1"), 2, ""),
+    );
+    let api_tag = format!("{host}/shop/api:2");
+    let api_file = write(
+        &dir.path().join("api.yaml"),
+        &rolling(&ns, "api", &api_tag, 2, ""),
+    );
+    plugin(
+        cluster,
+        "apply",
+        &["-f", &web_file, "--insecure-registry", &host],
+    )
+    .expect_code(0);
+    cluster.kubectl_ok(&["apply", "-f", &api_file]);
+    let drift = |args: &[&str]| {
+        let all = [&["-n", &ns, "--insecure-registry", &host][..], args].concat();
+        plugin(cluster, "drift", &all)
+    };
+
+    // Nothing runs yet: every pod pending, no drift.
+    let web_pods = revision_pods(cluster, &ns, "web", 1, 2);
+    let api_pods = revision_pods(cluster, &ns, "api", 1, 2);
+    let pending = drift(&["-o", "json"]).expect_code(0);
+    let rows = drift_rows(&pending);
+    assert_eq!(rows.len(), 4, "{}", pending.stdout);
+    assert!(
+        rows.iter()
+            .all(|(_, drift, note)| !drift && note == "pending: not running yet"),
+        "{rows:?}"
+    );
+
+    // Running what the templates name: the pinned digest, and the digest the tag names now.
+    for pod in &web_pods {
+        cluster.mark_pod_ready(&ns, pod);
+    }
+    for pod in &api_pods {
+        cluster.mark_pod_ready(&ns, pod);
+        cluster.set_image_id(
+            &ns,
+            pod,
+            "api",
+            &format!("docker-pullable://{host}/shop/api@{api2}"),
+        );
+    }
+    let clean = drift(&[]).expect_code(0);
+    assert_eq!(clean.stdout.lines().count(), 5, "{}", clean.stdout);
+    assert!(clean.stdout.starts_with("WORKLOAD "), "{}", clean.stdout);
+    let pinned_web = format!("{host}/shop/web:1@{web}");
+    let row = clean
+        .stdout
+        .lines()
+        .find(|line| line.contains(&web_pods[0]))
+        .unwrap();
+    assert_eq!(
+        row.split_whitespace().collect::<Vec<_>>(),
+        [
+            "deployment.apps/web",
+            &web_pods[0],
+            "web",
+            &pinned_web,
+            &web,
+            "pinned"
+        ]
+    );
+
+    // One pod runs another digest than the pinned one.
+    let other = format!("sha256:{}", "e".repeat(64));
+    cluster.set_image_id(
+        &ns,
+        &web_pods[1],
+        "web",
+        &format!("{host}/shop/web@{other}"),
+    );
+    let drifted = drift(&["deployment/web"]).expect_code(1);
+    let lines: Vec<&str> = drifted.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", drifted.stdout);
+    assert!(lines[1].contains(&web_pods[0]) && lines[1].ends_with("  pinned"));
+    assert!(
+        lines[2].contains(&web_pods[1])
+            && lines[2].ends_with(&format!(
+                "  DRIFT: runs another digest than the {web} pinned"
+            )),
+        "{}",
+        drifted.stdout
+    );
+    let json = drift(&["deployment/web", "-o", "json"]).expect_code(1);
+    let rows: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(
+        rows[1],
+        json!({"namespace": ns, "workload": "deployment.apps/web", "pod": web_pods[1],
+               "container": "web", "template_image": pinned_web, "running": other,
+               "drift": true, "note": format!("runs another digest than the {web} pinned")})
+    );
+
+    // The tag-only template: current, then its tag re-pushed in the registry.
+    let current = drift(&["deployment/api", "-o", "json"]).expect_code(0);
+    assert_eq!(
+        drift_rows(&current),
+        api_pods
+            .iter()
+            .map(|pod| (pod.clone(), false, "tag, current".to_string()))
+            .collect::<Vec<_>>()
+    );
+    let moved = registry.tag_again("shop/api", "2", Platform::LINUX_AMD64, "rebuilt");
+    let stale = drift(&["deployment/api", "-o", "json"]).expect_code(1);
+    assert_eq!(
+        drift_rows(&stale),
+        api_pods
+            .iter()
+            .map(|pod| (pod.clone(), true, format!("the tag has moved to {moved}")))
+            .collect::<Vec<_>>()
+    );
+    // With --offline --lock, the tag is where the reviewed lock says, and no registry is asked:
+    // a lock written before the re-push says the pods are current.
+    let lock = dir.path().join("immutable.lock");
+    let running = api_digest_running(cluster, &ns, &api_pods[0]);
+    fs::write(
+        &lock,
+        format!("{{\"version\":1,\"images\":{{\"{api_tag}\":\"{running}\"}}}}\n"),
+    )
+    .unwrap();
+    let lock = lock.display().to_string();
+    let offline = ["deployment/api", "--offline", "--lock", &lock, "-n", &ns];
+    plugin(cluster, "drift", &offline).expect_code(0);
+
+    // In the middle of a rollout to api:3: the old pod runs the old tag's digest, one new pod
+    // the new tag's, the other is pending. None of that is drift.
+    let api3 = registry.push_image("shop/api", "3", Platform::LINUX_AMD64);
+    let api3_tag = format!("{host}/shop/api:3");
+    cluster.kubectl_ok(&[
+        "set",
+        "image",
+        "deployment/api",
+        &format!("api={api3_tag}"),
+        "-n",
+        &ns,
+    ]);
+    let first = revision_pods(cluster, &ns, "api", 2, 1);
+    cluster.mark_pod_ready(&ns, &first[0]);
+    cluster.set_image_id(&ns, &first[0], "api", &format!("{host}/shop/api@{api3}"));
+    let new_pods = revision_pods(cluster, &ns, "api", 2, 2);
+    cluster.wait_for("one old api pod left", WAIT, || {
+        (cluster.pod_names(&ns, "app=api").len() == 3).then_some(())
+    });
+    let rolling_out = drift(&["deployment/api", "-o", "json"]).expect_code(0);
+    let rows = drift_rows(&rolling_out);
+    let note = |pod: &str| {
+        rows.iter()
+            .find(|(name, _, _)| name == pod)
+            .map(|(_, drift, note)| (*drift, note.as_str()))
+    };
+    assert_eq!(note(&first[0]), Some((false, "tag, current")), "{rows:?}");
+    let second = new_pods.iter().find(|pod| **pod != first[0]).unwrap();
+    assert_eq!(note(second), Some((false, "pending: not running yet")));
+    let old = api_pods.iter().find(|pod| note(pod).is_some()).unwrap();
+    assert_eq!(
+        note(old),
+        Some((
+            false,
+            "from an older template: the rollout has not replaced it yet"
+        ))
+    );
+}
+
+/// `args` with `--insecure-registry HOST`, for the plain-HTTP test registry.
+fn with<'a>(host: &'a str, args: &[&'a str]) -> Vec<&'a str> {
+    [args, &["--insecure-registry", host][..]].concat()
+}
+
+#[test]
+fn the_release_loop_as_a_user_runs_it() {
+    let cluster = cluster();
+    let registry = TestRegistry::start(Kind::Http);
+    let host = registry.host();
+    let d1 = registry.push_image("shop/web", "1.4", Platform::LINUX_AMD64);
+    let ns = cluster.namespace("loop-chain");
+    let dir = tempfile::tempdir().unwrap();
+    let tag = format!("{host}/shop/web:1.4");
+    let file = write(
+        &dir.path().join("web.yaml"),
+        &rolling(&ns, "web", &tag, 2, ""),
+    );
+    // Runs `--wait`ing `command` while the kubelet stand-in starts the pods of `revision`.
+    let waiting = |command: &str, args: &[&str], revision: u32| {
+        std::thread::scope(|scope| {
+            let plugin = scope.spawn(|| plugin(cluster, command, args));
+            start_revision(cluster, &ns, "web", revision, 2);
+            plugin.join().unwrap()
+        })
+    };
+
+    // pin: the file now names the digest.
+    Plugin::new(with(&host, &["pin", "-f", &file, "-i"]))
+        .run()
+        .expect_code(0);
+    let pinned_v1 = fs::read_to_string(&file).unwrap();
+    assert!(pinned_v1.contains(&format!("image: {tag}@{d1}\n")));
+
+    // apply --wait: done once both pods run.
+    let applied = waiting(
+        "apply",
+        &with(&host, &["-f", &file, "--wait", "--timeout", "60s"]),
+        1,
+    )
+    .expect_code(0);
+    assert_eq!(applied.stdout, "deployment.apps/web serverside-applied\n");
+
+    // The tag is rebuilt upstream; pin --refresh moves only its digest in the file.
+    let d2 = registry.tag_again("shop/web", "1.4", Platform::LINUX_AMD64, "CVE fix");
+    Plugin::new(with(&host, &["pin", "-f", &file, "--refresh", "-i"]))
+        .run()
+        .expect_code(0);
+    let pinned_v2 = fs::read_to_string(&file).unwrap();
+    assert_eq!(pinned_v2, pinned_v1.replace(&d1, &d2));
+
+    // diff -f: the image and nothing else.
+    let diff = plugin(cluster, "diff", &with(&host, &["-f", &file, "-o", "json"])).expect_code(1);
+    let report: Value = serde_json::from_str(&diff.stdout).unwrap();
+    assert_eq!(
+        report["images"],
+        json!([{"object": format!("deployment.apps/{ns}/web"), "container": "web",
+                "old": format!("{tag}@{d1}"), "new": format!("{tag}@{d2}"), "note": "tag-moved"}])
+    );
+    let changed: Vec<&str> = report["objects"][0]["diff"]
+        .as_str()
+        .unwrap()
+        .lines()
+        .filter(|line| {
+            (line.starts_with('-') || line.starts_with('+'))
+                && !line.starts_with("---")
+                && !line.starts_with("+++")
+        })
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            format!("-      - image: {tag}@{d1}"),
+            format!("+      - image: {tag}@{d2}")
+        ],
+        "{}",
+        report["objects"][0]["diff"]
+    );
+
+    // apply: revision 2 rolls out.
+    waiting(
+        "apply",
+        &with(&host, &["-f", &file, "--wait", "--timeout", "60s"]),
+        2,
+    )
+    .expect_code(0);
+    assert_eq!(
+        template_image(cluster, &ns, "deployment/web"),
+        format!("{tag}@{d2}")
+    );
+
+    // rollback: back to revision 1, whose template named its digest; the Deployment
+    // controller brings revision 1's ReplicaSet back as revision 3.
+    let back = waiting(
+        "rollback",
+        &["deployment/web", "-n", &ns, "--wait", "--timeout", "60s"],
+        3,
+    )
+    .expect_code(0);
+    assert!(
+        back.stderr
+            .contains("deployment.apps/web: revision 1's template, with the digests it ran"),
+        "{}",
+        back.stderr
+    );
+    assert_eq!(
+        template_image(cluster, &ns, "deployment/web"),
+        format!("{tag}@{d1}")
+    );
+
+    // drift: the cluster runs what it names, though the tag has moved since.
+    let drift = plugin(cluster, "drift", &with(&host, &["-n", &ns, "-o", "json"])).expect_code(0);
+    let rows = drift_rows(&drift);
+    assert_eq!(rows.len(), 2, "{}", drift.stdout);
+    assert!(
+        rows.iter()
+            .all(|(_, drift, note)| !drift && note == "pinned")
+    );
+    // The file still says v2: diff -f shows the rollback to be undone.
+    let diff = plugin(cluster, "diff", &with(&host, &["-f", &file, "-o", "json"])).expect_code(1);
+    let report: Value = serde_json::from_str(&diff.stdout).unwrap();
+    assert_eq!(report["images"][0]["old"], format!("{tag}@{d1}"));
+}
+
+/// The digest pod `pod`'s `api` container reports, as drift reads it.
+fn api_digest_running(cluster: &TestCluster, ns: &str, pod: &str) -> String {
+    let pod = cluster.kubectl_json(&["get", "pod", pod, "-n", ns]);
+    let id = pod["status"]["containerStatuses"][0]["imageID"]
+        .as_str()
+        .unwrap();
+    id.rsplit('@').next().unwrap().to_string()
 }

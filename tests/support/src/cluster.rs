@@ -341,20 +341,74 @@ impl TestCluster {
         let items = pods["items"].as_array().cloned().unwrap_or_default();
         for pod in &items {
             let name = pod["metadata"]["name"].as_str().expect("pod name");
-            let patch = ready_status(pod).to_string();
-            self.kubectl_ok(&[
-                "patch",
-                "pod",
-                name,
-                "-n",
-                namespace,
-                "--subresource=status",
-                "--type=merge",
-                "-p",
-                &patch,
-            ]);
+            self.patch_pod_status(namespace, name, &ready_status(pod));
         }
         items.len()
+    }
+
+    /// The kubelet stand-in for one pod: marks the Pod `name` in `namespace` Running and Ready,
+    /// as [`TestCluster::mark_pods_ready`] marks each pod it finds.
+    pub fn mark_pod_ready(&self, namespace: &str, name: &str) {
+        let pod = self.kubectl_json(&["get", "pod", name, "-n", namespace]);
+        self.patch_pod_status(namespace, name, &ready_status(&pod));
+    }
+
+    /// The names of the Pods matching `selector` in `namespace`, in name order.
+    pub fn pod_names(&self, namespace: &str, selector: &str) -> Vec<String> {
+        let pods = self.kubectl_json(&["get", "pods", "-n", namespace, "-l", selector]);
+        let mut names: Vec<String> = pods["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|pod| Some(pod["metadata"]["name"].as_str()?.to_string()))
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// Reports `image_id` as the `imageID` of `container` (a container or an init container) in
+    /// the status of Pod `name`, as a kubelet does once it pulled the image; the rest of the
+    /// status stays as it is. Panics when the pod reports no status for that container.
+    pub fn set_image_id(&self, namespace: &str, name: &str, container: &str, image_id: &str) {
+        let pod = self.kubectl_json(&["get", "pod", name, "-n", namespace]);
+        let mut status = json!({"status": {}});
+        let mut found = false;
+        for list in ["containerStatuses", "initContainerStatuses"] {
+            let Some(statuses) = pod["status"][list].as_array() else {
+                continue;
+            };
+            let statuses: Vec<Value> = statuses
+                .iter()
+                .map(|s| {
+                    let mut s = s.clone();
+                    if s["name"] == container {
+                        s["imageID"] = json!(image_id);
+                        found = true;
+                    }
+                    s
+                })
+                .collect();
+            status["status"][list] = json!(statuses);
+        }
+        assert!(
+            found,
+            "pod {namespace}/{name} reports no container {container}"
+        );
+        self.patch_pod_status(namespace, name, &status);
+    }
+
+    fn patch_pod_status(&self, namespace: &str, name: &str, patch: &Value) {
+        self.kubectl_ok(&[
+            "patch",
+            "pod",
+            name,
+            "-n",
+            namespace,
+            "--subresource=status",
+            "--type=merge",
+            "-p",
+            &patch.to_string(),
+        ]);
     }
 
     /// Polls `check` until it returns `Some`, failing the test after `timeout` (or at once if
@@ -380,36 +434,43 @@ impl TestCluster {
     }
 }
 
-/// The `status` a kubelet would report for a started, ready pod.
+/// The `status` a kubelet would report for a started, ready pod: its init containers completed,
+/// its containers running, each with the `imageID` of what it pulled.
 fn ready_status(pod: &Value) -> Value {
-    let containers = pod["spec"]["containers"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let statuses: Vec<Value> = containers
-        .iter()
-        .map(|c| {
-            let image = c["image"].as_str().unwrap_or_default();
-            json!({
-                "name": c["name"],
-                "image": image,
-                "imageID": image_id(image),
-                "ready": true,
-                "started": true,
-                "restartCount": 0,
-                "state": {"running": {}},
+    let statuses = |list: &str, state: Value, ready: bool| -> Vec<Value> {
+        pod["spec"][list]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| {
+                let image = c["image"].as_str().unwrap_or_default();
+                json!({
+                    "name": c["name"],
+                    "image": image,
+                    "imageID": image_id(image),
+                    "ready": ready,
+                    "started": ready,
+                    "restartCount": 0,
+                    "state": state,
+                })
             })
-        })
-        .collect();
+            .collect()
+    };
+    let completed = json!({"terminated": {"exitCode": 0, "reason": "Completed"}});
     let conditions = ["PodScheduled", "Initialized", "ContainersReady", "Ready"]
         .map(|kind| json!({"type": kind, "status": "True"}));
-    json!({"status": {
+    let mut status = json!({
         "phase": "Running",
         "hostIP": "127.0.0.1",
         "podIP": "127.0.0.1",
         "conditions": conditions,
-        "containerStatuses": statuses,
-    }})
+        "containerStatuses": statuses("containers", json!({"running": {}}), true),
+    });
+    let init = statuses("initContainers", completed, false);
+    if !init.is_empty() {
+        status["initContainerStatuses"] = json!(init);
+    }
+    json!({ "status": status })
 }
 
 /// `name@sha256:…` as a kubelet reports it: the pinned digest when the image has one, else a

@@ -183,6 +183,11 @@ impl FaultProxy {
     }
 
     /// `IP:PORT`, the registry part of image references through this proxy.
+    /// How long ago the proxy started: the clock [`Seen::at`] counts on.
+    pub fn elapsed(&self) -> Duration {
+        self.shared.started.elapsed()
+    }
+
     pub fn host(&self) -> String {
         self.shared.address.to_string()
     }
