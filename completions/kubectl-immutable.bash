@@ -696,7 +696,7 @@ _kubectl__immutable() {
             return 0
             ;;
         kubectl__immutable__subcmd__pin)
-            opts="-f -R -i -q -v -h --filename --recursive --image-path --config --lock --offline --platform --registry-mirror --insecure-registry --concurrency --registry-timeout --in-place --digest-only --report --report-file --check --verify --format --refresh --quiet --v --help"
+            opts="-f -R -i -q -v -h --filename --recursive --image-path --config --lock --offline --platform --registry-mirror --insecure-registry --concurrency --registry-timeout --in-place --digest-only --kind --pin-syntax --report --report-file --check --verify --format --refresh --quiet --v --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -762,6 +762,10 @@ _kubectl__immutable() {
                     ;;
                 --registry-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kind)
+                    COMPREPLY=($(compgen -W "kubernetes dockerfile compose" -- "${cur}"))
                     return 0
                     ;;
                 --report)

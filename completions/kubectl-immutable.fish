@@ -46,6 +46,9 @@ complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin"
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l insecure-registry -d 'Allow plain HTTP or an unverified certificate for this registry host. Repeatable' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l concurrency -d 'How many references are resolved at once' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l registry-timeout -d 'Seconds each registry request may take before it is retried; also the longest wait a registry\'s Retry-After is honoured for (a longer one fails at once)' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l kind -d 'What every -f source is, whatever its name says (for stdin or odd names) [default: by name: Dockerfile, *.Dockerfile, Dockerfile.*, Containerfile; compose.yaml, docker-compose*.yml, compose.*.yml; else Kubernetes manifests]' -r -f -a "kubernetes\t''
+dockerfile\t''
+compose\t''"
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l report -d 'Write the list of images (file, line, original, pinned, digest, platform)' -r -f -a "json\t''"
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l report-file -d 'Where --report goes [default: stderr]' -r -F
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l format -d 'How --check and --verify report what they find: text, GitHub workflow commands (annotations), a GitLab Code Quality report, or SARIF 2.1.0 (code scanning); on stdout' -r -f -a "text\t''
@@ -57,6 +60,7 @@ complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin"
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l offline -d 'Resolve only from the lock file; no network'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -s i -l in-place -d 'Rewrite the files instead of printing them; a file that does not change is not touched'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l digest-only -d 'Write name@sha256:... instead of name:tag@sha256:....'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l pin-syntax -d 'Pin a Dockerfile\'s `# syntax=` frontend image too'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l check -d 'No network, nothing written: list every image without a digest; exit 1 if there is one'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l verify -d 'Check that every digest already written exists, and that a tag@digest\'s tag still points at it'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l refresh -d 'Resolve every tag@digest again and, where the tag now points elsewhere, rewrite only its digest (name@digest is never touched); unpinned tags are pinned as usual'

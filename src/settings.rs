@@ -99,6 +99,7 @@ pub fn resolve_settings(
         },
         concurrency: usize::from(resolve.concurrency),
         allow_unpinned: Vec::new(),
+        docker: None,
     })
 }
 

@@ -5,6 +5,7 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::core::problem::{Located, Position};
+use crate::core::source_kind::SourceKind;
 
 /// One input: a file or stdin, with its text.
 #[derive(Debug, Clone)]
@@ -61,6 +62,16 @@ const MANIFEST_EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
 /// (recursively with `recursive`), or `-` for stdin. Directory entries come in name order.
 /// Every unreadable input is reported, not only the first.
 pub fn read_sources(arguments: &[String], recursive: bool) -> Result<Vec<Source>, Vec<InputError>> {
+    read_sources_with(arguments, recursive, false)
+}
+
+/// [`read_sources`]; with `docker`, a directory's Dockerfiles and Compose files too (by name:
+/// [`SourceKind::of_name`]).
+pub fn read_sources_with(
+    arguments: &[String],
+    recursive: bool,
+    docker: bool,
+) -> Result<Vec<Source>, Vec<InputError>> {
     let mut sources = Vec::new();
     let mut errors = Vec::new();
     for argument in arguments {
@@ -92,7 +103,11 @@ pub fn read_sources(arguments: &[String], recursive: bool) -> Result<Vec<Source>
                 .sort_by_file_name();
             for entry in walk {
                 match entry {
-                    Ok(entry) if entry.file_type().is_file() && is_manifest(entry.path()) => {
+                    Ok(entry)
+                        if entry.file_type().is_file()
+                            && (is_manifest(entry.path())
+                                || (docker && is_docker_file(entry.path()))) =>
+                    {
                         read_file(entry.path(), &mut sources, &mut errors)
                     }
                     Ok(_) => {}
@@ -128,6 +143,12 @@ pub fn is_manifest(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| MANIFEST_EXTENSIONS.contains(&e))
+}
+
+fn is_docker_file(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|name| name.to_str())
+        .is_some_and(SourceKind::is_docker_name)
 }
 
 fn read_file(path: &Path, sources: &mut Vec<Source>, errors: &mut Vec<InputError>) {

@@ -11,9 +11,10 @@ use super::reporter::Terminal;
 use crate::adapters::registry::RegistryClient;
 use crate::cli::{FindingsFormat, PinArgs, ReportFormat};
 use crate::core::findings::{Finding, render_github, render_gitlab, render_sarif};
+use crate::core::problem::Problem;
 use crate::core::rewrite::write_concatenated;
 use crate::ops::pin::{Output, PinOutcome, PinSettings, pin};
-use crate::ops::resolve::{PinnedImage, PinnedTags, Resolution, distinct};
+use crate::ops::resolve::{DockerSettings, PinnedImage, PinnedTags, Resolution, distinct};
 use crate::settings::resolve_settings;
 
 pub async fn run(args: PinArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
@@ -30,6 +31,10 @@ pub async fn run(args: PinArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
     }
     let mut resolve = resolve_settings(args.sources, args.resolve)?;
     resolve.digest_only = args.digest_only;
+    resolve.docker = Some(DockerSettings {
+        kind: args.kind,
+        pin_syntax: args.pin_syntax,
+    });
     let pinned_tags = match (args.verify, args.refresh) {
         (true, _) => PinnedTags::Resolve,
         (false, true) => PinnedTags::Refresh,
@@ -48,23 +53,33 @@ pub async fn run(args: PinArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
             unpinned,
             images,
             unset,
+            unpinnable,
         } => {
             let mut stdout = super::stdout();
             if args.format == FindingsFormat::Text {
                 for image in &unpinned {
                     writeln!(stdout, "{}", image.problem)?;
                 }
+                for problem in &unpinnable {
+                    writeln!(stdout, "{problem}")?;
+                }
             } else {
                 write_findings(args.format, &unpinned)?;
+                // References no digest can be written into have no finding kind of their own
+                // in these formats: they are errors.
+                super::print_errors(&unpinnable);
             }
             if !quiet {
                 eprintln!(
-                    "{} of {images} images are not pinned{}",
+                    "{} of {images} images are not pinned{}{}",
                     unpinned.len(),
+                    unpinnable_note(&unpinnable),
                     unset_note(unset)
                 );
             }
-            Ok(ExitStatus::found_if(!unpinned.is_empty()))
+            Ok(ExitStatus::found_if(
+                !unpinned.is_empty() || !unpinnable.is_empty(),
+            ))
         }
         PinOutcome::Unverified(findings) => {
             if args.format == FindingsFormat::Text {
@@ -96,6 +111,9 @@ pub async fn run(args: PinArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
                 write_report(format, args.report_file.as_deref(), &entries)?;
             }
             if !quiet {
+                for problem in &resolution.found.unpinnable {
+                    eprintln!("warning: {problem}");
+                }
                 if pinned_tags == PinnedTags::Refresh {
                     eprintln!("{}", refresh_summary(&resolution));
                 }
@@ -225,8 +243,17 @@ fn summary(resolution: &Resolution) -> String {
     if !distinct.is_empty() {
         line.push_str(&format!("; from {from}"));
     }
+    line.push_str(&unpinnable_note(&found.unpinnable));
     line.push_str(&unset_note(found.unset));
     line
+}
+
+/// `; N not pinnable`, where references cannot be pinned where they are written.
+fn unpinnable_note(unpinnable: &[Problem]) -> String {
+    match unpinnable.len() {
+        0 => String::new(),
+        n => format!("; {n} not pinnable"),
+    }
 }
 
 /// `; N empty image fields left to their operator's default`, where there are some.

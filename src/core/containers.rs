@@ -78,11 +78,7 @@ fn image_values<'a>(
         Value::Object(fields) => {
             let name = fields.get("name");
             for (key, child) in fields {
-                visit(
-                    child,
-                    &|segment| matches!(segment, Segment::Key(k) if k == key),
-                    name,
-                );
+                visit(child, &|segment| segment.matches_key(key), name);
             }
         }
         Value::Array(items) => {

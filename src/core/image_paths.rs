@@ -10,7 +10,30 @@ use std::str::FromStr;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Segment {
     Key(String),
+    /// Every key that starts with the prefix, written `prefix*` (`*`: every key).
+    AnyKey(String),
     EachItem,
+}
+
+impl Segment {
+    /// Whether a mapping key takes this step.
+    pub fn matches_key(&self, key: &str) -> bool {
+        match self {
+            Segment::Key(k) => k == key,
+            Segment::AnyKey(prefix) => key.starts_with(prefix.as_str()),
+            Segment::EachItem => false,
+        }
+    }
+}
+
+/// What the mapping holding the value must (not) hold for the rule to apply; set by the rules
+/// built in for Compose files, not written in `KIND:path`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Condition {
+    /// No key of this name beside the value (a Compose service with `build:` names what it builds).
+    Without(String),
+    /// This key beside the value with this scalar value (a Compose volume of `type: image`).
+    With(String, String),
 }
 
 /// `KIND:dotted.path`, e.g. `Prometheus:spec.image` or
@@ -20,6 +43,7 @@ pub struct ImagePath {
     /// The object's `kind`; `*` matches every kind.
     pub kind: String,
     pub segments: Vec<Segment>,
+    pub condition: Option<Condition>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -58,7 +82,13 @@ impl FromStr for ImagePath {
             if key.is_empty() || key.contains(['[', ']', ' ']) {
                 return Err(error("empty or malformed path segment"));
             }
-            segments.push(Segment::Key(key.to_string()));
+            match key.strip_suffix('*') {
+                Some(prefix) if !prefix.contains('*') => {
+                    segments.push(Segment::AnyKey(prefix.to_string()))
+                }
+                _ if key.contains('*') => return Err(error("`*` only ends a path segment")),
+                _ => segments.push(Segment::Key(key.to_string())),
+            }
             if each {
                 segments.push(Segment::EachItem);
             }
@@ -66,6 +96,7 @@ impl FromStr for ImagePath {
         Ok(ImagePath {
             kind: kind.to_string(),
             segments,
+            condition: None,
         })
     }
 }
@@ -77,6 +108,8 @@ impl fmt::Display for ImagePath {
             match segment {
                 Segment::Key(key) if index == 0 => write!(f, "{key}")?,
                 Segment::Key(key) => write!(f, ".{key}")?,
+                Segment::AnyKey(prefix) if index == 0 => write!(f, "{prefix}*")?,
+                Segment::AnyKey(prefix) => write!(f, ".{prefix}*")?,
                 Segment::EachItem => write!(f, "[]")?,
             }
         }
@@ -154,6 +187,17 @@ mod tests {
             path.to_string(),
             "Rollout:spec.template.spec.containers[].image"
         );
+    }
+
+    #[test]
+    fn a_star_ends_a_segment_and_matches_keys_by_prefix() {
+        let path: ImagePath = "*:services.*.image".parse().unwrap();
+        assert_eq!(path.segments[1], Segment::AnyKey(String::new()));
+        assert_eq!(path.to_string(), "*:services.*.image");
+        let x: ImagePath = "*:x-*.image".parse().unwrap();
+        assert!(x.segments[0].matches_key("x-common"));
+        assert!(!x.segments[0].matches_key("services"));
+        assert!("*:a*b.image".parse::<ImagePath>().is_err());
     }
 
     #[test]

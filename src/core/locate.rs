@@ -11,7 +11,7 @@ use std::ops::Range;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span};
 
-use super::image_paths::{ImagePath, Segment};
+use super::image_paths::{Condition, ImagePath, Segment};
 use super::problem::{Located, Position};
 
 /// How a scalar is written in the source; decides how its replacement is written.
@@ -247,6 +247,8 @@ enum Frame {
         name: Option<String>,
         /// Candidates found directly in this mapping, to receive `name` at its end.
         candidates: Vec<usize>,
+        /// Scalar values by key, kept only where rules with a [`Condition`] are alive.
+        values: Vec<(String, String)>,
     },
     Sequence {
         context: Context,
@@ -268,6 +270,8 @@ struct Candidate {
     rule: usize,
     object: usize,
     found: Result<LocatedImage, Problem>,
+    /// Its rule's [`Condition`] does not hold in the mapping holding it.
+    excluded: bool,
 }
 
 /// Why a candidate cannot be pinned; an error only if its rule applies to its object's kind.
@@ -369,16 +373,29 @@ impl<'a> Locator<'a> {
                         keys: Vec::new(),
                         name: None,
                         candidates: Vec::new(),
+                        values: Vec::new(),
                     },
                     Some(context) => Frame::Sequence { context },
                 });
             }
             Event::MappingEnd | Event::SequenceEnd => {
                 if let Some(Frame::Mapping {
-                    name, candidates, ..
+                    name,
+                    candidates,
+                    keys,
+                    values,
+                    ..
                 }) = self.stack.pop()
                 {
                     for index in candidates {
+                        let holds = match &self.rules[self.candidates[index].rule].condition {
+                            None => true,
+                            Some(Condition::Without(key)) => !keys.contains(key),
+                            Some(Condition::With(key, value)) => {
+                                values.iter().any(|(k, v)| k == key && v == value)
+                            }
+                        };
+                        self.candidates[index].excluded |= !holds;
                         if let Ok(image) = &mut self.candidates[index].found {
                             image.container.clone_from(&name);
                         }
@@ -427,11 +444,9 @@ impl<'a> Locator<'a> {
                         },
                     });
                 }
-                let live = advance(
-                    self.rules,
-                    &context.live,
-                    |segment| matches!(segment, Segment::Key(k) if k == key),
-                );
+                let live = advance(self.rules, &context.live, |segment| {
+                    segment.matches_key(key)
+                });
                 let role = match (context.role, key.as_str()) {
                     (Role::ObjectRoot, "metadata") if is_mapping => Role::Metadata,
                     (Role::ObjectRoot, "items") if !is_mapping && self.stack.len() == 1 => {
@@ -549,6 +564,7 @@ impl<'a> Locator<'a> {
                 context,
                 key: Some(Key::Scalar(key)),
                 name,
+                values,
                 ..
             }) => {
                 match (context.role, key.as_str(), context.object) {
@@ -560,6 +576,9 @@ impl<'a> Locator<'a> {
                     }
                     (_, "name", _) if !context.live.is_empty() => *name = Some(value.clone()),
                     _ => {}
+                }
+                if !context.live.is_empty() && self.rules.iter().any(|r| r.condition.is_some()) {
+                    values.push((key.clone(), value.clone()));
                 }
                 self.value_position().expect("a mapping value")
             }
@@ -626,7 +645,19 @@ impl<'a> Locator<'a> {
         let Some(defined_with) = self.anchored_collections.get(&anchor) else {
             return;
         };
-        if let Some(missed) = live.iter().find(|p| !defined_with.contains(p)) {
+        let rules = self.rules;
+        // The anchor saw the same rule, or one with the same kind, condition and rest of path.
+        let covers = |d: &Progress, p: &Progress| {
+            let (defined, here) = (&rules[d.rule], &rules[p.rule]);
+            d == p
+                || (defined.kind == here.kind
+                    && defined.condition == here.condition
+                    && defined.segments[d.matched..] == here.segments[p.matched..])
+        };
+        if let Some(missed) = live
+            .iter()
+            .find(|p| !defined_with.iter().any(|d| covers(d, p)))
+        {
             let problem = Problem::AliasedCollection {
                 line: span.start.line(),
                 column: span.start.col() + 1,
@@ -650,9 +681,7 @@ impl<'a> Locator<'a> {
                 ..
             } => {
                 let key = key.clone();
-                Some(Box::new(
-                    move |segment| matches!(segment, Segment::Key(k) if *k == key),
-                ))
+                Some(Box::new(move |segment| segment.matches_key(&key)))
             }
             Frame::Sequence { .. } => {
                 Some(Box::new(|segment| matches!(segment, Segment::EachItem)))
@@ -722,6 +751,7 @@ impl<'a> Locator<'a> {
                 rule,
                 object,
                 found: found.clone(),
+                excluded: false,
             });
         }
         if let Some(Frame::Mapping { candidates, .. }) = self.stack.last_mut() {
@@ -786,6 +816,9 @@ impl<'a> Locator<'a> {
             .find(|object| object.document == document && !object.is_list_item)
             .is_some_and(|root| root.identity.kind.ends_with("List"));
         for candidate in self.candidates.drain(..) {
+            if candidate.excluded {
+                continue;
+            }
             let object = &self.objects[candidate.object];
             if object.is_list_item != root_is_list
                 || !self.rules[candidate.rule].matches_kind(&object.identity.kind)

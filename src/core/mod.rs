@@ -1,6 +1,8 @@
 //! Pure core: no network, no files, no clock.
+pub mod compose;
 pub mod containers;
 pub mod diff;
+pub mod dockerfile;
 pub mod drift;
 pub mod findings;
 pub mod image_paths;
@@ -17,3 +19,4 @@ mod rewrite_properties;
 pub mod rollback;
 pub mod rollout;
 pub mod rollout_status;
+pub mod source_kind;

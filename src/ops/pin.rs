@@ -42,6 +42,8 @@ pub enum PinOutcome {
         unpinned: Vec<Finding>,
         images: usize,
         unset: usize,
+        /// References that cannot be pinned where they are written: errors here.
+        unpinnable: Vec<Problem>,
     },
     /// `--verify` found digests that are gone or tags that moved; nothing written.
     Unverified(Vec<Finding>),
@@ -71,6 +73,7 @@ pub async fn pin(
             unpinned,
             images: found.images.len(),
             unset: found.unset,
+            unpinnable: found.unpinnable,
         });
     }
     let resolution = resolve(

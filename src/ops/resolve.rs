@@ -20,6 +20,8 @@ use crate::core::platform::Platform;
 use crate::core::problem::{Position, Problem, Problems};
 use crate::core::reference::ImageReference;
 use crate::core::rewrite::{self, Replacement, splice};
+use crate::core::source_kind::SourceKind;
+use crate::core::{compose, dockerfile};
 
 /// How manifests are read and their images resolved: flags merged with the config file.
 #[derive(Debug)]
@@ -35,6 +37,17 @@ pub struct ResolveSettings {
     pub concurrency: usize,
     /// Images (as written, or by name) that may stay unpinned when they cannot be resolved.
     pub allow_unpinned: Vec<String>,
+    /// `pin` reads Dockerfiles and Compose files too; `None` reads manifests only.
+    pub docker: Option<DockerSettings>,
+}
+
+/// How `pin` reads Dockerfiles and Compose files.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DockerSettings {
+    /// `--kind`: every source is of this kind, whatever its name.
+    pub kind: Option<SourceKind>,
+    /// `--pin-syntax`: a Dockerfile's `# syntax=` frontend image is pinned too.
+    pub pin_syntax: bool,
 }
 
 /// What becomes of images already written as `tag@digest`.
@@ -86,6 +99,9 @@ pub struct Found {
     /// Empty single image fields (`spec.image: ""` of a Prometheus): not set, so the operator
     /// uses its default; left as they are.
     pub unset: usize,
+    /// References that cannot be pinned where they are written (interpolated, an ARG without a
+    /// default), each located: left as they are, an error under `--check`.
+    pub unpinnable: Vec<Problem>,
 }
 
 impl Found {
@@ -99,30 +115,96 @@ impl Found {
 
 /// Reads every source and finds its images; every problem in them is reported.
 pub fn read_and_find(settings: &ResolveSettings) -> Result<Found, Problems> {
-    let sources = sources::read(&settings.filenames, settings.recursive)?;
-    let (images, unset) = find_images(&sources, &settings.rules)?;
+    let sources = sources::read_with(
+        &settings.filenames,
+        settings.recursive,
+        settings.docker.is_some(),
+    )?;
+    let (images, unset, unpinnable) = find_images(&sources, settings)?;
     Ok(Found {
         sources,
         images,
         unset,
+        unpinnable,
     })
 }
 
-/// Every image value of every source and how many single image fields are empty, or every
-/// problem found in them.
-fn find_images(
-    sources: &[Source],
-    rules: &[ImagePath],
-) -> Result<(Vec<FoundImage>, usize), Problems> {
+/// What kind of source `source` is: `--kind`, else its file name's; manifests where `pin` does
+/// not read Docker's files.
+fn source_kind(source: &Source, docker: Option<&DockerSettings>) -> SourceKind {
+    let Some(docker) = docker else {
+        return SourceKind::Kubernetes;
+    };
+    docker.kind.unwrap_or_else(|| {
+        source
+            .path
+            .as_ref()
+            .and_then(|path| path.file_name())
+            .and_then(|name| name.to_str())
+            .map_or(SourceKind::Kubernetes, SourceKind::of_name)
+    })
+}
+
+/// The image values of `source` and the problems of its kind's own, and the located references
+/// that cannot be pinned.
+fn locate_source(
+    source: &Source,
+    settings: &ResolveSettings,
+) -> (Vec<LocatedImage>, Vec<Problem>, Vec<Problem>) {
+    let name = &source.name;
+    match source_kind(source, settings.docker.as_ref()) {
+        SourceKind::Kubernetes => {
+            let (images, problems) = locate_in_parallel(&source.text, &settings.rules);
+            let problems = problems.iter().map(|e| Problem::located(name, e)).collect();
+            (images, problems, Vec::new())
+        }
+        SourceKind::Dockerfile => {
+            let pin_syntax = settings.docker.is_some_and(|d| d.pin_syntax);
+            let scan = dockerfile::scan(&source.text, pin_syntax);
+            let located = |findings: &[dockerfile::Finding]| {
+                findings.iter().map(|f| Problem::located(name, f)).collect()
+            };
+            (
+                scan.images,
+                located(&scan.errors),
+                located(&scan.unpinnable),
+            )
+        }
+        SourceKind::Compose => {
+            let scan = compose::scan(&source.text);
+            let problems = scan
+                .errors
+                .iter()
+                .map(|e| Problem::located(name, e))
+                .collect();
+            let unpinnable = scan
+                .interpolated
+                .iter()
+                .map(|image| {
+                    Problem::at(
+                        name,
+                        Some(Position::at(image.line, image.column)),
+                        format_args!("{}: interpolated by Compose; not pinnable", image.value),
+                    )
+                })
+                .collect();
+            (scan.images, problems, unpinnable)
+        }
+    }
+}
+
+/// Every image value of every source, how many single image fields are empty, and the
+/// references that cannot be pinned; or every problem found in them.
+type Images = (Vec<FoundImage>, usize, Vec<Problem>);
+
+fn find_images(sources: &[Source], settings: &ResolveSettings) -> Result<Images, Problems> {
     let mut found = Vec::new();
     let mut unset = 0;
     let mut problems = Vec::new();
+    let mut unpinnable = Vec::new();
     for (index, source) in sources.iter().enumerate() {
-        let (images, located_problems) = locate_in_parallel(&source.text, rules);
-        let mut in_source: Vec<Problem> = located_problems
-            .iter()
-            .map(|error| Problem::located(&source.name, error))
-            .collect();
+        let (images, mut in_source, not_pinnable) = locate_source(source, settings);
+        unpinnable.extend(not_pinnable);
         for located in images {
             if located.single_field && located.value.is_empty() {
                 unset += 1;
@@ -147,7 +229,7 @@ fn find_images(
         in_source.sort_by_key(|problem| problem.position.map(|p| (p.line, p.column)));
         problems.extend(in_source);
     }
-    Problems::or(problems, (found, unset))
+    Problems::or(problems, (found, unset, unpinnable))
 }
 
 /// A value as an error line shows it: whole up to 200 characters, else its start and `…`, so a

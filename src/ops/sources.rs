@@ -10,7 +10,16 @@ use crate::core::problem::{Problem, Problems};
 
 /// Every `-f` argument as kubectl reads it: a file, a directory's manifests, or `-`.
 pub fn read(filenames: &[String], recursive: bool) -> Result<Vec<Source>, Problems> {
-    fs::read_sources(filenames, recursive)
+    read_with(filenames, recursive, false)
+}
+
+/// [`read`]; with `docker`, a directory's Dockerfiles and Compose files too.
+pub fn read_with(
+    filenames: &[String],
+    recursive: bool,
+    docker: bool,
+) -> Result<Vec<Source>, Problems> {
+    fs::read_sources_with(filenames, recursive, docker)
         .map_err(|errors| Problems(errors.iter().map(input_problem).collect()))
 }
 

@@ -13,6 +13,7 @@ mod corpus;
 mod diff;
 mod diff_cluster;
 mod distribution;
+mod docker;
 mod hostile_input;
 mod integrations;
 mod pin;

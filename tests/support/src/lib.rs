@@ -28,6 +28,30 @@ pub fn missing(what: &str) -> ! {
     std::process::exit(1)
 }
 
+/// `program` installed from PyPI by the setup command: on PATH, else in the scripts directory of
+/// `python3` (where pip puts it when that is not on PATH); or the run stops ([`missing`]).
+pub fn require_from_pypi(program: &str, package: &str) -> std::path::PathBuf {
+    let on_path = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(program))
+            .find(|candidate| candidate.is_file())
+    });
+    on_path
+        .or_else(|| {
+            let output = std::process::Command::new("python3")
+                .args([
+                    "-c",
+                    "import sysconfig; print(sysconfig.get_path('scripts'))",
+                ])
+                .output()
+                .ok()?;
+            let dir = String::from_utf8(output.stdout).ok()?;
+            let candidate = std::path::Path::new(dir.trim()).join(program);
+            candidate.is_file().then_some(candidate)
+        })
+        .unwrap_or_else(|| missing(&format!("{program} (PyPI: {package})")))
+}
+
 /// `program` on PATH, or the run stops ([`missing`]), saying where it comes `from`.
 pub fn require(program: &str, from: &str) -> std::path::PathBuf {
     std::env::var_os("PATH")

@@ -1,0 +1,749 @@
+//! Finds the images of a Dockerfile (or Containerfile) with their exact byte spans, so the rest of
+//! the pipeline (resolve, rewrite, lock, report) is the one manifests use.
+//!
+//! A small pure parser, as BuildKit reads the file: parser directives (`# escape=`, `# syntax=`),
+//! line continuations with the escape character (comment and blank lines inside them dropped),
+//! heredoc bodies skipped, comments, instructions in any case, CRLF. Images are the `FROM` bases
+//! (not stage names, not `scratch`), `COPY --from=` and `RUN --mount=…,from=` that name no
+//! stage, and, when asked, the `# syntax=` frontend. `FROM $BASE` whose global `ARG BASE=…`
+//! default is a literal is pinned in the ARG line; any other interpolation is reported as not
+//! pinnable, never guessed.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use super::locate::{LocatedImage, ObjectIdentity, ValueStyle};
+use super::problem::{Located, Position};
+
+/// Something at a place in a Dockerfile: an image that cannot be pinned, or an error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Finding {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl Located for Finding {
+    fn position(&self) -> Option<Position> {
+        Some(Position::at(self.line, self.column))
+    }
+}
+
+/// What a Dockerfile holds: its images in source order (each span once), the references that
+/// cannot be pinned, and its errors (an instruction that names no image).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Scan {
+    pub images: Vec<LocatedImage>,
+    pub unpinnable: Vec<Finding>,
+    pub errors: Vec<Finding>,
+}
+
+/// One character of a logical instruction and where its bytes start in the source.
+#[derive(Debug, Clone, Copy)]
+struct Char {
+    at: usize,
+    c: char,
+}
+
+/// A word of an instruction: its characters, contiguous in the source or not.
+#[derive(Debug, Clone)]
+struct Word {
+    chars: Vec<Char>,
+}
+
+impl Word {
+    fn text(&self) -> String {
+        self.chars.iter().map(|c| c.c).collect()
+    }
+
+    /// The word's bytes from character `from` on, if they are written in one piece.
+    fn span_from(&self, from: usize) -> Option<Range<usize>> {
+        self.span_of(from, self.chars.len() - from)
+    }
+
+    /// The bytes of `count` characters from character `from`, if they are written in one piece.
+    fn span_of(&self, from: usize, count: usize) -> Option<Range<usize>> {
+        let chars = &self.chars[from..from + count];
+        let first = chars.first()?;
+        let mut end = first.at;
+        for c in chars {
+            if c.at != end {
+                return None;
+            }
+            end += c.c.len_utf8();
+        }
+        Some(first.at..end)
+    }
+}
+
+/// A global `ARG` (before the first `FROM`): its default as written, if it has one.
+#[derive(Debug, Clone)]
+struct Arg {
+    default: Option<(String, Option<Range<usize>>)>,
+}
+
+struct Lines<'a> {
+    text: &'a str,
+    /// Start of every physical line.
+    starts: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i + 1)
+                .filter(|&i| i < text.len()),
+        );
+        Lines { text, starts }
+    }
+
+    fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// Line `index` without its line break (`\n` or `\r\n`), and its start.
+    fn get(&self, index: usize) -> (&'a str, usize) {
+        let start = self.starts[index];
+        let end = self
+            .starts
+            .get(index + 1)
+            .copied()
+            .unwrap_or(self.text.len());
+        let line = &self.text[start..end];
+        let line = line.strip_suffix('\n').unwrap_or(line);
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        (line, start)
+    }
+
+    /// 1-based line and column (in characters) of byte `at`.
+    fn position(&self, at: usize) -> (usize, usize) {
+        let index = self.starts.partition_point(|&start| start <= at) - 1;
+        let column = self.text[self.starts[index]..at].chars().count() + 1;
+        (index + 1, column)
+    }
+}
+
+fn is_comment(line: &str) -> bool {
+    line.trim_start().starts_with('#')
+}
+
+/// `# name=value` parser directive: its lowercase name, and the value's span in `line`.
+fn directive(line: &str) -> Option<(String, Range<usize>)> {
+    let rest = line.trim_start().strip_prefix('#')?;
+    let (name, value) = rest.split_once('=')?;
+    let name = name.trim();
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let value_start = line.len() - value.len();
+    let leading = value.len() - value.trim_start().len();
+    let trimmed = value.trim();
+    let start = value_start + leading;
+    Some((name.to_ascii_lowercase(), start..start + trimmed.len()))
+}
+
+/// Finds every image of `text`; `pin_syntax` includes the `# syntax=` frontend image.
+pub fn scan(text: &str, pin_syntax: bool) -> Scan {
+    let lines = Lines::new(text);
+    let mut scan = Scan::default();
+    let mut escape = '\\';
+    let mut index = 0;
+    let mut seen = Vec::new();
+    // Parser directives: only at the very top, each once; anything else ends them.
+    while index < lines.len() {
+        let (line, start) = lines.get(index);
+        let Some((name, value)) = directive(line) else {
+            break;
+        };
+        if seen.contains(&name) || !matches!(name.as_str(), "syntax" | "escape" | "check") {
+            break;
+        }
+        match name.as_str() {
+            "escape" if &line[value.clone()] == "`" => escape = '`',
+            "syntax" if pin_syntax && !value.is_empty() => {
+                let span = start + value.start..start + value.end;
+                push_image(&mut scan, &lines, span, "syntax");
+            }
+            _ => {}
+        }
+        seen.push(name);
+        index += 1;
+    }
+
+    let mut parser = Parser {
+        lines: &lines,
+        scan,
+        args: HashMap::new(),
+        stages: Vec::new(),
+        seen_from: false,
+    };
+    while index < lines.len() {
+        let (line, _) = lines.get(index);
+        if line.trim().is_empty() || is_comment(line) {
+            index += 1;
+            continue;
+        }
+        let (chars, next) = logical_line(&lines, index, escape);
+        index = next;
+        let words = split_words(&chars);
+        let Some(instruction) = words.first().map(|w| w.text().to_ascii_lowercase()) else {
+            continue;
+        };
+        // Heredoc bodies follow the instruction; they are never parsed.
+        if matches!(instruction.as_str(), "run" | "copy" | "add") {
+            for (word, strip_tabs) in heredocs(&words[1..]) {
+                while index < lines.len() {
+                    let (line, _) = lines.get(index);
+                    index += 1;
+                    let line = if strip_tabs {
+                        line.trim_start_matches('\t')
+                    } else {
+                        line
+                    };
+                    if line == word {
+                        break;
+                    }
+                }
+            }
+        }
+        parser.instruction(&instruction, &words);
+    }
+    let mut scan = parser.scan;
+    scan.images.sort_by_key(|image| image.span.start);
+    scan.images.dedup_by_key(|image| image.span.start);
+    scan.unpinnable.sort_by_key(|f| (f.line, f.column));
+    scan.errors.sort_by_key(|f| (f.line, f.column));
+    scan
+}
+
+/// The characters of the instruction starting at line `index`, its continuations joined (the
+/// escape character and line break dropped, comment and blank lines inside dropped), and the
+/// index of the line after it.
+fn logical_line(lines: &Lines, mut index: usize, escape: char) -> (Vec<Char>, usize) {
+    let mut chars = Vec::new();
+    let mut first = true;
+    while index < lines.len() {
+        let (line, start) = lines.get(index);
+        index += 1;
+        if !first && (is_comment(line) || line.trim().is_empty()) {
+            continue;
+        }
+        first = false;
+        let trimmed = line.trim_end();
+        let continued = trimmed.ends_with(escape);
+        let content = if continued {
+            &trimmed[..trimmed.len() - escape.len_utf8()]
+        } else {
+            line
+        };
+        chars.extend(
+            content
+                .char_indices()
+                .map(|(i, c)| Char { at: start + i, c }),
+        );
+        if !continued {
+            break;
+        }
+    }
+    (chars, index)
+}
+
+/// Whitespace-separated words; a quoted stretch (`"a b"`) stays in one word.
+fn split_words(chars: &[Char]) -> Vec<Word> {
+    let mut words = Vec::new();
+    let mut current: Vec<Char> = Vec::new();
+    let mut quote = None;
+    for &ch in chars {
+        match quote {
+            Some(q) if ch.c == q => quote = None,
+            None if ch.c == '"' || ch.c == '\'' => quote = Some(ch.c),
+            None if ch.c.is_whitespace() => {
+                if !current.is_empty() {
+                    words.push(Word {
+                        chars: std::mem::take(&mut current),
+                    });
+                }
+                continue;
+            }
+            _ => {}
+        }
+        current.push(ch);
+    }
+    if !current.is_empty() {
+        words.push(Word { chars: current });
+    }
+    words
+}
+
+/// The heredoc terminators an instruction's words open, in order, with whether leading tabs are
+/// stripped: a word `<<EOF`, `<<-"EOF"` or `2<<EOF`, as BuildKit matches them.
+fn heredocs(words: &[Word]) -> Vec<(String, bool)> {
+    let mut found = Vec::new();
+    for word in words {
+        let text = word.text();
+        let Some(after) = text
+            .trim_start_matches(|c: char| c.is_ascii_digit())
+            .strip_prefix("<<")
+        else {
+            continue;
+        };
+        let (strip, after) = match after.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, after),
+        };
+        if after.contains('<') {
+            continue;
+        }
+        let name = after.trim_matches(['"', '\'']);
+        if !name.is_empty() {
+            found.push((name.to_string(), strip));
+        }
+    }
+    found
+}
+
+struct Parser<'a, 'b> {
+    lines: &'b Lines<'a>,
+    scan: Scan,
+    args: HashMap<String, Arg>,
+    /// Stage names so far, lowercase.
+    stages: Vec<String>,
+    seen_from: bool,
+}
+
+impl Parser<'_, '_> {
+    fn finding(&self, at: usize, message: String) -> Finding {
+        let (line, column) = self.lines.position(at);
+        Finding {
+            line,
+            column,
+            message,
+        }
+    }
+
+    fn instruction(&mut self, instruction: &str, words: &[Word]) {
+        match instruction {
+            "arg" if !self.seen_from => self.global_args(&words[1..]),
+            "from" => self.from(words),
+            "copy" => {
+                for word in &words[1..] {
+                    let text = word.text();
+                    if !text.starts_with("--") {
+                        break;
+                    }
+                    if text.starts_with("--from=") {
+                        self.reference(word, "--from=".len(), "COPY --from");
+                    }
+                }
+            }
+            "run" => {
+                for word in &words[1..] {
+                    let text = word.text();
+                    if !text.starts_with("--") {
+                        break;
+                    }
+                    let Some(options) = text.strip_prefix("--mount=") else {
+                        continue;
+                    };
+                    let mut offset = "--mount=".chars().count();
+                    for option in options.split(',') {
+                        if option
+                            .strip_prefix("from=")
+                            .is_some_and(|value| !value.is_empty())
+                        {
+                            self.reference(word, offset + "from=".len(), "RUN --mount from");
+                        }
+                        offset += option.chars().count() + 1;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn global_args(&mut self, words: &[Word]) {
+        for word in words {
+            let text = word.text();
+            let (name, default) = match text.split_once('=') {
+                Some((name, _)) => {
+                    let skip = name.chars().count() + 1;
+                    let mut value: String = word.chars[skip..].iter().map(|c| c.c).collect();
+                    let mut span = word.span_from(skip);
+                    if let Some(inner) = value
+                        .strip_prefix('"')
+                        .and_then(|v| v.strip_suffix('"'))
+                        .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+                    {
+                        value = inner.to_string();
+                        span = span.map(|s| s.start + 1..s.end - 1);
+                    }
+                    (name.to_string(), Some((value, span)))
+                }
+                None => (text, None),
+            };
+            self.args.insert(name, Arg { default });
+        }
+    }
+
+    fn from(&mut self, words: &[Word]) {
+        self.seen_from = true;
+        let mut rest = words[1..].iter().skip_while(|w| w.text().starts_with("--"));
+        let Some(image) = rest.next() else {
+            let at = words[0].chars[0].at;
+            self.scan
+                .errors
+                .push(self.finding(at, "FROM names no image".to_string()));
+            return;
+        };
+        self.reference(image, 0, "FROM");
+        if let (Some(as_word), Some(name)) = (rest.next(), rest.next())
+            && as_word.text().eq_ignore_ascii_case("as")
+        {
+            self.stages.push(name.text().to_ascii_lowercase());
+        }
+    }
+
+    fn is_stage(&self, value: &str) -> bool {
+        let lower = value.to_ascii_lowercase();
+        lower == "scratch" || self.stages.contains(&lower)
+    }
+
+    /// The image written in `word` from character `from` on, found, skipped (a stage, a stage
+    /// index, `scratch`) or reported as not pinnable.
+    fn reference(&mut self, word: &Word, from: usize, what: &str) {
+        let value: String = word.chars[from..]
+            .iter()
+            .map(|c| c.c)
+            .take_while(|c| what != "RUN --mount from" || *c != ',')
+            .collect();
+        let at = word.chars[from].at;
+        if self.is_stage(&value) || (what != "FROM" && value.chars().all(|c| c.is_ascii_digit())) {
+            return;
+        }
+        if value.contains('$') {
+            // `FROM binary-$TARGETOS`: a stage chosen by an ARG.
+            if self
+                .stages
+                .iter()
+                .any(|stage| matches_interpolated(&value, stage))
+            {
+                return;
+            }
+            self.interpolated(&value, at, what);
+            return;
+        }
+        match word.span_of(from, value.chars().count()) {
+            Some(span) => push_image(&mut self.scan, self.lines, span, what),
+            None => {
+                let finding = self.finding(
+                    at,
+                    format!("{what} {value}: the image is split across lines; not pinnable"),
+                );
+                self.scan.unpinnable.push(finding);
+            }
+        }
+    }
+
+    /// `$NAME` or `${NAME}` whose global ARG has a literal default pins the default; anything
+    /// else interpolated is not pinnable.
+    fn interpolated(&mut self, value: &str, at: usize, what: &str) {
+        let name = value
+            .strip_prefix("${")
+            .and_then(|v| v.strip_suffix('}'))
+            .or_else(|| value.strip_prefix('$'))
+            .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+        let message = match name.map(|n| (n, self.args.get(n).cloned())) {
+            Some((
+                name,
+                Some(Arg {
+                    default: Some((default, Some(span))),
+                }),
+            )) if what == "FROM" && !default.contains('$') && !default.is_empty() => {
+                if !self.is_stage(&default) {
+                    push_image(&mut self.scan, self.lines, span, what);
+                }
+                let _ = name;
+                return;
+            }
+            Some((name, Some(Arg { default: None }))) => {
+                format!("{what} {value}: ARG {name} has no default; not pinnable")
+            }
+            Some((name, None)) if what == "FROM" => {
+                format!("{what} {value}: no global ARG {name} before the first FROM; not pinnable")
+            }
+            _ => format!("{what} {value}: the image is interpolated; not pinnable"),
+        };
+        let finding = self.finding(at, message);
+        self.scan.unpinnable.push(finding);
+    }
+}
+
+/// Whether `value`, each `$NAME` or `${…}` in it standing for any text, can be `stage`.
+fn matches_interpolated(value: &str, stage: &str) -> bool {
+    // The literal pieces between variables, in order.
+    let mut pieces = Vec::new();
+    let mut rest = value;
+    while let Some(at) = rest.find('$') {
+        pieces.push(&rest[..at]);
+        let after = &rest[at + 1..];
+        let end = if let Some(braced) = after.strip_prefix('{') {
+            braced.find('}').map_or(after.len(), |e| e + 2)
+        } else {
+            after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len())
+        };
+        rest = &after[end..];
+    }
+    pieces.push(rest);
+    // A bare `${NAME}` could be anything: it is judged by its ARG's default instead.
+    if pieces.iter().all(|piece| piece.is_empty()) {
+        return false;
+    }
+    let stage = stage.to_ascii_lowercase();
+    let (first, last) = (
+        pieces[0].to_ascii_lowercase(),
+        pieces[pieces.len() - 1].to_ascii_lowercase(),
+    );
+    if stage.len() < first.len() + last.len()
+        || !stage.starts_with(&first)
+        || !stage[first.len()..].ends_with(&last)
+    {
+        return false;
+    }
+    let mut middle = &stage[first.len()..stage.len() - last.len()];
+    for piece in &pieces[1..pieces.len() - 1] {
+        match middle.find(&piece.to_ascii_lowercase()) {
+            Some(at) => middle = &middle[at + piece.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+fn push_image(scan: &mut Scan, lines: &Lines, span: Range<usize>, what: &str) {
+    let (line, column) = lines.position(span.start);
+    scan.images.push(LocatedImage {
+        value: lines.text[span.clone()].to_string(),
+        span,
+        line,
+        column,
+        style: ValueStyle::Plain,
+        object: ObjectIdentity {
+            kind: "Dockerfile".to_string(),
+            name: Some(what.to_string()),
+        },
+        container: None,
+        single_field: false,
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn images(text: &str) -> Vec<(usize, usize, String)> {
+        let scan = scan(text, false);
+        assert!(scan.errors.is_empty(), "{:?}", scan.errors);
+        scan.images
+            .iter()
+            .map(|i| {
+                assert_eq!(text[i.span.clone()], i.value);
+                (i.line, i.column, i.value.clone())
+            })
+            .collect()
+    }
+
+    fn values(text: &str) -> Vec<String> {
+        images(text).into_iter().map(|(_, _, v)| v).collect()
+    }
+
+    #[test]
+    fn finds_bases_but_not_stages_or_scratch() {
+        let text = "FROM --platform=$BUILDPLATFORM golang:1.22 AS Build\n\
+                    from build AS test\n\
+                    FROM scratch\n\
+                    COPY --from=build /a /a\n\
+                    COPY --from=0 /b /b\n\
+                    COPY --chown=1 --from=nginx:1.25 /etc/nginx /etc/nginx\n\
+                    RUN --mount=type=cache,target=/c --mount=type=bind,from=alpine:3.19,source=/,target=/x true\n\
+                    RUN --mount=type=bind,from=build,target=/y true\n";
+        assert_eq!(
+            images(text),
+            vec![
+                (1, 32, "golang:1.22".to_string()),
+                (6, 23, "nginx:1.25".to_string()),
+                (7, 57, "alpine:3.19".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn global_arg_defaults_are_pinned_in_the_arg_line() {
+        let text = "ARG BASE=debian:12\nARG TAG\nARG Q=\"alpine:3\"\nFROM ${BASE}\nFROM $BASE AS two\nFROM $Q\nFROM img:$TAG\nFROM ${NOPE}\nFROM ${BASE}-slim\n";
+        let scan = scan(text, false);
+        let found: Vec<_> = scan
+            .images
+            .iter()
+            .map(|i| (i.line, i.value.as_str()))
+            .collect();
+        assert_eq!(found, vec![(1, "debian:12"), (3, "alpine:3")]);
+        let messages: Vec<String> = scan
+            .unpinnable
+            .iter()
+            .map(|f| format!("{}:{}: {}", f.line, f.column, f.message))
+            .collect();
+        assert_eq!(
+            messages,
+            vec![
+                "7:6: FROM img:$TAG: the image is interpolated; not pinnable",
+                "8:6: FROM ${NOPE}: no global ARG NOPE before the first FROM; not pinnable",
+                "9:6: FROM ${BASE}-slim: the image is interpolated; not pinnable",
+            ]
+        );
+        let scan2 = super::scan("ARG B\nFROM $B\n", false);
+        assert_eq!(
+            scan2.unpinnable[0].message,
+            "FROM $B: ARG B has no default; not pinnable"
+        );
+    }
+
+    #[test]
+    fn continuations_escape_heredocs_comments_and_crlf() {
+        let text = "# escape=`\r\n\r\nFROM `\r\n  # a comment\r\n  alpine:3.19 `\r\n  AS a\r\nRUN <<EOF\r\nFROM not-me:1\r\nEOF\r\nRUN <<-\"END\" cat\n\tFROM nor-me:1\n\tEND\nfrom busybox:1.36\n";
+        assert_eq!(
+            images(text),
+            vec![
+                (5, 3, "alpine:3.19".to_string()),
+                (13, 6, "busybox:1.36".to_string())
+            ]
+        );
+        let backslash = "FROM \\\n ubuntu:24.04 AS x\nCOPY --from=x \\\n /a /b\n";
+        assert_eq!(values(backslash), vec!["ubuntu:24.04"]);
+    }
+
+    #[test]
+    fn a_stage_chosen_by_an_arg_is_a_stage() {
+        let text = "FROM scratch AS binary-linux\nFROM binary-$TARGETOS AS binary\nFROM x-${A}-y\n";
+        let scan = scan(text, false);
+        assert!(scan.images.is_empty());
+        assert_eq!(scan.unpinnable.len(), 1);
+        assert_eq!(scan.unpinnable[0].line, 3);
+        assert!(matches_interpolated("a-$X-b", "a-1-b"));
+        assert!(!matches_interpolated("a-$X-b", "a-1-c"));
+        assert!(!matches_interpolated("${X}", "anything"));
+    }
+
+    #[test]
+    fn syntax_directive_only_when_asked() {
+        let text = "# syntax=docker/dockerfile:1.7\nFROM a:1\n";
+        assert_eq!(values(text), vec!["a:1"]);
+        let with = scan(text, true);
+        let found: Vec<_> = with.images.iter().map(|i| i.value.as_str()).collect();
+        assert_eq!(found, vec!["docker/dockerfile:1.7", "a:1"]);
+        // After an instruction it is a comment.
+        assert_eq!(scan("FROM a:1\n# syntax=x:1\n", true).images.len(), 1);
+    }
+
+    #[test]
+    fn a_from_without_image_is_an_error() {
+        let scan = scan("FROM --platform=linux/amd64\n", false);
+        assert_eq!(scan.errors[0].message, "FROM names no image");
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::scan;
+    use crate::core::rewrite::{Replacement, splice};
+
+    const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    /// Dockerfile lines: instructions with and without images, continuations, comments,
+    /// heredocs, directives, in any case, with LF or CRLF.
+    fn line() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("FROM alpine:3.19".to_string()),
+            Just("from --platform=$BUILDPLATFORM golang:1.22 AS build".to_string()),
+            Just("FROM build AS test".to_string()),
+            Just("FROM scratch".to_string()),
+            Just("FROM \\\n  # note\n  debian:12 \\\n  AS deb".to_string()),
+            Just("ARG BASE=busybox:1.36".to_string()),
+            Just("FROM ${BASE}".to_string()),
+            Just("FROM img:${TAG}".to_string()),
+            Just("COPY --from=build /a /b".to_string()),
+            Just("COPY --from=nginx:1.25 /etc/nginx /etc/nginx".to_string()),
+            Just("RUN --mount=type=bind,from=alpine:3.19,target=/x true".to_string()),
+            Just("RUN <<EOF\nFROM not-an-image:1\nEOF".to_string()),
+            Just("RUN echo hi \\\n && echo there".to_string()),
+            Just("# FROM commented:1".to_string()),
+            Just(String::new()),
+            "[a-zA-Z0-9 :/._=$-]{0,30}",
+        ]
+    }
+
+    fn dockerfile() -> impl Strategy<Value = String> {
+        (prop::collection::vec(line(), 0..12), any::<bool>()).prop_map(|(lines, crlf)| {
+            let text = lines.join("\n") + "\n";
+            if crlf {
+                text.replace('\n', "\r\n")
+            } else {
+                text
+            }
+        })
+    }
+
+    fn pin(text: &str) -> String {
+        let replacements: Vec<Replacement> = scan(text, true)
+            .images
+            .iter()
+            .filter(|image| !image.value.contains('@'))
+            .map(|image| {
+                Replacement::in_style(
+                    image.span.clone(),
+                    &format!("{}@{DIGEST}", image.value),
+                    image.style,
+                )
+            })
+            .collect();
+        splice(text, &replacements)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn pinning_twice_equals_pinning_once_and_only_image_spans_change(text in dockerfile()) {
+            let found = scan(&text, true);
+            let once = pin(&text);
+            prop_assert_eq!(&pin(&once), &once);
+            // Outside the image spans, every byte is as it was.
+            let mut kept = String::new();
+            let mut at = 0;
+            for image in &found.images {
+                kept.push_str(&text[at..image.span.start]);
+                at = image.span.end;
+            }
+            kept.push_str(&text[at..]);
+            let again = scan(&once, true);
+            prop_assert_eq!(again.images.len(), found.images.len());
+            let mut kept_after = String::new();
+            let mut at = 0;
+            for image in &again.images {
+                prop_assert!(image.value.ends_with(DIGEST));
+                kept_after.push_str(&once[at..image.span.start]);
+                at = image.span.end;
+            }
+            kept_after.push_str(&once[at..]);
+            prop_assert_eq!(kept, kept_after);
+            prop_assert_eq!(again.unpinnable, found.unpinnable);
+        }
+    }
+}
