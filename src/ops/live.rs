@@ -53,7 +53,7 @@ pub async fn live_sides(
             }
         };
         let key = cluster.key(&object.object, &resource);
-        if let Some(first) = seen.insert(key.clone(), object.at("").place()) {
+        if let Some(first) = seen.insert(key.clone(), object.place()) {
             problems.push(object.at(format_args!("{key} appears twice (first at {first})")));
         }
         targets.push((resource, key, object.object));

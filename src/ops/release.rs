@@ -75,6 +75,11 @@ impl ReleaseObject {
     pub fn at(&self, message: impl std::fmt::Display) -> Problem {
         Problem::at(&self.source, self.line.map(Position::line), message)
     }
+
+    /// Where it is written, as a problem line names it: `FILE:LINE`.
+    pub fn place(&self) -> String {
+        self.at("").place()
+    }
 }
 
 /// `deployment.apps/web`, as kubectl names objects in its output.
