@@ -95,9 +95,9 @@ pub fn resolve_settings(
             mirrors,
             insecure_hosts,
             request_timeout: Duration::from_secs(resolve.registry_timeout),
+            connections_per_host: usize::from(resolve.concurrency),
             ..RegistrySettings::default()
         },
-        concurrency: usize::from(resolve.concurrency),
         allow_unpinned: Vec::new(),
         docker: None,
     })

@@ -1,6 +1,6 @@
 //! The inputs the benchmark feeds the plugin: manifests naming seeded images, the public argo-cd
-//! manifest concatenated to about 50 MB with a lock file for it, and two sets of 10,000 objects
-//! for `diff`.
+//! manifest concatenated to about 50 MB with a lock file for it, two sets of 10,000 objects
+//! for `diff`, and a tree of many small files with one pinned image each.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -142,5 +142,33 @@ fn object(i: usize, changed: bool) -> String {
              metadata:\n  name: {name}\n  namespace: shop\n\
              data:\n  FEATURE_FLAGS: \"checkout,search\"\n  RELEASE: \"{version}\"\n"
         ),
+    }
+}
+
+/// Files a directory of [`pinned_tree`] holds.
+const TREE_FILES_PER_DIR: usize = 1000;
+
+/// `files` files under `root`, 1,000 to a directory (`d-000/f-00000.yaml`, …), each a
+/// Deployment whose one image is already pinned (`tag@digest`), as a GitOps repository of many
+/// small applications keeps them.
+pub fn pinned_tree(root: &Path, files: usize) {
+    for i in 0..files {
+        let dir = root.join(format!("d-{:03}", i / TREE_FILES_PER_DIR));
+        if i % TREE_FILES_PER_DIR == 0 {
+            fs::create_dir_all(&dir).unwrap();
+        }
+        let name = format!("app-{i:06}");
+        let digest = sha256_digest(name.as_bytes());
+        fs::write(
+            dir.join(format!("f-{i:06}.yaml")),
+            format!(
+                "apiVersion: apps/v1\n\
+                 kind: Deployment\n\
+                 metadata:\n  name: {name}\n\
+                 spec:\n  template:\n    spec:\n      containers:\n\
+                 \x20     - name: app\n        image: registry.example.com/{name}:1.0@{digest}\n"
+            ),
+        )
+        .unwrap();
     }
 }

@@ -12,7 +12,7 @@ use oci_client::client::{ClientConfig, ClientProtocol};
 use oci_client::errors::{OciDistributionError, OciErrorCode};
 use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference};
-use tokio::sync::{Mutex, OnceCell};
+use tokio::sync::{Mutex, OnceCell, Semaphore};
 
 use super::credentials::{self, Credential};
 use super::{backoff, innermost};
@@ -181,6 +181,10 @@ pub struct RegistrySettings {
     pub request_timeout: Duration,
     /// Tries for a transient fault, the first included.
     pub attempts: u32,
+    /// Requests in flight at once to a host that speaks HTTP/1.1, each on its own connection.
+    /// A host that answers in HTTP/2 takes every request at once on one connection, as many as
+    /// its `SETTINGS_MAX_CONCURRENT_STREAMS` lets run together.
+    pub connections_per_host: usize,
 }
 
 impl Default for RegistrySettings {
@@ -190,6 +194,7 @@ impl Default for RegistrySettings {
             insecure_hosts: Vec::new(),
             request_timeout: Duration::from_secs(30),
             attempts: 4,
+            connections_per_host: 32,
         }
     }
 }
@@ -218,8 +223,11 @@ pub struct RegistryClient {
     plain: OnceLock<Client>,
     /// For insecure hosts, the transport each speaks, found out once.
     transports: Mutex<HashMap<String, Arc<OnceCell<Transport>>>>,
-    /// Credentials per host, looked up once.
-    auths: Mutex<HashMap<String, RegistryAuth>>,
+    /// Per host, what bounds its requests in flight: `None` over HTTP/2, else a permit per
+    /// HTTP/1.1 connection. Found out once, from the answer to the host's `/v2/`.
+    gates: Mutex<HashMap<String, Arc<OnceCell<Option<Arc<Semaphore>>>>>>,
+    /// Credentials per host, looked up once: the requests in flight wait for the first lookup.
+    auths: Mutex<HashMap<String, Arc<OnceCell<RegistryAuth>>>>,
 }
 
 impl RegistryClient {
@@ -230,6 +238,7 @@ impl RegistryClient {
             unverified: OnceLock::new(),
             plain: OnceLock::new(),
             transports: Mutex::new(HashMap::new()),
+            gates: Mutex::new(HashMap::new()),
             auths: Mutex::new(HashMap::new()),
         }
     }
@@ -280,9 +289,19 @@ impl RegistryClient {
     }
 
     async fn auth_for(&self, host: &str) -> Result<RegistryAuth, RegistryError> {
-        if let Some(auth) = self.auths.lock().await.get(host) {
-            return Ok(auth.clone());
-        }
+        let cell = self
+            .auths
+            .lock()
+            .await
+            .entry(host.to_string())
+            .or_default()
+            .clone();
+        cell.get_or_try_init(|| self.look_up_auth(host))
+            .await
+            .cloned()
+    }
+
+    async fn look_up_auth(&self, host: &str) -> Result<RegistryAuth, RegistryError> {
         let lookup_host = host.to_string();
         // Credential helpers are processes; keep them off the async workers.
         let credential = tokio::task::spawn_blocking(move || credentials::lookup(&lookup_host))
@@ -302,10 +321,6 @@ impl RegistryClient {
                 RegistryAuth::Basic(username, password)
             }
         };
-        self.auths
-            .lock()
-            .await
-            .insert(host.to_string(), auth.clone());
         Ok(auth)
     }
 
@@ -319,8 +334,42 @@ impl RegistryClient {
     {
         let auth = self.auth_for(host).await?;
         let client = self.client(self.transport_for(host).await);
-        self.with_retries(host, || request(client.clone(), auth.clone()))
+        let gate = self.gate(host, client).await;
+        self.with_retries(host, gate.as_deref(), || {
+            request(client.clone(), auth.clone())
+        })
+        .await
+    }
+
+    /// What bounds the requests in flight to `host`: nothing where it answers in HTTP/2 (they
+    /// share one connection, as many at once as the server allows), else
+    /// [`RegistrySettings::connections_per_host`]. The host's `/v2/` answer says which; the
+    /// client asks it before its first request anyway, and remembers it.
+    async fn gate(&self, host: &str, client: &Client) -> Option<Arc<Semaphore>> {
+        let cell = self
+            .gates
+            .lock()
             .await
+            .entry(host.to_string())
+            .or_default()
+            .clone();
+        cell.get_or_init(|| async {
+            let timeout = self.settings.request_timeout;
+            match tokio::time::timeout(timeout, client.ping(host)).await {
+                Ok(Ok(reqwest::Version::HTTP_2)) => {
+                    tracing::debug!("{host}: HTTP/2, every request at once on one connection");
+                    None
+                }
+                // Without an answer the requests that follow report why; they stay bounded.
+                _ => {
+                    let connections = self.settings.connections_per_host;
+                    tracing::debug!("{host}: HTTP/1.1, at most {connections} connections");
+                    Some(Arc::new(Semaphore::new(connections)))
+                }
+            }
+        })
+        .await
+        .clone()
     }
 
     /// Verified TLS, unless the user named the host insecure: then TLS without verification if
@@ -354,7 +403,7 @@ impl RegistryClient {
                 )
                 .await
                 {
-                    Ok(Ok(())) => {
+                    Ok(Ok(_)) => {
                         plain.abort();
                         tracing::info!(
                             "{host} speaks TLS: its certificate is not verified (--insecure-registry)"
@@ -383,7 +432,14 @@ impl RegistryClient {
             .await
     }
 
-    async fn with_retries<T, F, Fut>(&self, host: &str, request: F) -> Result<T, RegistryError>
+    /// `request` until it succeeds or fails for good, each try holding a permit of `gate` (an
+    /// HTTP/1.1 connection) while it runs, not while it waits to be retried.
+    async fn with_retries<T, F, Fut>(
+        &self,
+        host: &str,
+        gate: Option<&Semaphore>,
+        request: F,
+    ) -> Result<T, RegistryError>
     where
         F: Fn() -> Fut,
         Fut: Future<Output = Result<T, OciDistributionError>>,
@@ -392,7 +448,13 @@ impl RegistryClient {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let result = match tokio::time::timeout(timeout, request()).await {
+            let permit = match gate {
+                Some(gate) => Some(gate.acquire().await.expect("the gate is never closed")),
+                None => None,
+            };
+            let answer = tokio::time::timeout(timeout, request()).await;
+            drop(permit);
+            let result = match answer {
                 Ok(result) => result.map_err(|error| classify(host, timeout, error)),
                 Err(_) => Err(RegistryError::Timeout {
                     host: host.to_string(),

@@ -30,7 +30,7 @@ pub async fn run(args: DriftArgs) -> anyhow::Result<ExitStatus> {
         workloads,
         all_namespaces: args.all_namespaces,
         platform: resolve.platform.clone(),
-        concurrency: resolve.concurrency,
+        concurrency: resolve.registry.connections_per_host,
     };
     let cluster = Cluster::connect(&cluster_settings(&args.cluster)).await?;
     // `--offline --lock`: where each tag pointed when the lock was written, no registry asked.

@@ -155,6 +155,37 @@ pub fn parse_documents(text: &str) -> Result<Vec<ParsedObject>, ManifestError> {
     Ok(objects)
 }
 
+/// `text` cut before each `---` line into pieces that each hold whole documents (YAML forbids
+/// such a line inside any scalar), with the byte offset each starts at, where parsing the pieces
+/// one by one gives the objects parsing the whole gives: `None` where the reader's limits, which
+/// count across a stream's documents, could tell them apart (anchors, merge keys, more scalar
+/// text than its limit). A piece that fails to parse says nothing of the whole: parse that.
+pub fn document_pieces(text: &str) -> Option<Vec<(usize, &str)>> {
+    const SCALAR_TEXT_LIMIT: usize = 64 << 20;
+    if text.len() >= SCALAR_TEXT_LIMIT || text.contains('&') || text.contains("<<") {
+        return None;
+    }
+    let mut starts = vec![0];
+    let mut from = 0;
+    while let Some(offset) = text[from..].find("\n---") {
+        let start = from + offset + 1;
+        if matches!(
+            text.as_bytes().get(start + 3),
+            None | Some(b'\n' | b'\r' | b' ' | b'\t')
+        ) {
+            starts.push(start);
+        }
+        from = start;
+    }
+    starts.push(text.len());
+    Some(
+        starts
+            .windows(2)
+            .map(|bounds| (bounds[0], &text[bounds[0]..bounds[1]]))
+            .collect(),
+    )
+}
+
 /// serde-saphyr's error as one plain line: its position, and its message without the
 /// developer's hints (which name serde-saphyr's options) or Rust's debug notation.
 fn syntax_error(error: &serde_saphyr::Error, budget: &serde_saphyr::Budget) -> ManifestError {

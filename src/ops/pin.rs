@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use anyhow::Context as _;
 use futures::StreamExt as _;
+use futures::stream::FuturesUnordered;
 
 use super::Reporter;
 use super::resolve::{
@@ -85,7 +86,7 @@ pub async fn pin(
     )
     .await?;
     if settings.pinned_tags == PinnedTags::Resolve {
-        let problems = verify(client, &resolution, settings.resolve.concurrency).await;
+        let problems = verify(client, &resolution).await;
         if !problems.is_empty() {
             return Ok(PinOutcome::Unverified(problems));
         }
@@ -95,11 +96,7 @@ pub async fn pin(
 }
 
 /// `--verify`: every digest written must exist, and a tag written beside it must still point at it.
-async fn verify(
-    client: &RegistryClient,
-    resolution: &Resolution,
-    concurrency: usize,
-) -> Vec<Finding> {
+async fn verify(client: &RegistryClient, resolution: &Resolution) -> Vec<Finding> {
     let sources = &resolution.found.sources;
     let written: Vec<&FoundImage> = resolution
         .found
@@ -107,12 +104,14 @@ async fn verify(
         .iter()
         .filter(|image| image.reference.digest().is_some())
         .collect();
-    let exists: HashMap<String, Result<bool, RegistryError>> =
-        futures::stream::iter(written.iter().map(|image| async move {
+    // All at once: the client bounds what each host gets in flight.
+    let exists: HashMap<String, Result<bool, RegistryError>> = written
+        .iter()
+        .map(|image| async move {
             let reference = &image.reference;
             (reference.canonical(), client.digest_exists(reference).await)
-        }))
-        .buffer_unordered(concurrency)
+        })
+        .collect::<FuturesUnordered<_>>()
         .collect()
         .await;
     let mut problems = Vec::new();

@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 
 use anyhow::Context as _;
 use futures::StreamExt as _;
+use futures::stream::FuturesUnordered;
 use serde::Serialize;
 
 use super::Reporter;
@@ -34,7 +35,6 @@ pub struct ResolveSettings {
     pub lock: Option<PathBuf>,
     pub offline: bool,
     pub registry: RegistrySettings,
-    pub concurrency: usize,
     /// Images (as written, or by name) that may stay unpinned when they cannot be resolved.
     pub allow_unpinned: Vec<String>,
     /// `pin` reads Dockerfiles and Compose files too; `None` reads manifests only.
@@ -457,7 +457,8 @@ fn read_lock(path: &Path, platform: Option<&Platform>) -> anyhow::Result<LockFil
     Ok(lock)
 }
 
-/// Resolves every distinct reference once, `concurrency` at a time.
+/// Resolves every distinct reference once, all at once: the registry client bounds what each
+/// host gets in flight (HTTP/1.1 connections; over HTTP/2, the server's stream limit).
 async fn resolve_all(
     source: &impl DigestSource,
     references: &[&ImageReference],
@@ -467,14 +468,16 @@ async fn resolve_all(
 ) -> HashMap<String, Result<String, RegistryError>> {
     reporter.resolving(references.len(), from);
     let platform = settings.platform.as_ref();
-    let results = futures::stream::iter(references.iter().map(|reference| async move {
-        let digest = source.digest(reference, platform).await;
-        reporter.resolved_one();
-        (lock_key(reference), digest)
-    }))
-    .buffer_unordered(settings.concurrency)
-    .collect::<HashMap<_, _>>()
-    .await;
+    let results = references
+        .iter()
+        .map(|reference| async move {
+            let digest = source.digest(reference, platform).await;
+            reporter.resolved_one();
+            (lock_key(reference), digest)
+        })
+        .collect::<FuturesUnordered<_>>()
+        .collect::<HashMap<_, _>>()
+        .await;
     reporter.resolved_all();
     results
 }

@@ -278,6 +278,85 @@ fn over_tls_every_request_in_flight_shares_one_connection() {
 }
 
 #[test]
+fn over_http2_concurrency_does_not_bound_the_requests_in_flight() {
+    let registry = TestRegistry::start(Kind::Tls);
+    let repositories: Vec<String> = (0..16).map(|i| format!("app/h{i}")).collect();
+    let refs: Vec<(&str, &str)> = repositories.iter().map(|r| (r.as_str(), "v1")).collect();
+    let digests = registry.push_many(&refs, &[Platform::LINUX_AMD64]);
+    let host = registry.host();
+    let input: String = repositories
+        .iter()
+        .map(|r| format!("kind: Pod\nspec:\n  containers:\n  - image: {host}/{r}:v1\n---\n"))
+        .collect();
+
+    // `--concurrency 1` bounds HTTP/1.1 connections; this registry answers in HTTP/2.
+    let run = Plugin::new([
+        "pin",
+        "--insecure-registry",
+        &host,
+        "--concurrency",
+        "1",
+        "-v=6",
+        "-f",
+        "-",
+    ])
+    .stdin(&input)
+    .run()
+    .expect_code(0);
+    for (repository, digest) in repositories.iter().zip(&digests) {
+        assert!(
+            run.stdout
+                .contains(&format!("{host}/{repository}:v1@{digest}"))
+        );
+    }
+    // Each HEAD's line is written when its answer came, with how long it took: the request
+    // was in flight over [logged - took, logged], whole milliseconds dropped, so an overlap
+    // of two such spans is an overlap of the real ones.
+    let spans: Vec<(f64, f64)> = run
+        .stderr
+        .lines()
+        .filter(|line| line.contains("] HEAD https://") && line.contains(" 200 OK in "))
+        .map(|line| {
+            let clock = line.split(' ').nth(1).expect("klog's time of day");
+            let seconds: f64 = clock
+                .split(':')
+                .map(|part| part.parse::<f64>().unwrap())
+                .fold(0.0, |total, part| total * 60.0 + part);
+            let took: f64 = line
+                .rsplit(" in ")
+                .next()
+                .and_then(|rest| rest.split(' ').next())
+                .and_then(|ms| ms.parse().ok())
+                .expect("milliseconds");
+            (seconds - took / 1000.0, seconds)
+        })
+        .collect();
+    assert_eq!(spans.len(), repositories.len(), "{}", run.stderr);
+    let most_at_once = spans
+        .iter()
+        .map(|&(_, end)| {
+            spans
+                .iter()
+                .filter(|&&(start, other_end)| start < end && end <= other_end)
+                .count()
+        })
+        .max()
+        .unwrap_or_default();
+    assert!(
+        most_at_once >= 2,
+        "the HEADs went one at a time over HTTP/2: {}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(&format!(
+            "{host}: HTTP/2, every request at once on one connection"
+        )),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn check_lists_unpinned_images_without_network() {
     let dir = tempfile::tempdir().unwrap();
     let digest = format!("sha256:{}", "a".repeat(64));

@@ -302,11 +302,21 @@ pub struct Client {
     auth_store: Arc<RwLock<HashMap<String, RegistryAuth>>>,
     /// Token cache for the client
     pub tokens: TokenCache,
-    // Registry -> the `WWW-Authenticate` challenge its `/v2/` endpoint answered with, if any.
-    // It does not depend on the repository or the operation, so it is asked once per registry.
-    ping_answers: Arc<RwLock<HashMap<String, Option<HeaderValue>>>>,
+    // Registry -> the `WWW-Authenticate` challenge its `/v2/` endpoint answered with, if any,
+    // and the HTTP version it answered in. Neither depends on the repository or the operation,
+    // so they are asked once per registry.
+    ping_answers: Arc<RwLock<HashMap<String, PingAnswer>>>,
     client: reqwest::Client,
     push_chunk_size: usize,
+}
+
+/// A registry's answer to an anonymous `GET /v2/`.
+#[derive(Clone, Debug)]
+struct PingAnswer {
+    /// Its `WWW-Authenticate` challenge, if any.
+    challenge: Option<HeaderValue>,
+    /// The HTTP version it answered in.
+    version: reqwest::Version,
 }
 
 impl Default for Client {
@@ -848,16 +858,24 @@ impl Client {
 
     /// Asks the registry's `/v2/` endpoint how it authenticates, without credentials, and
     /// remembers the answer: the next request to the registry does not ask again. Fails only
-    /// where no HTTP answer came (connection refused, TLS not spoken, timeout).
-    pub async fn ping(&self, registry: &str) -> Result<()> {
-        self.challenge(registry).await.map(|_| ())
+    /// where no HTTP answer came (connection refused, TLS not spoken, timeout). Returns the HTTP
+    /// version the registry answered in: over HTTP/2 every request to it shares one
+    /// connection, so a caller need not bound how many it sends at once.
+    pub async fn ping(&self, registry: &str) -> Result<reqwest::Version> {
+        self.ping_answer(registry).await.map(|answer| answer.version)
     }
 
     /// The registry's `WWW-Authenticate` challenge to an anonymous `/v2/` request, if any. It
     /// depends on neither the repository nor the operation, so it is asked once per registry.
     async fn challenge(&self, registry: &str) -> Result<Option<HeaderValue>> {
-        if let Some(challenge) = self.ping_answers.read().await.get(registry) {
-            return Ok(challenge.clone());
+        self.ping_answer(registry)
+            .await
+            .map(|answer| answer.challenge)
+    }
+
+    async fn ping_answer(&self, registry: &str) -> Result<PingAnswer> {
+        if let Some(answer) = self.ping_answers.read().await.get(registry) {
+            return Ok(answer.clone());
         }
         // The version request will tell us where to go.
         let url = format!(
@@ -867,15 +885,18 @@ impl Client {
         );
         debug!(?url);
         let res = self.client.get(&url).send_traced().await?;
-        let challenge = res.headers().get(reqwest::header::WWW_AUTHENTICATE).cloned();
+        let answer = PingAnswer {
+            challenge: res.headers().get(reqwest::header::WWW_AUTHENTICATE).cloned(),
+            version: res.version(),
+        };
         // Only an answer about authentication is remembered: a 429 or a 5xx is not one.
         if res.status().is_success() || res.status() == StatusCode::UNAUTHORIZED {
             self.ping_answers
                 .write()
                 .await
-                .insert(registry.to_string(), challenge.clone());
+                .insert(registry.to_string(), answer.clone());
         }
-        Ok(challenge)
+        Ok(answer)
     }
 
     /// Internal auth that retrieves token.
