@@ -147,10 +147,7 @@ fn source_kind(source: &Source, docker: Option<&DockerSettings>) -> SourceKind {
 
 /// The image values of `source` and the problems of its kind's own, and the located references
 /// that cannot be pinned.
-fn locate_source(
-    source: &Source,
-    settings: &ResolveSettings,
-) -> (Vec<LocatedImage>, Vec<Problem>, Vec<Problem>) {
+fn locate_source(source: &Source, settings: &ResolveSettings) -> Located {
     let name = &source.name;
     match source_kind(source, settings.docker.as_ref()) {
         SourceKind::Kubernetes => {
@@ -193,6 +190,35 @@ fn locate_source(
     }
 }
 
+/// [`locate_source`] of every source, many small sources spread over every core (a large one
+/// uses every core by itself).
+fn locate_sources(sources: &[Source], settings: &ResolveSettings) -> Vec<Located> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    if threads < 2 || sources.len() < 2 {
+        return sources.iter().map(|s| locate_source(s, settings)).collect();
+    }
+    let chunk = sources.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = sources
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|source| locate_source(source, settings))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| handle.join().expect("the locator does not panic"))
+            .collect()
+    })
+}
+
+/// A source's image values, its problems, and the references that cannot be pinned.
+type Located = (Vec<LocatedImage>, Vec<Problem>, Vec<Problem>);
+
 /// Every image value of every source, how many single image fields are empty, and the
 /// references that cannot be pinned; or every problem found in them.
 type Images = (Vec<FoundImage>, usize, Vec<Problem>);
@@ -202,8 +228,12 @@ fn find_images(sources: &[Source], settings: &ResolveSettings) -> Result<Images,
     let mut unset = 0;
     let mut problems = Vec::new();
     let mut unpinnable = Vec::new();
-    for (index, source) in sources.iter().enumerate() {
-        let (images, mut in_source, not_pinnable) = locate_source(source, settings);
+    for (index, (source, located)) in sources
+        .iter()
+        .zip(locate_sources(sources, settings))
+        .enumerate()
+    {
+        let (images, mut in_source, not_pinnable) = located;
         unpinnable.extend(not_pinnable);
         for located in images {
             if located.single_field && located.value.is_empty() {
