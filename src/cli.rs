@@ -268,7 +268,7 @@ pub struct ResolveArgs {
     /// Requests in flight at once to each registry that speaks HTTP/1.1, each on its own
     /// connection. A registry that answers in HTTP/2 gets every request at once on one
     /// connection, as many as it lets run together.
-    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..), help_heading = "Registry")]
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..), help_heading = "Registry")]
     pub concurrency: u16,
 
     /// Seconds each registry request may take before it is retried; also the longest wait a

@@ -59,7 +59,8 @@ pub fn curl_floor(
             Command::new("curl")
                 .args(["--parallel", "--parallel-max"])
                 .arg(CURL_PARALLEL.to_string())
-                .args(["--silent", "--show-error", "--head", "--header", ACCEPT])
+                .args(["--silent", "--show-error", "--no-progress-meter", "--head"])
+                .args(["--header", ACCEPT])
                 .args(protocol)
                 .args(&urls),
             Some(&stdout),

@@ -194,7 +194,7 @@ impl Default for RegistrySettings {
             insecure_hosts: Vec::new(),
             request_timeout: Duration::from_secs(30),
             attempts: 4,
-            connections_per_host: 32,
+            connections_per_host: 64,
         }
     }
 }

@@ -108,8 +108,12 @@ pub fn locate_in_parallel(
     text: &str,
     rules: &[ImagePath],
 ) -> (Vec<LocatedImage>, Vec<LocateError>) {
+    if text.len() < PARALLEL_THRESHOLD {
+        return locate_all(text, rules);
+    }
+    // Asked only here: the answer costs a few files read from /proc and /sys each time.
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    if text.len() < PARALLEL_THRESHOLD || threads < 2 {
+    if threads < 2 {
         return locate_all(text, rules);
     }
     let mut starts = vec![0];

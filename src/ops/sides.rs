@@ -117,6 +117,16 @@ fn piece_texts<'a>(cuts: &[Cut<'a>]) -> HashSet<&'a str> {
 
 type Parsed = Result<Vec<ParsedObject>, ManifestError>;
 
+/// Each object of a piece by the line it starts on, and its identity or why it has none.
+type Identities = Vec<(usize, Result<ObjectKey, String>)>;
+
+/// A piece parsed: its objects, or for one written the same on both sides only who they are
+/// (its objects are not kept).
+enum Piece {
+    Objects(Parsed),
+    Same(Result<Identities, ManifestError>),
+}
+
 /// Both sides with the pieces written the same on both parsed once; `None` where a piece does
 /// not parse on its own.
 fn shared_pieces(
@@ -144,14 +154,24 @@ fn shared_pieces(
             None => work.push(&cut.source.text),
         }
     }
-    let mut parsed = parse_in_parallel(work);
-    // A text parsed once may be written twice on one side; the second takes a copy.
-    let mut take =
-        |text: &str| -> Parsed { parsed.remove(text).unwrap_or_else(|| parse_documents(text)) };
+    let mut parsed = parse_in_parallel(work, &shared, namespace);
+    let same_pieces: HashMap<&str, Identities> = shared
+        .iter()
+        .map(|&text| match parsed.remove(text) {
+            Some(Piece::Same(Ok(identities))) => Some((text, identities)),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    // A text parsed once may be written twice on one side; the second is parsed again.
+    let mut take = |text: &str| -> Parsed {
+        match parsed.remove(text) {
+            Some(Piece::Objects(objects)) => objects,
+            _ => parse_documents(text),
+        }
+    };
 
     let mut sides = Vec::new();
     let mut same = 0;
-    let mut shared_objects: HashMap<&str, Vec<ParsedObject>> = HashMap::new();
     for (cuts, is_old) in [(&old, true), (&new, false)] {
         let mut side = Side::new(namespace);
         for cut in cuts.iter() {
@@ -172,15 +192,11 @@ fn shared_pieces(
                     .filter(|&b| b == b'\n')
                     .count();
                 counted_to = start;
-                if shared.contains(text) {
-                    if !shared_objects.contains_key(text) {
-                        shared_objects.insert(text, take(text).ok()?);
-                    }
-                    let objects = &shared_objects[text];
+                if let Some(identities) = same_pieces.get(text) {
                     if is_old {
-                        same += objects.len();
+                        same += identities.len();
                     }
-                    side.identify(cut.source, lines_before, objects);
+                    side.identify(cut.source, lines_before, identities);
                 } else {
                     side.add(cut.source, lines_before, take(text).ok()?);
                 }
@@ -193,8 +209,12 @@ fn shared_pieces(
     Some(both(old, new).map(|sides| Sides { same, ..sides }))
 }
 
-/// Each text parsed, on every core.
-fn parse_in_parallel(work: Vec<&str>) -> HashMap<&str, Parsed> {
+/// Each text parsed, on every core; of the `shared` ones only the identities are kept.
+fn parse_in_parallel<'a>(
+    work: Vec<&'a str>,
+    shared: &HashSet<&str>,
+    namespace: &str,
+) -> HashMap<&'a str, Piece> {
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let chunk = work.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
@@ -204,7 +224,20 @@ fn parse_in_parallel(work: Vec<&str>) -> HashMap<&str, Parsed> {
                 scope.spawn(move || {
                     texts
                         .iter()
-                        .map(|&text| (text, parse_documents(text)))
+                        .map(|&text| {
+                            let parsed = parse_documents(text);
+                            let piece = if shared.contains(text) {
+                                Piece::Same(parsed.map(|objects| {
+                                    objects
+                                        .iter()
+                                        .map(|o| (o.line, object_key(&o.object, namespace)))
+                                        .collect()
+                                }))
+                            } else {
+                                Piece::Objects(parsed)
+                            };
+                            (text, piece)
+                        })
                         .collect::<Vec<_>>()
                 })
             })
@@ -237,7 +270,8 @@ impl<'a> Side<'a> {
     /// The objects of `source` parsed from its text after `lines_before` lines, kept.
     fn add(&mut self, source: &Source, lines_before: usize, parsed: Vec<ParsedObject>) {
         for parsed in parsed {
-            if let Some(key) = self.identify_one(source, lines_before, &parsed) {
+            let key = object_key(&parsed.object, self.namespace);
+            if let Some(key) = self.identify_one(source, parsed.line + lines_before, key) {
                 self.objects.insert(key, parsed.object);
             }
         }
@@ -245,24 +279,20 @@ impl<'a> Side<'a> {
 
     /// As [`Side::add`], for objects written the same on the other side: identified (a second
     /// object of the same identity is a problem all the same), not kept.
-    fn identify(&mut self, source: &Source, lines_before: usize, parsed: &[ParsedObject]) {
-        for parsed in parsed {
-            self.identify_one(source, lines_before, parsed);
+    fn identify(&mut self, source: &Source, lines_before: usize, identities: &Identities) {
+        for (line, key) in identities {
+            self.identify_one(source, line + lines_before, key.clone());
         }
     }
 
     fn identify_one(
         &mut self,
         source: &Source,
-        lines_before: usize,
-        parsed: &ParsedObject,
+        line: usize,
+        key: Result<ObjectKey, String>,
     ) -> Option<ObjectKey> {
-        let at = Problem::at(
-            &source.name,
-            Some(Position::line(parsed.line + lines_before)),
-            "",
-        );
-        match object_key(&parsed.object, self.namespace) {
+        let at = Problem::at(&source.name, Some(Position::line(line)), "");
+        match key {
             Ok(key) => {
                 if let Some(first) = self.places.insert(key.clone(), at.place()) {
                     self.problems.push(Problem {
