@@ -214,6 +214,10 @@ enum Transport {
     PlainHttp,
 }
 
+/// What bounds the requests in flight to a host: a permit per HTTP/1.1 connection, or nothing
+/// over HTTP/2.
+type Gate = Option<Arc<Semaphore>>;
+
 pub struct RegistryClient {
     settings: RegistrySettings,
     /// One client per transport, each made when first needed: making one loads the system's
@@ -225,7 +229,7 @@ pub struct RegistryClient {
     transports: Mutex<HashMap<String, Arc<OnceCell<Transport>>>>,
     /// Per host, what bounds its requests in flight: `None` over HTTP/2, else a permit per
     /// HTTP/1.1 connection. Found out once, from the answer to the host's `/v2/`.
-    gates: Mutex<HashMap<String, Arc<OnceCell<Option<Arc<Semaphore>>>>>>,
+    gates: Mutex<HashMap<String, Arc<OnceCell<Gate>>>>,
     /// Credentials per host, looked up once: the requests in flight wait for the first lookup.
     auths: Mutex<HashMap<String, Arc<OnceCell<RegistryAuth>>>>,
 }
@@ -345,7 +349,7 @@ impl RegistryClient {
     /// share one connection, as many at once as the server allows), else
     /// [`RegistrySettings::connections_per_host`]. The host's `/v2/` answer says which; the
     /// client asks it before its first request anyway, and remembers it.
-    async fn gate(&self, host: &str, client: &Client) -> Option<Arc<Semaphore>> {
+    async fn gate(&self, host: &str, client: &Client) -> Gate {
         let cell = self
             .gates
             .lock()
