@@ -367,16 +367,22 @@ async fn resolve_from(
             continue;
         };
         let (value, old_digest) = match image.reference.digest() {
-            None => (image.reference.pinned(digest, settings.digest_only), None),
+            None => (
+                image
+                    .located
+                    .pinned(&image.reference, digest, settings.digest_only),
+                None,
+            ),
             // Only the digest of a `tag@digest` moves; `name@digest` has no tag to follow.
             Some(old)
                 if pinned_tags == PinnedTags::Refresh
                     && image.reference.tag().is_some()
                     && old != digest =>
             {
-                let value = &image.located.value;
-                let kept = &value[..value.len() - old.len()];
-                (format!("{kept}{digest}"), Some(old.to_string()))
+                let Some(value) = image.located.refreshed(old, digest) else {
+                    continue;
+                };
+                (value, Some(old.to_string()))
             }
             Some(_) => continue,
         };
