@@ -311,6 +311,64 @@ fn golden_dockerfiles_and_compose_pin_to_the_registry_digests_and_docker_tools_a
 }
 
 #[test]
+fn compose_services_are_read_through_merge_keys_and_extends_as_docker_compose_reads_them() {
+    let registry = TestRegistry::start(Kind::Http);
+    let digests = push_docker_io(&registry, &["redis:7", "postgres:16"]);
+    let work = tempfile::tempdir().unwrap();
+    for name in ["compose.yaml", "common.yaml"] {
+        fs::copy(data("extends").join(name), work.path().join(name)).unwrap();
+    }
+    let compose = work.path().join("compose.yaml");
+    let file = compose.display().to_string();
+    let run = pin(&registry, &["-f", &file, "-i"]).run().expect_code(0);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "warning: {file}:34:12: busybox:1.36: service tools-base pulls it and service tools builds it; not pinnable\n\
+             pinned 2 images (2 distinct) in 1 file; 0 already pinned; from docker.io 2; 1 not pinnable\n"
+        )
+    );
+    let mut wanted = fs::read_to_string(data("extends").join("compose.yaml.pinned")).unwrap();
+    for (image, digest) in &digests {
+        wanted = wanted.replace(&format!("{{{image}}}"), digest);
+    }
+    assert_eq!(fs::read_to_string(&compose).unwrap(), wanted);
+    // docker compose: what each service pulls is pinned; what one builds stays as written.
+    let pinned = |image: &str| format!("{image}@{}", digests[image]);
+    let mut expected = vec![
+        "busybox:1.36".to_string(),
+        "busybox:1.36".to_string(),
+        "example.com/api:dev".to_string(),
+        "example.com/base:dev".to_string(),
+        "example.com/web:dev".to_string(),
+        "example.com/worker:dev".to_string(),
+        "nginx:1.25".to_string(),
+        pinned("postgres:16"),
+        pinned("postgres:16"),
+        pinned("redis:7"),
+    ];
+    expected.sort();
+    assert_eq!(compose_images(&compose), expected);
+
+    // An extends that cannot be followed leaves the service's image as written.
+    fs::remove_file(work.path().join("common.yaml")).unwrap();
+    fs::write(
+        &compose,
+        "services:\n  worker:\n    extends: {file: common.yaml, service: app}\n    image: example.com/worker:dev\n",
+    )
+    .unwrap();
+    let check = Plugin::new(["pin", "--check", "-f", &file])
+        .run()
+        .expect_code(1);
+    assert_eq!(
+        check.stdout,
+        format!(
+            "{file}:4:12: example.com/worker:dev: service worker: it extends common.yaml, which cannot be read; not pinnable\n"
+        )
+    );
+}
+
+#[test]
 fn platform_digest_only_refresh_kind_and_pin_syntax() {
     let registry = TestRegistry::start(Kind::Http);
     let multi = registry.push_index(
