@@ -151,7 +151,9 @@ impl Bench<'_> {
                 let mut command = self.plugin();
                 command.args(["pin", "-q", "-R", "-i", "-f"]).arg(&dir);
                 if mode == "online" {
-                    command.args(["--insecure-registry", &host, "--lock"]).arg(&lock);
+                    command
+                        .args(["--insecure-registry", &host, "--lock"])
+                        .arg(&lock);
                 } else {
                     command.args(["--offline", "--lock"]).arg(&lock);
                 }

@@ -640,3 +640,93 @@ services:
         assert!(interpolates("${A}"));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use std::collections::HashMap;
+
+    use proptest::prelude::*;
+
+    use super::scan;
+    use crate::core::rewrite::{Replacement, splice};
+
+    const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    /// A service of a Compose file: pulled, built, merged from the anchors, extending another.
+    fn service() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("    image: redis:7\n".to_string()),
+            Just("    image: \"postgres:16\"  # quoted\n".to_string()),
+            Just("    build: .\n    image: example.com/app:dev\n".to_string()),
+            Just("    <<: *common\n".to_string()),
+            Just("    <<: *common\n    build: .\n".to_string()),
+            Just("    <<: *built\n    image: example.com/web:dev\n".to_string()),
+            Just("    extends: s0\n".to_string()),
+            Just("    extends: {service: s1}\n    build: ./x\n".to_string()),
+            Just("    image: ${TAG:-busybox:1.36}\n".to_string()),
+            Just(
+                "    image: nginx:1.25\n    volumes:\n      - type: image\n        source: alpine:3.19\n        target: /x\n"
+                    .to_string()
+            ),
+        ]
+    }
+
+    fn compose() -> impl Strategy<Value = String> {
+        (prop::collection::vec(service(), 1..8), any::<bool>()).prop_map(|(services, crlf)| {
+            let mut text = "x-common: &common\n  image: busybox:1.36\nx-built: &built\n  build: .\nservices:\n".to_string();
+            for (i, service) in services.iter().enumerate() {
+                text.push_str(&format!("  s{i}:\n{service}"));
+            }
+            if crlf {
+                text.replace('\n', "\r\n")
+            } else {
+                text
+            }
+        })
+    }
+
+    fn pin(text: &str) -> String {
+        let replacements: Vec<Replacement> = scan(text, &HashMap::new())
+            .images
+            .iter()
+            .filter(|image| !image.value.contains('@'))
+            .map(|image| {
+                let value = format!("{}@{DIGEST}", image.value);
+                Replacement::in_style(image.span.clone(), &value, image.style)
+            })
+            .collect();
+        splice(text, &replacements)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn pinning_twice_equals_pinning_once_and_only_image_spans_change(text in compose()) {
+            let found = scan(&text, &HashMap::new());
+            prop_assert!(found.errors.is_empty(), "{:?}", found.errors);
+            let once = pin(&text);
+            prop_assert_eq!(&pin(&once), &once);
+            let again = scan(&once, &HashMap::new());
+            prop_assert_eq!(again.images.len(), found.images.len());
+            let outside = |text: &str, images: &[crate::core::locate::LocatedImage]| {
+                let mut kept = String::new();
+                let mut at = 0;
+                for image in images {
+                    kept.push_str(&text[at..image.span.start]);
+                    at = image.span.end;
+                }
+                kept.push_str(&text[at..]);
+                kept
+            };
+            for image in &again.images {
+                prop_assert!(image.value.ends_with(DIGEST));
+            }
+            prop_assert_eq!(outside(&text, &found.images), outside(&once, &again.images));
+            let why = |scan: &super::Scan| -> Vec<String> {
+                scan.unpinnable.iter().map(|(image, why)| format!("{}:{}", image.line, why)).collect()
+            };
+            prop_assert_eq!(why(&again), why(&found));
+        }
+    }
+}
