@@ -762,8 +762,11 @@ mod tests {
         );
     }
 
-    /// (line, value, written) of each image, and each not pinnable reference as `line:column: message`.
-    fn judged(text: &str) -> (Vec<(usize, String, Option<String>)>, Vec<String>) {
+    /// An image found: its line, value, and text as written where that differs.
+    type Found = (usize, String, Option<String>);
+
+    /// Each image found, and each not pinnable reference as `line:column: message`.
+    fn judged(text: &str) -> (Vec<Found>, Vec<String>) {
         let scan = scan(text, false);
         let images = scan
             .images
@@ -780,7 +783,7 @@ mod tests {
 
     const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
-    fn image(line: usize, value: &str, written: Option<&str>) -> (usize, String, Option<String>) {
+    fn image(line: usize, value: &str, written: Option<&str>) -> Found {
         (line, value.to_string(), written.map(str::to_string))
     }
 
