@@ -433,6 +433,25 @@ fn platform_digest_only_refresh_kind_and_pin_syntax() {
         refreshed.stdout,
         format!("FROM golang:1.22@{}\n", multi.digest)
     );
+    // An image composed from an ARG: the digest after the FROM's text, moved there by
+    // --refresh, and under --digest-only the ARG's tag stays.
+    let composed = "ARG GO=1.22\nFROM golang:${GO} AS build\n";
+    let pinned = format!(
+        "ARG GO=1.22\nFROM golang:${{GO}}@{} AS build\n",
+        multi.digest
+    );
+    for extra in [&[][..], &["--digest-only"][..]] {
+        let mut args = vec!["-f", "-", "--kind", "dockerfile"];
+        args.extend(extra);
+        let run = pin(&registry, &args).stdin(composed).run().expect_code(0);
+        assert_eq!(run.stdout, pinned, "{extra:?}");
+    }
+    let stale = format!("ARG GO=1.22\nFROM golang:${{GO}}@{old} AS build\n");
+    let refreshed = pin(&registry, &["-f", "-", "--kind", "dockerfile", "--refresh"])
+        .stdin(&stale)
+        .run()
+        .expect_code(0);
+    assert_eq!(refreshed.stdout, pinned);
 }
 
 #[test]
