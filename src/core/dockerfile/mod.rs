@@ -9,8 +9,11 @@
 //! default is a literal is pinned in the ARG line; any other interpolation is reported as not
 //! pinnable, never guessed.
 
-use std::collections::{HashMap, HashSet};
 use std::ops::Range;
+
+mod args;
+
+use args::{GlobalArgs, sole_variable};
 
 use super::locate::{LocatedImage, ObjectIdentity, ValueStyle};
 use super::problem::{Located, Position};
@@ -77,27 +80,6 @@ impl Word {
         Some(first.at..end)
     }
 }
-
-/// A global `ARG` (before the first `FROM`): what it expands to with the defaults in place, and
-/// where its default is written when that is a literal in one piece (`ARG BASE=debian:12`).
-#[derive(Debug, Clone)]
-struct Arg {
-    /// Its value, or why it cannot be known (no default, an unknown variable in it).
-    value: Result<String, String>,
-    literal: Option<Range<usize>>,
-}
-
-/// The arguments BuildKit sets for every build, declared or not (`FROM --platform=$BUILDPLATFORM`).
-const PLATFORM_ARGS: [&str; 8] = [
-    "BUILDPLATFORM",
-    "BUILDOS",
-    "BUILDARCH",
-    "BUILDVARIANT",
-    "TARGETPLATFORM",
-    "TARGETOS",
-    "TARGETARCH",
-    "TARGETVARIANT",
-];
 
 /// A `FROM` whose image is interpolated, judged once every `FROM` is read: an ARG default is
 /// pinned in its ARG line only when nothing else composes it.
@@ -206,8 +188,7 @@ pub fn scan(text: &str, pin_syntax: bool) -> Scan {
         lines: &lines,
         scan,
         escape,
-        args: HashMap::new(),
-        composed_args: HashSet::new(),
+        args: GlobalArgs::default(),
         interpolated_froms: Vec::new(),
         stages: Vec::new(),
         seen_from: false,
@@ -342,9 +323,7 @@ struct Parser<'a, 'b> {
     lines: &'b Lines<'a>,
     scan: Scan,
     escape: char,
-    args: HashMap<String, Arg>,
-    /// Global ARGs read by other ARGs' defaults or by an image composed of more than them.
-    composed_args: HashSet<String>,
+    args: GlobalArgs,
     interpolated_froms: Vec<InterpolatedFrom>,
     /// Stage names so far, lowercase.
     stages: Vec<String>,
@@ -401,16 +380,13 @@ impl Parser<'_, '_> {
         }
     }
 
-    /// `ARG NAME=default …` before the first FROM, each default expanded with the ARGs before
-    /// it, as BuildKit reads them; a later `ARG NAME` without a default keeps an earlier one.
+    /// `ARG NAME=default …` before the first FROM: each default without its quotes, and where
+    /// it is written.
     fn global_args(&mut self, words: &[Word]) {
         for word in words {
             let text = word.text();
             let Some((name, _)) = text.split_once('=') else {
-                self.args.entry(text.clone()).or_insert(Arg {
-                    value: Err(format!("ARG {text} has no default")),
-                    literal: None,
-                });
+                self.args.declare(&text, None);
                 continue;
             };
             let skip = name.chars().count() + 1;
@@ -424,53 +400,12 @@ impl Parser<'_, '_> {
                 value = inner.to_string();
                 span = span.map(|s| s.start + 1..s.end - 1);
             }
-            let arg = if value.contains(['"', '\'', self.escape]) {
-                Arg {
-                    value: Err(format!("the default of ARG {name} is quoted or escaped")),
-                    literal: None,
-                }
-            } else if value.contains('$') {
-                self.composed_args.extend(variables(&value));
-                Arg {
-                    value: self.expand(&value),
-                    literal: None,
-                }
+            if value.contains(['"', '\'', self.escape]) {
+                self.args.declare_unknown(name, "quoted or escaped");
             } else {
-                Arg {
-                    value: Ok(value),
-                    literal: span,
-                }
-            };
-            self.args.insert(name.to_string(), arg);
+                self.args.declare(name, Some((value, span)));
+            }
         }
-    }
-
-    /// `text` with each `$NAME` and `${NAME}` replaced by its global ARG's value, as BuildKit
-    /// expands a FROM or a global ARG; any other form (`${NAME:-word}`) is not expanded here.
-    fn expand(&self, text: &str) -> Result<String, String> {
-        let mut out = String::new();
-        let mut rest = text;
-        while let Some(at) = rest.find('$') {
-            out.push_str(&rest[..at]);
-            let (name, next) = variable(&rest[at + 1..]);
-            let Some(name) = name.filter(|n| is_name(n)) else {
-                return Err(format!(
-                    "{} is not a plain $NAME or ${{NAME}}",
-                    &rest[at..rest.len() - next.len()]
-                ));
-            };
-            let value = match self.args.get(name) {
-                Some(arg) => arg.value.clone()?,
-                None if PLATFORM_ARGS.contains(&name) => {
-                    return Err(format!("{name} is set by the builder for each platform"));
-                }
-                None => return Err(format!("no global ARG {name} before the first FROM")),
-            };
-            out.push_str(&value);
-            rest = next;
-        }
-        out.push_str(rest);
-        Ok(out)
     }
 
     fn from(&mut self, words: &[Word]) {
@@ -548,21 +483,16 @@ impl Parser<'_, '_> {
         let composed = if written.contains(['"', '\'', self.escape]) {
             Err("the image is quoted or escaped".to_string())
         } else {
-            self.expand(&written)
+            self.args.expand(&written)
         };
         match &composed {
             Ok(value) if self.is_stage(value) => return,
             Err(_) if self.matches_a_stage(&written) => return,
             _ => {}
         }
-        let sole = written
-            .strip_prefix("${")
-            .and_then(|v| v.strip_suffix('}'))
-            .or_else(|| written.strip_prefix('$'))
-            .filter(|name| is_name(name))
-            .map(str::to_string);
+        let sole = sole_variable(&written).map(str::to_string);
         if sole.is_none() {
-            self.composed_args.extend(variables(&written));
+            self.args.compose(&written);
         }
         self.interpolated_froms.push(InterpolatedFrom {
             word: word.clone(),
@@ -588,9 +518,7 @@ impl Parser<'_, '_> {
             let why = match composed {
                 Err(why) => why,
                 Ok(value) => {
-                    let arg_line = sole
-                        .filter(|name| !self.composed_args.contains(name))
-                        .and_then(|name| self.args[&name].literal.clone());
+                    let arg_line = sole.and_then(|name| self.args.literal_default(&name));
                     if let Some(span) = arg_line {
                         push_image(&mut self.scan, self.lines, span, "FROM");
                         continue;
@@ -617,44 +545,6 @@ impl Parser<'_, '_> {
             self.scan.unpinnable.push(finding);
         }
     }
-}
-
-/// Whether `name` is a variable name BuildKit expands: a letter or `_`, then letters, digits, `_`.
-fn is_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-/// The variable after a `$`: its name (`NAME` of `NAME…` or `{NAME}`, the whole `{…}` when
-/// braced, or none when the braces are not closed), and the text after it.
-fn variable(after: &str) -> (Option<&str>, &str) {
-    match after.strip_prefix('{') {
-        Some(braced) => match braced.find('}') {
-            Some(end) => (Some(&braced[..end]), &braced[end + 1..]),
-            None => (None, ""),
-        },
-        None => {
-            let end = after
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(after.len());
-            (Some(&after[..end]), &after[end..])
-        }
-    }
-}
-
-/// The names of the variables `text` reads.
-fn variables(text: &str) -> Vec<String> {
-    let mut names = Vec::new();
-    let mut rest = text;
-    while let Some(at) = rest.find('$') {
-        let (name, next) = variable(&rest[at + 1..]);
-        names.extend(name.map(str::to_string));
-        rest = next;
-    }
-    names
 }
 
 /// Whether `value`, each `$NAME` or `${…}` in it standing for any text, can be `stage`.
