@@ -12,6 +12,7 @@ mod common;
 mod corpus;
 mod diff;
 mod diff_cluster;
+mod diff_ignore;
 mod distribution;
 mod docker;
 mod hostile_input;
