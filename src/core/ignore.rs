@@ -533,6 +533,22 @@ ignoreDifferences:
         assert!(IgnoreRules::parse("# nothing\n").unwrap().0.is_empty());
     }
 
+    proptest::proptest! {
+        /// Any key, `~` and `/` in it escaped as RFC 6901 says, is a pointer that removes that key
+        /// and nothing else.
+        #[test]
+        fn an_escaped_key_removes_exactly_that_key(
+            key in "[a-z~/.0-9]{0,12}",
+            other in "[A-Z]{1,4}",
+        ) {
+            let pointer = format!("/data/{}", key.replace('~', "~0").replace('/', "~1"));
+            proptest::prop_assert!(check_pointer(&pointer).is_ok());
+            let mut object = json!({"data": {key.clone(): 1, other.clone(): 2}});
+            remove_pointer(&mut object, &pointer);
+            proptest::prop_assert_eq!(object, json!({"data": {other: 2}}));
+        }
+    }
+
     #[test]
     fn bad_files_are_reported_where_they_are_wrong() {
         assert_eq!(
