@@ -49,6 +49,9 @@ die() {
 	echo "release: error: $*" >&2
 	exit 2
 }
+# Empty arrays under `set -u` need bash 4.4 (macOS ships 3.2: brew install bash).
+((BASH_VERSINFO[0] > 4 || (BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] >= 4))) ||
+	die "bash 4.4 or later is needed, this is $BASH_VERSION"
 note() { echo "release: $*" >&2; }
 
 out="dist"
