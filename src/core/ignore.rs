@@ -519,6 +519,22 @@ ignoreDifferences:
     }
 
     #[test]
+    fn what_a_jq_deletion_leaves_is_the_object_as_it_was() {
+        let rules = "- kind: ConfigMap\n  jqPathExpressions: [.drop]\n";
+        let rest = json!({
+            "float": 1.5,
+            "exponent": 1e100,
+            "negative": -7,
+            "big": 12345678901234567890u64,
+            "text": "é \u{1F600} \"quoted\" \\ \n\t\u{0001}",
+            "nested": [null, true, {"": []}],
+        });
+        let mut object = rest.clone();
+        object["drop"] = json!("x");
+        assert_eq!(applied(rules, key("", "ConfigMap", "s", "n"), object), rest);
+    }
+
+    #[test]
     fn an_application_and_an_empty_file_are_read() {
         let application = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: a}\nspec:\n  project: default\n  ignoreDifferences:\n  - kind: Service\n    jsonPointers: [/spec/clusterIP]\n";
         assert_eq!(
