@@ -347,7 +347,7 @@ Examples:
 
 Exit codes (as kubectl diff):
   0  no differences
-  1  differences
+  1  differences (those --ignore leaves)
   2  error";
 
 #[derive(Debug, Args)]
