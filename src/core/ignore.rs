@@ -11,7 +11,7 @@
 use globset::{Glob, GlobMatcher};
 use jaq_core::load::{Arena, File, Loader};
 use jaq_core::{Compiler, Ctx, Vars, data::JustLut, unwrap_valr};
-use jaq_json::Val;
+use jaq_json::{Num, Val};
 use serde::Deserialize;
 use serde_json::Value;
 use serde_saphyr::Spanned;
@@ -350,15 +350,59 @@ fn load_message(errors: &jaq_core::load::Errors<&str, ()>) -> String {
 
 /// `object` after a compiled `del(...)`, or `None` where it fails on it.
 fn run_deletion(filter: &JqFilter, object: &Value) -> Option<Value> {
-    let input = jaq_json::read::parse_single(object.to_string().as_bytes()).ok()?;
     let context = Ctx::<JustLut<Val>>::new(&filter.lut, Vars::new([]));
     let output = filter
         .id
-        .run((context, input))
+        .run((context, to_jaq(object)))
         .map(unwrap_valr)
         .next()?
         .ok()?;
-    serde_json::from_str(&output.to_string()).ok()
+    from_jaq(&output)
+}
+
+/// A JSON value as jaq's, numbers as they were (integers as integers, however large).
+fn to_jaq(value: &Value) -> Val {
+    match value {
+        Value::Null => Val::Null,
+        Value::Bool(value) => Val::Bool(*value),
+        Value::Number(number) => match (number.as_i64(), number.as_u64()) {
+            (Some(integer), _) => Val::Num(Num::from_integral(integer)),
+            (None, Some(integer)) => Val::Num(Num::from_integral(integer)),
+            _ => Val::from(number.as_f64().unwrap_or_default()),
+        },
+        Value::String(text) => Val::utf8_str(text.clone().into_bytes()),
+        Value::Array(items) => items.iter().map(to_jaq).collect(),
+        Value::Object(fields) => Val::obj(
+            fields
+                .iter()
+                .map(|(key, value)| (Val::utf8_str(key.clone().into_bytes()), to_jaq(value)))
+                .collect(),
+        ),
+    }
+}
+
+/// jaq's value as JSON; `None` for what JSON has not (a NaN, a key that is not a string), which
+/// a deletion never makes.
+fn from_jaq(value: &Val) -> Option<Value> {
+    Some(match value {
+        Val::Null => Value::Null,
+        Val::Bool(value) => Value::Bool(*value),
+        Val::Num(Num::Int(integer)) => Value::from(i64::try_from(*integer).ok()?),
+        Val::Num(Num::Float(float)) => Value::Number(serde_json::Number::from_f64(*float)?),
+        // Big integers and decimals as written.
+        Val::Num(number) => serde_json::from_str(&number.to_string()).ok()?,
+        Val::TStr(text) | Val::BStr(text) => Value::String(String::from_utf8_lossy(text).into()),
+        Val::Arr(items) => Value::Array(items.iter().map(from_jaq).collect::<Option<_>>()?),
+        Val::Obj(fields) => Value::Object(
+            fields
+                .iter()
+                .map(|(key, value)| match key {
+                    Val::TStr(key) => Some((String::from_utf8_lossy(key).into(), from_jaq(value)?)),
+                    _ => None,
+                })
+                .collect::<Option<_>>()?,
+        ),
+    })
 }
 
 #[cfg(test)]
