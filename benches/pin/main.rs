@@ -3,7 +3,8 @@
 //! `skopeo inspect` over the same references (issue 6), and the same pin and peer over TLS, where
 //! the plugin speaks HTTP/2 (a second registry process serving the same storage over TLS, behind a
 //! second proxy); beside them the floor, `curl --parallel` asking for the same manifests and
-//! nothing else, and Carvel kbld where `KBLD` names one (issue 19). Prints a Markdown table;
+//! nothing else, and Carvel kbld where `KBLD` names one (issue 19); and a repository of
+//! Dockerfiles and Compose files (`docker.rs`). Prints a Markdown table;
 //! `benches/RESULTS.md` records one.
 //!
 //! Settings (flags after `--`, or the environment):
@@ -18,6 +19,7 @@
 //! - `--serve`: only start the seeded registry and the proxies, print their addresses and wait
 //!   (for profiling a command by hand).
 
+mod docker;
 mod measure;
 mod peers;
 mod proxy;
@@ -44,7 +46,7 @@ const DIFF_FILES: usize = 100;
 const DIFF_TARGET: &str = "≤ 0.5 s, peak RSS ≤ 100 MiB";
 const DIFF_RSS_KIB: u64 = 100 * 1024;
 const SKOPEO_PARALLEL: usize = 16;
-/// Files of the tree `pin --check` reads (row 8); a tenth of them in quick mode.
+/// Files of the tree `pin --check` reads (row 9); a tenth of them in quick mode.
 const TREE_FILES: usize = 100_000;
 
 struct Settings {
@@ -180,6 +182,7 @@ fn main() {
     bench.diff_rows(&mut rows);
     rows.push(bench.tree_row());
     rows.push(bench.startup_row());
+    bench.docker_rows(&mut rows);
 
     print_report(&settings, &rows, &load_before);
     note(&format!(
@@ -681,7 +684,7 @@ impl Bench<'_> {
         rows.push(self.verdict(row, "pin ≥ 60× as fast", ratio >= 60.0));
     }
 
-    /// Row 8: `pin --check -R` of a tree of 100,000 small files (10,000 in quick mode), one
+    /// Row 9: `pin --check -R` of a tree of 100,000 small files (10,000 in quick mode), one
     /// pinned image each.
     fn tree_row(&self) -> Row {
         let files = if self.settings.quick {
@@ -707,7 +710,7 @@ impl Bench<'_> {
         }
         let rate = files as f64 / sample.median().as_secs_f64();
         let row = Row::new(
-            format!("8. `pin --check -R`, a tree of {files} files, one pinned image each"),
+            format!("9. `pin --check -R`, a tree of {files} files, one pinned image each"),
             sample.times.len(),
             format!(
                 "**{rate:.0} files/s** = {} (range {}; CPU {}; peak RSS {})",
