@@ -57,6 +57,7 @@ impl From<kube::Error> for ClusterError {
     }
 }
 
+/// Why the cluster was not reached, as [`ClusterError::Unreachable`] says it.
 fn unreachable_text(
     reason: Option<&str>,
     source: Option<&kube::Error>,
