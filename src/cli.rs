@@ -151,6 +151,9 @@ pub struct PinArgs {
     #[command(flatten)]
     pub resolve: ResolveArgs,
 
+    #[command(flatten)]
+    pub signatures: SignatureArgs,
+
     /// Rewrite the files instead of printing them; a file that does not change is not touched.
     #[arg(short = 'i', long, help_heading = "Output", conflicts_with = "check")]
     pub in_place: bool,
@@ -248,6 +251,18 @@ pub struct ResolveArgs {
     #[arg(long, value_name = "OS/ARCH", add = crate::commands::complete::CompleteAs::Platform, help_heading = "Registry")]
     pub platform: Option<Platform>,
 
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+
+    /// How many references are resolved at once.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..), help_heading = "Registry")]
+    pub concurrency: u16,
+}
+
+/// How registries are reached: shared by every command that asks one (`rollback` asks for
+/// signatures only).
+#[derive(Debug, Clone, Args)]
+pub struct RegistryArgs {
     /// Resolve names under SOURCE at TARGET, writing the original name, e.g.
     /// docker.io=127.0.0.1:5000/docker.io. Repeatable.
     #[arg(
@@ -265,14 +280,19 @@ pub struct ResolveArgs {
     )]
     pub insecure_registries: Vec<String>,
 
-    /// How many references are resolved at once.
-    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..), help_heading = "Registry")]
-    pub concurrency: u16,
-
     /// Seconds each registry request may take before it is retried; also the longest wait a
     /// registry's Retry-After is honoured for (a longer one fails at once).
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..), help_heading = "Registry")]
     pub registry_timeout: u64,
+}
+
+/// `--signature-policy`: shared by the commands that write or send digests.
+#[derive(Debug, Clone, Args)]
+pub struct SignatureArgs {
+    /// Pin only digests this cosign signature policy accepts (the `signaturePolicy:` mapping of
+    /// the config file, as the whole file) [default: the config file's, if any].
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath, help_heading = "Registry")]
+    pub signature_policy: Option<PathBuf>,
 }
 
 const POSTRENDER_EXAMPLES: &str = "\
@@ -303,6 +323,9 @@ Exit codes:
 pub struct PostrenderArgs {
     #[command(flatten)]
     pub resolve: ResolveArgs,
+
+    #[command(flatten)]
+    pub signatures: SignatureArgs,
 
     /// Where custom resources keep images, as KIND:dotted.path. Repeatable.
     #[arg(long = "image-path", value_name = "KIND:PATH", help_heading = "Input")]
@@ -495,6 +518,13 @@ pub struct RollbackArgs {
     #[command(flatten)]
     pub cluster: ClusterArgs,
 
+    #[command(flatten)]
+    pub signatures: SignatureArgs,
+
+    // With a signature policy, where signatures are looked up.
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+
     /// The field manager the server records as owner of the template.
     #[arg(long, default_value = "kubectl-immutable", help_heading = "Apply")]
     pub field_manager: String,
@@ -588,6 +618,9 @@ pub struct ApplyArgs {
 
     #[command(flatten)]
     pub resolve: ResolveArgs,
+
+    #[command(flatten)]
+    pub signatures: SignatureArgs,
 
     #[command(flatten)]
     pub cluster: ClusterArgs,

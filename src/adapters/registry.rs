@@ -19,6 +19,7 @@ use super::{backoff, innermost};
 use crate::core::mirror::{Mirror, locate};
 use crate::core::platform::{self, ManifestPlatforms, Platform};
 use crate::core::reference::ImageReference;
+use crate::core::signature::{SIGNATURE_ANNOTATION, Signature, signature_tag};
 
 /// Where digests come from: a registry, or a lock file.
 pub trait DigestSource: Sync {
@@ -508,6 +509,87 @@ impl RegistryClient {
                 }
             }
         }
+    }
+}
+
+/// The largest signature payload fetched: a simple-signing payload is a few hundred bytes, so
+/// a larger layer is not a signature and a hostile registry's huge one is never downloaded.
+const MAX_PAYLOAD_BYTES: u64 = 1 << 20;
+
+/// The parts of a signature manifest read: its layers, each a payload with its signature.
+#[derive(serde::Deserialize)]
+struct SignatureManifest {
+    #[serde(default)]
+    layers: Vec<SignatureLayer>,
+}
+
+#[derive(serde::Deserialize)]
+struct SignatureLayer {
+    digest: String,
+    size: u64,
+    #[serde(default)]
+    annotations: HashMap<String, String>,
+}
+
+impl RegistryClient {
+    /// The cosign signatures of `digest` in `reference`'s repository (through a mirror where
+    /// one serves it): the layers of the `sha256-<hex>.sig` manifest that carry a signature
+    /// annotation, each with its payload. None when there is no such tag.
+    pub async fn cosign_signatures(
+        &self,
+        reference: &ImageReference,
+        digest: &str,
+    ) -> Result<Vec<Signature>, RegistryError> {
+        let location = locate(reference, &self.settings.mirrors);
+        let target = Reference::with_tag(
+            location.host.clone(),
+            location.repository.clone(),
+            signature_tag(digest),
+        );
+        let signatures = self.signatures_at(&location.host, &target).await;
+        if location.host == reference.domain() {
+            return signatures;
+        }
+        signatures.map_err(|error| error.through_mirror(reference.domain()))
+    }
+
+    async fn signatures_at(
+        &self,
+        host: &str,
+        target: &Reference,
+    ) -> Result<Vec<Signature>, RegistryError> {
+        let body = match self.pull_manifest(host, target).await {
+            Ok((body, _)) => body,
+            Err(RegistryError::NotFound { .. }) => return Ok(Vec::new()),
+            Err(error) => return Err(error),
+        };
+        let manifest: SignatureManifest =
+            serde_json::from_slice(&body).map_err(|error| RegistryError::Protocol {
+                host: host.to_string(),
+                detail: format!("signature manifest {}: {error}", target.tag().unwrap_or("")),
+            })?;
+        let layers = manifest.layers.into_iter().filter_map(|mut layer| {
+            let signature = layer.annotations.remove(SIGNATURE_ANNOTATION)?;
+            (layer.size <= MAX_PAYLOAD_BYTES).then_some((layer.digest, signature))
+        });
+        futures::future::try_join_all(layers.map(|(layer, signature)| async move {
+            let payload = self
+                .with_client(host, |client, auth| {
+                    let layer = layer.clone();
+                    async move {
+                        client
+                            .store_auth_if_needed(target.resolve_registry(), &auth)
+                            .await;
+                        let mut blob = Vec::new();
+                        // pull_blob checks the bytes against the layer's digest.
+                        client.pull_blob(target, layer.as_str(), &mut blob).await?;
+                        Ok(blob)
+                    }
+                })
+                .await?;
+            Ok(Signature { payload, signature })
+        }))
+        .await
     }
 }
 

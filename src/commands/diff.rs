@@ -118,7 +118,7 @@ async fn live(args: &DiffArgs, rules: &[ImagePath], quiet: bool) -> anyhow::Resu
         Pinning::Pin
     };
     let registry = RegistryClient::new(settings.registry.clone());
-    let release = prepare(&settings, &registry, pinning, &Terminal::new(quiet)).await?;
+    let release = prepare(&settings, &registry, pinning, None, &Terminal::new(quiet)).await?;
     check_identities(&release)?;
     let cluster = Cluster::connect(&cluster_settings(&args.cluster))
         .await

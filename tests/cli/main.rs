@@ -24,4 +24,5 @@ mod registry_support;
 mod release_loop;
 mod rewrite_golden;
 mod secrets;
+mod signatures;
 mod verbosity;

@@ -25,6 +25,9 @@ pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 const OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
 const OCI_LAYER: &str = "application/vnd.oci.image.layer.v1.tar";
+/// cosign's media type for a simple-signing payload layer, and its signature annotation.
+const SIMPLE_SIGNING: &str = "application/vnd.dev.cosign.simplesigning.v1+json";
+const COSIGN_SIGNATURE: &str = "dev.cosignproject.cosign/signature";
 
 /// `Accept` header for manifest requests: Distribution answers 404 for an OCI manifest or index
 /// unless the client says it understands them.
@@ -166,6 +169,38 @@ impl OciLayout {
             digest,
             platform_digests,
         }
+    }
+
+    /// Adds a cosign signature manifest named `name`, as cosign's classic layout stores one
+    /// under `sha256-<hex>.sig`: one layer per `(payload, signature)`, of cosign's
+    /// simple-signing media type, with the base64 signature as its annotation. Returns the
+    /// manifest's digest.
+    pub fn add_cosign_signatures(&mut self, name: &str, signatures: &[(Vec<u8>, String)]) -> String {
+        let layers: Vec<Value> = signatures
+            .iter()
+            .map(|(payload, signature)| {
+                let mut layer = self.write_blob(SIMPLE_SIGNING, payload);
+                layer["annotations"] = json!({ COSIGN_SIGNATURE: signature });
+                layer
+            })
+            .collect();
+        let diff_ids: Vec<&Value> = layers.iter().map(|layer| &layer["digest"]).collect();
+        let config = json!({
+            "architecture": "", "os": "", "config": {},
+            "created": "0001-01-01T00:00:00Z",
+            "rootfs": { "type": "layers", "diff_ids": diff_ids },
+        });
+        let config = self.write_blob(OCI_CONFIG, &serde_json::to_vec(&config).unwrap());
+        let manifest = json!({
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": config,
+            "layers": layers,
+        });
+        let descriptor = self.write_blob(OCI_MANIFEST, &serde_json::to_vec(&manifest).unwrap());
+        let digest = descriptor["digest"].as_str().unwrap().to_owned();
+        self.name(name, descriptor);
+        digest
     }
 
     /// Writes `index.json`; call after adding, before reading the layout.
@@ -525,6 +560,21 @@ impl TestRegistry {
     pub fn tag_again(&self, repo: &str, tag: &str, platform: Platform, content: &str) -> String {
         self.push_one(repo, tag, |layout| {
             layout.add_image("image", platform, &format!("{repo}:{tag} {content}"))
+        })
+    }
+
+    /// Pushes cosign signatures of `digest` in `repo` under its `sha256-<hex>.sig` tag (replacing
+    /// any there), each `(payload, base64 signature)` a layer. Returns the signature manifest's
+    /// digest.
+    pub fn push_signatures(
+        &self,
+        repo: &str,
+        digest: &str,
+        signatures: &[(Vec<u8>, String)],
+    ) -> String {
+        let tag = format!("{}.sig", digest.replacen(':', "-", 1));
+        self.push_one(repo, &tag, |layout| {
+            layout.add_cosign_signatures("image", signatures)
         })
     }
 
