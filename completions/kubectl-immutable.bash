@@ -99,7 +99,7 @@ _kubectl__immutable() {
             return 0
             ;;
         kubectl__immutable__subcmd__apply)
-            opts="-f -R -n -o -q -v -h --filename --recursive --image-path --config --lock --offline --platform --registry-mirror --insecure-registry --concurrency --registry-timeout --kubeconfig --context --namespace --request-timeout --field-manager --force-conflicts --dry-run --allow-unpinned --output --wait --timeout --quiet --v --help"
+            opts="-f -R -n -o -q -v -h --filename --recursive --image-path --config --lock --offline --platform --registry-mirror --insecure-registry --registry-timeout --concurrency --signature-policy --kubeconfig --context --namespace --request-timeout --field-manager --force-conflicts --dry-run --allow-unpinned --output --wait --timeout --quiet --v --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -159,12 +159,27 @@ _kubectl__immutable() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --registry-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --concurrency)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --registry-timeout)
+                --signature-policy)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
                     COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
                     return 0
                     ;;
                 --kubeconfig)
@@ -260,7 +275,7 @@ _kubectl__immutable() {
             return 0
             ;;
         kubectl__immutable__subcmd__diff)
-            opts="-f -R -n -o -q -v -h --filename --revision --recursive --kubeconfig --context --namespace --request-timeout --image-path --config --output --color --no-pin --field-manager --allow-unpinned --lock --offline --platform --registry-mirror --insecure-registry --concurrency --registry-timeout --quiet --v --help"
+            opts="-f -R -n -o -q -v -h --filename --revision --recursive --kubeconfig --context --namespace --request-timeout --image-path --config --output --color --no-pin --field-manager --allow-unpinned --lock --offline --platform --registry-mirror --insecure-registry --registry-timeout --concurrency --quiet --v --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -375,11 +390,11 @@ _kubectl__immutable() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --concurrency)
+                --registry-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --registry-timeout)
+                --concurrency)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -399,7 +414,7 @@ _kubectl__immutable() {
             return 0
             ;;
         kubectl__immutable__subcmd__drift)
-            opts="-A -n -o -q -v -h --all-namespaces --kubeconfig --context --namespace --request-timeout --lock --offline --platform --registry-mirror --insecure-registry --concurrency --registry-timeout --output --quiet --v --help"
+            opts="-A -n -o -q -v -h --all-namespaces --kubeconfig --context --namespace --request-timeout --lock --offline --platform --registry-mirror --insecure-registry --registry-timeout --concurrency --output --quiet --v --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -463,11 +478,11 @@ _kubectl__immutable() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --concurrency)
+                --registry-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --registry-timeout)
+                --concurrency)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -696,7 +711,7 @@ _kubectl__immutable() {
             return 0
             ;;
         kubectl__immutable__subcmd__pin)
-            opts="-f -R -i -q -v -h --filename --recursive --image-path --config --lock --offline --platform --registry-mirror --insecure-registry --concurrency --registry-timeout --in-place --digest-only --kind --pin-syntax --report --report-file --check --verify --format --refresh --quiet --v --help"
+            opts="-f -R -i -q -v -h --filename --recursive --image-path --config --lock --offline --platform --registry-mirror --insecure-registry --registry-timeout --concurrency --signature-policy --in-place --digest-only --kind --pin-syntax --report --report-file --check --verify --format --refresh --quiet --v --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -756,12 +771,27 @@ _kubectl__immutable() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --registry-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --concurrency)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --registry-timeout)
+                --signature-policy)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
                     COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
                     return 0
                     ;;
                 --kind)
@@ -807,7 +837,7 @@ _kubectl__immutable() {
             return 0
             ;;
         kubectl__immutable__subcmd__postrender)
-            opts="-q -v -h --lock --offline --platform --registry-mirror --insecure-registry --concurrency --registry-timeout --image-path --config --digest-only --quiet --v --help"
+            opts="-q -v -h --lock --offline --platform --registry-mirror --insecure-registry --registry-timeout --concurrency --signature-policy --image-path --config --digest-only --quiet --v --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -840,12 +870,27 @@ _kubectl__immutable() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --registry-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --concurrency)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --registry-timeout)
+                --signature-policy)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
                     COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
                     return 0
                     ;;
                 --image-path)
@@ -883,7 +928,7 @@ _kubectl__immutable() {
             return 0
             ;;
         kubectl__immutable__subcmd__rollback)
-            opts="-n -o -q -v -h --to-revision --allow-unpinned --kubeconfig --context --namespace --request-timeout --field-manager --dry-run --output --wait --timeout --quiet --v --help"
+            opts="-n -o -q -v -h --to-revision --allow-unpinned --kubeconfig --context --namespace --request-timeout --signature-policy --registry-mirror --insecure-registry --registry-timeout --field-manager --dry-run --output --wait --timeout --quiet --v --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -925,6 +970,33 @@ _kubectl__immutable() {
                     return 0
                     ;;
                 --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --signature-policy)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --registry-mirror)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --insecure-registry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registry-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

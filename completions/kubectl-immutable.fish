@@ -44,8 +44,9 @@ complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin"
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l platform -d 'Pin this platform\'s manifest instead of the multi-platform index: os/arch[/variant]' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l registry-mirror -d 'Resolve names under SOURCE at TARGET, writing the original name, e.g. docker.io=127.0.0.1:5000/docker.io. Repeatable' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l insecure-registry -d 'Allow plain HTTP or an unverified certificate for this registry host. Repeatable' -r
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l concurrency -d 'How many references are resolved at once' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l registry-timeout -d 'Seconds each registry request may take before it is retried; also the longest wait a registry\'s Retry-After is honoured for (a longer one fails at once)' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l concurrency -d 'How many references are resolved at once' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l signature-policy -d 'Pin only digests this cosign signature policy accepts (the `signaturePolicy:` mapping of the config file, as the whole file) [default: the config file\'s, if any]' -r -F
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l kind -d 'What every -f source is, whatever its name says (for stdin or odd names) [default: by name: Dockerfile, *.Dockerfile, Dockerfile.*, Containerfile; compose.yaml, docker-compose*.yml, compose.*.yml; else Kubernetes manifests]' -r -f -a "kubernetes\t''
 dockerfile\t''
 compose\t''"
@@ -70,8 +71,9 @@ complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand post
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand postrender" -l platform -d 'Pin this platform\'s manifest instead of the multi-platform index: os/arch[/variant]' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand postrender" -l registry-mirror -d 'Resolve names under SOURCE at TARGET, writing the original name, e.g. docker.io=127.0.0.1:5000/docker.io. Repeatable' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand postrender" -l insecure-registry -d 'Allow plain HTTP or an unverified certificate for this registry host. Repeatable' -r
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand postrender" -l concurrency -d 'How many references are resolved at once' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand postrender" -l registry-timeout -d 'Seconds each registry request may take before it is retried; also the longest wait a registry\'s Retry-After is honoured for (a longer one fails at once)' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand postrender" -l concurrency -d 'How many references are resolved at once' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand postrender" -l signature-policy -d 'Pin only digests this cosign signature policy accepts (the `signaturePolicy:` mapping of the config file, as the whole file) [default: the config file\'s, if any]' -r -F
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand postrender" -l image-path -d 'Where custom resources keep images, as KIND:dotted.path. Repeatable' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand postrender" -l config -d 'Config file [default: .kubectl-immutable.yaml in the working directory, if present]' -r -F
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand postrender" -s v -l v -d 'Log to stderr what is sent and received, as kubectl\'s -v: 1-5 retries and why, insecure-registry probes, credentials found or not, the API server\'s refusals; 6 also every registry and API request with its status and time, and mirror routing; 7 request headers; 8 answer headers; 9 the libraries\' debug events. Credentials, tokens and cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug) adds tracing targets' -r
@@ -86,8 +88,9 @@ complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand appl
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l platform -d 'Pin this platform\'s manifest instead of the multi-platform index: os/arch[/variant]' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l registry-mirror -d 'Resolve names under SOURCE at TARGET, writing the original name, e.g. docker.io=127.0.0.1:5000/docker.io. Repeatable' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l insecure-registry -d 'Allow plain HTTP or an unverified certificate for this registry host. Repeatable' -r
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l concurrency -d 'How many references are resolved at once' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l registry-timeout -d 'Seconds each registry request may take before it is retried; also the longest wait a registry\'s Retry-After is honoured for (a longer one fails at once)' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l concurrency -d 'How many references are resolved at once' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l signature-policy -d 'Pin only digests this cosign signature policy accepts (the `signaturePolicy:` mapping of the config file, as the whole file) [default: the config file\'s, if any]' -r -F
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l kubeconfig -d 'Path to the kubeconfig file [default: KUBECONFIG, else ~/.kube/config]' -r -F
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l context -d 'The kubeconfig context to use [default: the current context]' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -s n -l namespace -d 'The namespace of objects that name none [default: the context\'s, else default]' -r
@@ -128,8 +131,8 @@ complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l platform -d 'Pin this platform\'s manifest instead of the multi-platform index: os/arch[/variant]' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l registry-mirror -d 'Resolve names under SOURCE at TARGET, writing the original name, e.g. docker.io=127.0.0.1:5000/docker.io. Repeatable' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l insecure-registry -d 'Allow plain HTTP or an unverified certificate for this registry host. Repeatable' -r
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l concurrency -d 'How many references are resolved at once' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l registry-timeout -d 'Seconds each registry request may take before it is retried; also the longest wait a registry\'s Retry-After is honoured for (a longer one fails at once)' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l concurrency -d 'How many references are resolved at once' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s v -l v -d 'Log to stderr what is sent and received, as kubectl\'s -v: 1-5 retries and why, insecure-registry probes, credentials found or not, the API server\'s refusals; 6 also every registry and API request with its status and time, and mirror routing; 7 request headers; 8 answer headers; 9 the libraries\' debug events. Credentials, tokens and cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug) adds tracing targets' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s R -l recursive -d 'Read directories recursively'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l no-pin -d 'With -f: compare the manifests as written, not pinned as `apply` would send them'
@@ -151,6 +154,10 @@ complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand roll
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand rollback" -l context -d 'The kubeconfig context to use [default: the current context]' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand rollback" -s n -l namespace -d 'The namespace of objects that name none [default: the context\'s, else default]' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand rollback" -l request-timeout -d 'The length of time to wait before giving up on a single server request. Non-zero values should contain a corresponding time unit (e.g. 1s, 2m, 3h). A value of zero means don\'t timeout requests' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand rollback" -l signature-policy -d 'Pin only digests this cosign signature policy accepts (the `signaturePolicy:` mapping of the config file, as the whole file) [default: the config file\'s, if any]' -r -F
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand rollback" -l registry-mirror -d 'Resolve names under SOURCE at TARGET, writing the original name, e.g. docker.io=127.0.0.1:5000/docker.io. Repeatable' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand rollback" -l insecure-registry -d 'Allow plain HTTP or an unverified certificate for this registry host. Repeatable' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand rollback" -l registry-timeout -d 'Seconds each registry request may take before it is retried; also the longest wait a registry\'s Retry-After is honoured for (a longer one fails at once)' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand rollback" -l field-manager -d 'The field manager the server records as owner of the template' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand rollback" -l dry-run -d 'none: roll back; server: what the server would store, nothing persisted; client: the object that would be sent' -r -f -a "none\t''
 server\t''
@@ -171,8 +178,8 @@ complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand drif
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand drift" -l platform -d 'Pin this platform\'s manifest instead of the multi-platform index: os/arch[/variant]' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand drift" -l registry-mirror -d 'Resolve names under SOURCE at TARGET, writing the original name, e.g. docker.io=127.0.0.1:5000/docker.io. Repeatable' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand drift" -l insecure-registry -d 'Allow plain HTTP or an unverified certificate for this registry host. Repeatable' -r
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand drift" -l concurrency -d 'How many references are resolved at once' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand drift" -l registry-timeout -d 'Seconds each registry request may take before it is retried; also the longest wait a registry\'s Retry-After is honoured for (a longer one fails at once)' -r
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand drift" -l concurrency -d 'How many references are resolved at once' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand drift" -s o -l output -d 'Output format' -r -f -a "text\t''
 json\t''"
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand drift" -s v -l v -d 'Log to stderr what is sent and received, as kubectl\'s -v: 1-5 retries and why, insecure-registry probes, credentials found or not, the API server\'s refusals; 6 also every registry and API request with its status and time, and mirror routing; 7 request headers; 8 answer headers; 9 the libraries\' debug events. Credentials, tokens and cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug) adds tracing targets' -r

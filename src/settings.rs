@@ -98,8 +98,8 @@ fn read_key(key: &str, dir: &Path) -> anyhow::Result<PublicKey> {
     if key.contains("-----BEGIN") {
         return Ok(PublicKey::from_pem(key, None)?);
     }
-    let text = std::fs::read_to_string(dir.join(key))
-        .with_context(|| format!("cannot read key {key}"))?;
+    let text =
+        std::fs::read_to_string(dir.join(key)).with_context(|| format!("cannot read key {key}"))?;
     PublicKey::from_pem(&text, Some(key)).with_context(|| format!("key {key}"))
 }
 

@@ -29,7 +29,8 @@ pub async fn run(args: ApplyArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
         Pinning::Pin,
         policy.as_ref(),
         &reporter,
-    ).await?;
+    )
+    .await?;
 
     if args.dry_run == DryRun::Client {
         let objects: Vec<(String, &Value)> =

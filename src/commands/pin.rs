@@ -12,11 +12,11 @@ use crate::adapters::registry::RegistryClient;
 use crate::cli::{FindingsFormat, PinArgs, ReportFormat};
 use crate::core::findings::{Finding, render_github, render_gitlab, render_sarif};
 use crate::core::problem::Problem;
+use crate::core::reference::ImageReference;
 use crate::core::rewrite::write_concatenated;
+use crate::core::signature::Outcome;
 use crate::ops::pin::{Output, PinOutcome, PinSettings, pin};
 use crate::ops::resolve::{DockerSettings, PinnedImage, PinnedTags, Resolution, distinct};
-use crate::core::reference::ImageReference;
-use crate::core::signature::Outcome;
 use crate::ops::signatures::Checked;
 use crate::settings::{resolve_settings, signature_policy};
 

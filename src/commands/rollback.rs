@@ -7,10 +7,10 @@ use super::ExitStatus;
 use super::render::{print_objects, print_report, wait_if_asked};
 use super::reporter::Terminal;
 use crate::adapters::cluster::Cluster;
+use crate::adapters::registry::RegistryClient;
 use crate::cli::{DryRun, RollbackArgs};
 use crate::ops::apply::{ApplySettings, apply};
 use crate::ops::cluster::ApplyOptions;
-use crate::adapters::registry::RegistryClient;
 use crate::ops::rollback::{Plan, RollbackSettings, check_signatures, plan};
 use crate::settings::{Config, cluster_settings, registry_settings, signature_policy};
 

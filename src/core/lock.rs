@@ -131,10 +131,16 @@ mod tests {
 
     #[test]
     fn records_signatures_only_where_there_are_some_and_reads_old_files() {
-        let old = format!("{{\n  \"version\": 1,\n  \"images\": {{\n    \"quay.io/b:1\": \"{DIGEST}\"\n  }}\n}}\n");
+        let old = format!(
+            "{{\n  \"version\": 1,\n  \"images\": {{\n    \"quay.io/b:1\": \"{DIGEST}\"\n  }}\n}}\n"
+        );
         let lock = LockFile::parse(&old).unwrap();
         assert!(lock.signatures.is_empty());
-        assert_eq!(lock.render(), old, "a lock without signatures is written as before");
+        assert_eq!(
+            lock.render(),
+            old,
+            "a lock without signatures is written as before"
+        );
         let mut signed = lock.clone();
         signed.signatures.insert(
             format!("quay.io/b@{DIGEST}"),

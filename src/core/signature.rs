@@ -48,7 +48,9 @@ impl fmt::Debug for PublicKey {
 pub enum KeyError {
     #[error("not a PEM public key (-----BEGIN PUBLIC KEY-----)")]
     NotPem,
-    #[error("a public key of a kind cosign signing is not checked for here (ECDSA P-256 or P-384, Ed25519, RSA 2048-8192)")]
+    #[error(
+        "a public key of a kind cosign signing is not checked for here (ECDSA P-256 or P-384, Ed25519, RSA 2048-8192)"
+    )]
     Unsupported,
 }
 
@@ -339,7 +341,8 @@ aQLOoJyArWIZHJuySznKLnZJqvEsMSKALTuFSZ5oHXoRIGURAyCZq8npQQ==
 MCowBQYDK2VwAyEARei7KuIrVdYmsKHyjY6vCFkZarErLU2myUCz59v1CrQ=
 -----END PUBLIC KEY-----
 ";
-    const ED25519_SIGNATURE: &str = "Z35u7BvhcQBIIXa6/IA/agjPFfIswEYwzJ9bK7IOlLbNOCOHXLV16E3bKhNA7WKS193upz2AlIB52qDBsvIhDw==";
+    const ED25519_SIGNATURE: &str =
+        "Z35u7BvhcQBIIXa6/IA/agjPFfIswEYwzJ9bK7IOlLbNOCOHXLV16E3bKhNA7WKS193upz2AlIB52qDBsvIhDw==";
     const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
     #[test]
@@ -354,7 +357,10 @@ MCowBQYDK2VwAyEARei7KuIrVdYmsKHyjY6vCFkZarErLU2myUCz59v1CrQ=
         assert!(matches("ghcr.io/*/app", "ghcr.io/acme/app"));
         assert!(!matches("ghcr.io/*/app", "ghcr.io/acme/web"));
         assert!(matches("*.example.com/**", "r.example.com/a/b"));
-        assert!(matches("index.docker.io/library/*", "docker.io/library/nginx"));
+        assert!(matches(
+            "index.docker.io/library/*",
+            "docker.io/library/nginx"
+        ));
         assert!(!matches("docker.io/library/*", "docker.io/bitnami/nginx"));
     }
 
@@ -394,13 +400,18 @@ MCowBQYDK2VwAyEARei7KuIrVdYmsKHyjY6vCFkZarErLU2myUCz59v1CrQ=
         assert!(ed25519.verifies(PAYLOAD.as_bytes(), ED25519_SIGNATURE));
         assert!(!ed25519.verifies(PAYLOAD.as_bytes(), SIGNATURE));
         let inline = PublicKey::from_pem(P256_PUBLIC, None).unwrap();
-        assert!(inline.label.starts_with("inline key sha256:"), "{}", inline.label);
+        assert!(
+            inline.label.starts_with("inline key sha256:"),
+            "{}",
+            inline.label
+        );
         assert_eq!(inline.label.len(), "inline key sha256:".len() + 12);
         assert_eq!(
             PublicKey::from_pem("not a key", None).unwrap_err(),
             KeyError::NotPem
         );
-        let private = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n";
+        let private =
+            "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n";
         assert_eq!(
             PublicKey::from_pem(private, None).unwrap_err(),
             KeyError::NotPem
@@ -409,7 +420,10 @@ MCowBQYDK2VwAyEARei7KuIrVdYmsKHyjY6vCFkZarErLU2myUCz59v1CrQ=
 
     #[test]
     fn a_payload_vouches_only_for_its_own_digest_and_repository() {
-        assert_eq!(check_payload(PAYLOAD.as_bytes(), DIGEST, "ghcr.io/acme/app"), Ok(()));
+        assert_eq!(
+            check_payload(PAYLOAD.as_bytes(), DIGEST, "ghcr.io/acme/app"),
+            Ok(())
+        );
         let other = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
         assert_eq!(
             check_payload(PAYLOAD.as_bytes(), other, "ghcr.io/acme/app"),
@@ -421,13 +435,22 @@ MCowBQYDK2VwAyEARei7KuIrVdYmsKHyjY6vCFkZarErLU2myUCz59v1CrQ=
         );
         // Docker Hub's names are normalised on both sides.
         let hub = PAYLOAD.replace("ghcr.io/acme/app", "index.docker.io/library/nginx");
-        assert_eq!(check_payload(hub.as_bytes(), DIGEST, "docker.io/library/nginx"), Ok(()));
+        assert_eq!(
+            check_payload(hub.as_bytes(), DIGEST, "docker.io/library/nginx"),
+            Ok(())
+        );
         let tagged = PAYLOAD.replace("ghcr.io/acme/app", "ghcr.io/acme/app:v1");
-        assert_eq!(check_payload(tagged.as_bytes(), DIGEST, "ghcr.io/acme/app"), Ok(()));
+        assert_eq!(
+            check_payload(tagged.as_bytes(), DIGEST, "ghcr.io/acme/app"),
+            Ok(())
+        );
         for unreadable in [
             "",
             "{}",
-            &PAYLOAD.replace("cosign container image signature", "atomic container signature"),
+            &PAYLOAD.replace(
+                "cosign container image signature",
+                "atomic container signature",
+            ),
         ] {
             assert_eq!(
                 check_payload(unreadable.as_bytes(), DIGEST, "ghcr.io/acme/app"),
@@ -450,7 +473,7 @@ MCowBQYDK2VwAyEARei7KuIrVdYmsKHyjY6vCFkZarErLU2myUCz59v1CrQ=
         assert!(!key.verifies(b"another payload", SIGNATURE));
         assert!(!key.verifies(PAYLOAD.as_bytes(), "not base64!"));
         let name = "ghcr.io/acme/app";
-        assert_eq!(judge(&key, &[signed.clone()], DIGEST, name), Ok(()));
+        assert_eq!(judge(&key, std::slice::from_ref(&signed), DIGEST, name), Ok(()));
         let garbage = Signature {
             payload: b"{}".to_vec(),
             signature: "MEUCIQ==".into(),
@@ -461,11 +484,18 @@ MCowBQYDK2VwAyEARei7KuIrVdYmsKHyjY6vCFkZarErLU2myUCz59v1CrQ=
             "one valid signature suffices"
         );
         let refused = judge(&other, &[garbage, signed.clone()], DIGEST, name).unwrap_err();
-        assert_eq!(refused.to_string(), "2 signatures, none verified by key other.pub");
+        assert_eq!(
+            refused.to_string(),
+            "2 signatures, none verified by key other.pub"
+        );
         let replay = "sha256:2222222222222222222222222222222222222222222222222222222222222222";
         assert_eq!(
-            judge(&key, &[signed], replay, name).unwrap_err().to_string(),
-            format!("1 signature; the one verified by key acme.pub signs {DIGEST}, another digest (a replay)")
+            judge(&key, &[signed], replay, name)
+                .unwrap_err()
+                .to_string(),
+            format!(
+                "1 signature; the one verified by key acme.pub signs {DIGEST}, another digest (a replay)"
+            )
         );
         assert_eq!(
             judge(&key, &[], DIGEST, name).unwrap_err().to_string(),

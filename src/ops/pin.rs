@@ -54,7 +54,7 @@ pub enum PinOutcome {
     /// Resolved; in place, the files and the lock file are written. On stdout, the command
     /// writes the resolution's texts. With a signature policy, what it made of each digest
     /// written.
-    Pinned(Resolution, Checked),
+    Pinned(Resolution, Box<Checked>),
 }
 
 pub async fn pin(
@@ -94,7 +94,13 @@ pub async fn pin(
     if settings.pinned_tags == PinnedTags::Resolve {
         let mut problems = verify(client, &resolution, concurrency).await;
         if let Some(policy) = &settings.signatures {
-            let check = check_resolution(policy, client, &resolution, settings.pinned_tags, &settings.resolve);
+            let check = check_resolution(
+                policy,
+                client,
+                &resolution,
+                settings.pinned_tags,
+                &settings.resolve,
+            );
             match check.await? {
                 Ok(outcomes) => checked = outcomes,
                 Err(refused) => problems.extend(refused.into_iter().map(|(image, message)| {
@@ -111,13 +117,19 @@ pub async fn pin(
             return Ok(PinOutcome::Unverified(problems));
         }
     } else if let Some(policy) = &settings.signatures {
-        let check = check_resolution(policy, client, &resolution, settings.pinned_tags, &settings.resolve);
+        let check = check_resolution(
+            policy,
+            client,
+            &resolution,
+            settings.pinned_tags,
+            &settings.resolve,
+        );
         checked = check
             .await?
             .map_err(|refused| refused_problems(&resolution.found.sources, refused))?;
     }
     write_files(settings, &resolution, &checked)?;
-    Ok(PinOutcome::Pinned(resolution, checked))
+    Ok(PinOutcome::Pinned(resolution, Box::new(checked)))
 }
 
 /// `--verify`: every digest written must exist, and a tag written beside it must still point at it.

@@ -14,9 +14,9 @@ use crate::core::containers::container_images;
 use crate::core::image_paths::builtin_image_paths;
 use crate::core::problem::{Problem, Problems};
 use crate::core::reference::ImageReference;
-use crate::core::signature::SignaturePolicy;
 use crate::core::rollback::pin_template;
 use crate::core::rollout::Workload;
+use crate::core::signature::SignaturePolicy;
 
 /// What to roll back to.
 #[derive(Debug, Clone)]

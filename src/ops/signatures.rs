@@ -12,8 +12,8 @@ use super::resolve::{FoundImage, PinnedTags, Resolution, ResolveSettings, offlin
 use crate::adapters::fs::Source;
 use crate::adapters::registry::{RegistryClient, RegistryError};
 use crate::core::lock::lock_key;
-use crate::core::problem::Problems;
 use crate::core::lock::{LockFile, SignatureRecord};
+use crate::core::problem::Problems;
 use crate::core::reference::ImageReference;
 use crate::core::signature::{
     DefaultAction, Outcome, PublicKey, Requirement, Rule, Signature, SignaturePolicy, judge,
@@ -149,13 +149,16 @@ pub async fn check(
                 .or_insert((item.reference, item.digest));
         }
     }
-    let found: HashMap<String, Result<Vec<Signature>, RegistryError>> =
-        futures::stream::iter(lookups.into_iter().map(|(key, (reference, digest))| async move {
-            (key, client.cosign_signatures(reference, digest).await)
-        }))
-        .buffer_unordered(concurrency)
-        .collect()
-        .await;
+    let found: HashMap<String, Result<Vec<Signature>, RegistryError>> = futures::stream::iter(
+        lookups
+            .into_iter()
+            .map(|(key, (reference, digest))| async move {
+                (key, client.cosign_signatures(reference, digest).await)
+            }),
+    )
+    .buffer_unordered(concurrency)
+    .collect()
+    .await;
     judge_all(policy, written, |rule, public_key, item| {
         let digest = item.digest;
         match &found[&key(item.reference, digest)] {

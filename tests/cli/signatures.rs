@@ -63,7 +63,10 @@ impl Setup {
         let signature = key.sign(&payload);
         assert!(key.openssl_verifies(&payload, &signature));
         let parsed: Value = serde_json::from_slice(&payload).unwrap();
-        assert_eq!(parsed["critical"]["image"]["docker-manifest-digest"], digest);
+        assert_eq!(
+            parsed["critical"]["image"]["docker-manifest-digest"],
+            digest
+        );
         (payload, signature)
     }
 
@@ -190,7 +193,15 @@ fn unsigned_other_keys_and_replayed_signatures_are_refused_and_nothing_is_writte
     let lock = setup.path("immutable.lock");
     let before = snapshot(setup.work.path());
     let run = setup
-        .pin(&["-f", &app, "-i", "--lock", &lock, "--signature-policy", &policy])
+        .pin(&[
+            "-f",
+            &app,
+            "-i",
+            "--lock",
+            &lock,
+            "--signature-policy",
+            &policy,
+        ])
         .run()
         .expect_code(2);
     let rule = format!("rule {host}/acme/*");
@@ -221,7 +232,15 @@ fn a_refresh_to_an_unsigned_image_keeps_the_old_pin() {
     let app = setup.write("app.yaml", &pod(&format!("{host}/acme/app:stable")));
     let policy = setup.policy("deny");
     let lock = setup.path("immutable.lock");
-    let pin = ["-f", &app, "-i", "--lock", &lock, "--signature-policy", &policy];
+    let pin = [
+        "-f",
+        &app,
+        "-i",
+        "--lock",
+        &lock,
+        "--signature-policy",
+        &policy,
+    ];
     setup.pin(&pin).run().expect_code(0);
     let pinned = fs::read_to_string(&app).unwrap();
     assert!(pinned.contains(&format!("acme/app:stable@{old}")));
@@ -243,7 +262,11 @@ fn a_refresh_to_an_unsigned_image_keeps_the_old_pin() {
         )
     );
     assert_unchanged(&before, setup.work.path());
-    assert_eq!(fs::read_to_string(&app).unwrap(), pinned, "the old pin is kept");
+    assert_eq!(
+        fs::read_to_string(&app).unwrap(),
+        pinned,
+        "the old pin is kept"
+    );
 
     // --verify re-checks what is written: the old digest is signed; a file pinned to the new,
     // unsigned one is reported.
@@ -251,10 +274,7 @@ fn a_refresh_to_an_unsigned_image_keeps_the_old_pin() {
         .pin(&["-f", &app, "--verify", "--signature-policy", &policy])
         .run()
         .expect_code(1);
-    let moved = setup.write(
-        "moved.yaml",
-        &pod(&format!("{host}/acme/app:stable@{new}")),
-    );
+    let moved = setup.write("moved.yaml", &pod(&format!("{host}/acme/app:stable@{new}")));
     let run = setup
         .pin(&["-f", &moved, "--verify", "--signature-policy", &policy])
         .run()
@@ -315,7 +335,10 @@ fn skip_rules_and_the_default_decide_for_images_without_a_key() {
         report[0]["signature"],
         serde_json::json!({"outcome": "skipped", "rule": format!("{host}/library")})
     );
-    assert_eq!(report[1]["signature"], serde_json::json!({"outcome": "allowed"}));
+    assert_eq!(
+        report[1]["signature"],
+        serde_json::json!({"outcome": "allowed"})
+    );
 }
 
 #[test]
@@ -331,7 +354,10 @@ fn a_digest_is_looked_up_once_and_mirrors_name_the_source() {
         .registry
         .push_signatures("acme/app", &digest, &[(payload, signature)]);
     let image = "acme.example/acme/app:v1";
-    let app = setup.write("app.yaml", &[pod(image), pod(image), pod(image)].join("---\n"));
+    let app = setup.write(
+        "app.yaml",
+        &[pod(image), pod(image), pod(image)].join("---\n"),
+    );
     let policy = setup.write(
         "policy.yaml",
         "rules:\n- images: acme.example/acme\n  key: acme.pub\n",
@@ -352,7 +378,12 @@ fn a_digest_is_looked_up_once_and_mirrors_name_the_source() {
     .expect_code(0);
     assert_eq!(run.stdout.matches(&format!("{image}@{digest}")).count(), 3);
     let tag = format!("/v2/acme/app/manifests/{}", digest.replacen(':', "-", 1));
-    assert_eq!(proxy.requests(Some("GET"), &tag).len(), 1, "{:?}", proxy.seen());
+    assert_eq!(
+        proxy.requests(Some("GET"), &tag).len(),
+        1,
+        "{:?}",
+        proxy.seen()
+    );
 
     // Signed for the mirror's own name, the signature does not count for the source's.
     let payload = simple_signing_payload(&format!("{}/acme/app", setup.host()), &digest);
@@ -410,7 +441,8 @@ fn signature_lookups_use_the_registry_credentials_and_never_show_them() {
         .expect_code(0);
     assert!(run.stdout.contains(&format!("acme/private:v1@{digest}")));
     assert!(
-        run.stderr.contains(&format!("{}.sig", digest.replacen(':', "-", 1))),
+        run.stderr
+            .contains(&format!("{}.sig", digest.replacen(':', "-", 1))),
         "-v shows the signature lookup: {}",
         run.stderr
     );
@@ -425,8 +457,9 @@ fn signature_lookups_use_the_registry_credentials_and_never_show_them() {
         .run()
         .expect_code(2);
     assert!(
-        run.stderr
-            .contains(&format!("no valid signature for {unsigned} (rule {host}/acme/*: no signature found)")),
+        run.stderr.contains(&format!(
+            "no valid signature for {unsigned} (rule {host}/acme/*: no signature found)"
+        )),
         "{}",
         run.stderr
     );
@@ -517,7 +550,8 @@ fn a_policy_that_cannot_be_used_is_an_error_before_any_request() {
             .run()
             .expect_code(2);
         assert!(
-            run.stderr.starts_with(&format!("error: invalid signature policy {path}: ")),
+            run.stderr
+                .starts_with(&format!("error: invalid signature policy {path}: ")),
             "{}",
             run.stderr
         );

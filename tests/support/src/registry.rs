@@ -175,7 +175,11 @@ impl OciLayout {
     /// under `sha256-<hex>.sig`: one layer per `(payload, signature)`, of cosign's
     /// simple-signing media type, with the base64 signature as its annotation. Returns the
     /// manifest's digest.
-    pub fn add_cosign_signatures(&mut self, name: &str, signatures: &[(Vec<u8>, String)]) -> String {
+    pub fn add_cosign_signatures(
+        &mut self,
+        name: &str,
+        signatures: &[(Vec<u8>, String)],
+    ) -> String {
         let layers: Vec<Value> = signatures
             .iter()
             .map(|(payload, signature)| {

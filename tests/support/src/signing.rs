@@ -25,7 +25,14 @@ impl SigningKey {
         let dir = tempfile::tempdir().expect("a key directory");
         openssl(
             Command::new(openssl_binary())
-                .args(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out"])
+                .args([
+                    "ecparam",
+                    "-name",
+                    "prime256v1",
+                    "-genkey",
+                    "-noout",
+                    "-out",
+                ])
                 .arg(dir.path().join("key.pem")),
         );
         openssl(
