@@ -14,8 +14,10 @@ macro_rules! pin_exit_codes {
     () => {
         "Exit codes:
   0  done (nothing unpinned with --check, every digest confirmed with --verify)
-  1  --check found an unpinned image, or --verify found a digest that is gone or a tag that moved
-  2  error: bad input, an image that cannot be resolved, a registry that refuses; nothing written"
+  1  --check found an unpinned image, or --verify found a digest that is gone, a tag that moved,
+     or a digest the signature policy refuses
+  2  error: bad input, an image that cannot be resolved, a registry that refuses, a digest the
+     signature policy refuses; nothing written"
     };
 }
 
@@ -138,6 +140,9 @@ const PIN_EXAMPLES: &str = concat!(
 
   # A tag was rebuilt: move its pins (only the digests change), the lock file with them
   kubectl immutable pin -f k8s/ -R --refresh --in-place --lock immutable.lock
+
+  # Only digests cosign-signed by the key the policy names for them
+  kubectl immutable pin -f k8s/ -R --in-place --signature-policy policy.yaml
 
 ",
     pin_exit_codes!()
@@ -605,6 +610,9 @@ Examples:
 
   # Only digests from the reviewed lock file, no registry
   kubectl immutable apply -f k8s/ -R --offline --lock immutable.lock
+
+  # Nothing sent unless every digest is signed as the policy says
+  kubectl immutable apply -f k8s/ -R --signature-policy policy.yaml
 
 Exit codes:
   0  applied (or nothing to change)

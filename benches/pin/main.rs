@@ -18,6 +18,7 @@
 mod measure;
 mod proxy;
 mod seed;
+mod signed;
 mod workloads;
 
 use std::cell::RefCell;
@@ -166,6 +167,7 @@ fn main() {
     let mut rows = Vec::new();
     bench.pin_rows(&mut rows);
     bench.tls_rows(&mut rows);
+    bench.signed_rows(&mut rows);
     bench.offline_rows(&mut rows);
     bench.diff_rows(&mut rows);
     rows.push(bench.startup_row());

@@ -473,7 +473,10 @@ MCowBQYDK2VwAyEARei7KuIrVdYmsKHyjY6vCFkZarErLU2myUCz59v1CrQ=
         assert!(!key.verifies(b"another payload", SIGNATURE));
         assert!(!key.verifies(PAYLOAD.as_bytes(), "not base64!"));
         let name = "ghcr.io/acme/app";
-        assert_eq!(judge(&key, std::slice::from_ref(&signed), DIGEST, name), Ok(()));
+        assert_eq!(
+            judge(&key, std::slice::from_ref(&signed), DIGEST, name),
+            Ok(())
+        );
         let garbage = Signature {
             payload: b"{}".to_vec(),
             signature: "MEUCIQ==".into(),

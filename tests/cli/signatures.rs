@@ -558,3 +558,46 @@ fn a_policy_that_cannot_be_used_is_an_error_before_any_request() {
         assert!(run.stderr.contains(error), "{policy}\n{}", run.stderr);
     }
 }
+
+#[test]
+fn offline_the_lock_record_stands_for_the_signatures() {
+    let setup = Setup::new(Kind::Http);
+    let host = setup.host();
+    let digest = setup.push_signed("acme/app", "v1");
+    let manifest = pod(&format!("{host}/acme/app:v1"));
+    let app = setup.write("app.yaml", &manifest);
+    let policy = setup.policy("deny");
+    let lock = setup.path("immutable.lock");
+    let with_lock = |extra: &[&str]| {
+        let mut args = vec![
+            "-f",
+            app.as_str(),
+            "--lock",
+            &lock,
+            "--signature-policy",
+            &policy,
+        ];
+        args.extend(extra);
+        setup.pin(&args).run()
+    };
+    with_lock(&[]).expect_code(0);
+
+    let run = with_lock(&["--offline"]).expect_code(0);
+    assert!(run.stdout.contains(&format!("acme/app:v1@{digest}")));
+
+    // A lock file that records the digest but not its signature: refused offline.
+    let mut recorded: Value = serde_json::from_str(&fs::read_to_string(&lock).unwrap()).unwrap();
+    assert!(recorded["signatures"].is_object());
+    recorded.as_object_mut().unwrap().remove("signatures");
+    fs::write(&lock, serde_json::to_string(&recorded).unwrap()).unwrap();
+    let run = with_lock(&["--offline"]).expect_code(2);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: {app}:4:12: {host}/acme/app:v1: {digest} is not recorded in the lock file as \
+             verified by key acme.pub (rule {host}/acme/*); run without --offline to check its \
+             signatures\n"
+        )
+    );
+    assert_eq!(run.stdout, "");
+}

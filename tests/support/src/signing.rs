@@ -16,38 +16,37 @@ use crate::faults::base64;
 /// An ECDSA P-256 key pair in PEM files, as `cosign generate-key-pair` makes (its public half
 /// is a SubjectPublicKeyInfo PEM, `-----BEGIN PUBLIC KEY-----`).
 pub struct SigningKey {
-    dir: TempDir,
+    dir: PathBuf,
+    _temporary: Option<TempDir>,
 }
 
 impl SigningKey {
-    /// A new key pair, from `openssl ecparam -name prime256v1 -genkey`.
+    /// A new key pair, from `openssl ecparam -name prime256v1 -genkey`, gone with the value.
     pub fn generate() -> SigningKey {
-        let dir = tempfile::tempdir().expect("a key directory");
-        openssl(
-            Command::new(openssl_binary())
-                .args([
-                    "ecparam",
-                    "-name",
-                    "prime256v1",
-                    "-genkey",
-                    "-noout",
-                    "-out",
-                ])
-                .arg(dir.path().join("key.pem")),
-        );
-        openssl(
-            Command::new(openssl_binary())
-                .args(["pkey", "-pubout", "-in"])
-                .arg(dir.path().join("key.pem"))
-                .arg("-out")
-                .arg(dir.path().join("key.pub")),
-        );
-        SigningKey { dir }
+        let temporary = tempfile::tempdir().expect("a key directory");
+        SigningKey {
+            dir: generate_in(temporary.path()),
+            _temporary: Some(temporary),
+        }
+    }
+
+    /// The key pair kept in `dir` (`key.pem`, `key.pub`), made there first if it is not.
+    pub fn kept_in(dir: &Path) -> SigningKey {
+        fs::create_dir_all(dir).expect("create the key directory");
+        let dir = if dir.join("key.pub").is_file() {
+            dir.to_path_buf()
+        } else {
+            generate_in(dir)
+        };
+        SigningKey {
+            dir,
+            _temporary: None,
+        }
     }
 
     /// The public key's PEM file.
     pub fn public_path(&self) -> PathBuf {
-        self.dir.path().join("key.pub")
+        self.dir.join("key.pub")
     }
 
     pub fn public_pem(&self) -> String {
@@ -57,12 +56,12 @@ impl SigningKey {
     /// The base64 signature of `payload` (ASN.1 DER ECDSA over its SHA-256), as cosign's
     /// `dev.cosignproject.cosign/signature` annotation holds it.
     pub fn sign(&self, payload: &[u8]) -> String {
-        let scratch = tempfile::tempdir_in(self.dir.path()).expect("a scratch directory");
+        let scratch = tempfile::tempdir_in(&self.dir).expect("a scratch directory");
         let (payload_file, signature_file) = write_pair(scratch.path(), payload);
         openssl(
             Command::new(openssl_binary())
                 .args(["dgst", "-sha256", "-sign"])
-                .arg(self.dir.path().join("key.pem"))
+                .arg(self.dir.join("key.pem"))
                 .arg("-out")
                 .arg(&signature_file)
                 .arg(&payload_file),
@@ -77,7 +76,7 @@ impl SigningKey {
         let Ok(der) = base64::engine::general_purpose::STANDARD.decode(signature) else {
             return false;
         };
-        let scratch = tempfile::tempdir_in(self.dir.path()).expect("a scratch directory");
+        let scratch = tempfile::tempdir_in(&self.dir).expect("a scratch directory");
         let (payload_file, signature_file) = write_pair(scratch.path(), payload);
         fs::write(&signature_file, der).unwrap();
         Command::new(openssl_binary())
@@ -91,6 +90,30 @@ impl SigningKey {
             .status
             .success()
     }
+}
+
+/// Writes a new P-256 key pair into `dir`; returns `dir`.
+fn generate_in(dir: &Path) -> PathBuf {
+    openssl(
+        Command::new(openssl_binary())
+            .args([
+                "ecparam",
+                "-name",
+                "prime256v1",
+                "-genkey",
+                "-noout",
+                "-out",
+            ])
+            .arg(dir.join("key.pem")),
+    );
+    openssl(
+        Command::new(openssl_binary())
+            .args(["pkey", "-pubout", "-in"])
+            .arg(dir.join("key.pem"))
+            .arg("-out")
+            .arg(dir.join("key.pub")),
+    );
+    dir.to_path_buf()
 }
 
 fn write_pair(dir: &Path, payload: &[u8]) -> (PathBuf, PathBuf) {
