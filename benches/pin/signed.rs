@@ -61,9 +61,7 @@ impl Bench<'_> {
             in_round_trips(&unsigned, rtt),
         ));
         let row = Row::new(
-            format!(
-                "8. the same with `--signature-policy`: every signature looked up and verified"
-            ),
+            "8. the same with `--signature-policy`: every signature looked up and verified",
             signed.times.len(),
             format!(
                 "{}; **{ratio:.2}×** the same pin without",

@@ -93,13 +93,16 @@ impl PublicKey {
 
     /// Whether `signature` (base64, as the annotation holds it) is this key's over `payload`.
     pub fn verifies(&self, payload: &[u8], signature: &str) -> bool {
-        let Ok(signature) = base64::engine::general_purpose::STANDARD.decode(signature.trim())
-        else {
-            return false;
-        };
+        base64::engine::general_purpose::STANDARD
+            .decode(signature.trim())
+            .is_ok_and(|signature| self.verifies_bytes(payload, &signature))
+    }
+
+    /// Whether `signature` (its bytes: DER for ECDSA) is this key's over `message`.
+    fn verifies_bytes(&self, message: &[u8], signature: &[u8]) -> bool {
         let spki = SubjectPublicKeyInfoDer::from(self.spki.as_slice());
         RawPublicKeyEntity::try_from(&spki)
-            .and_then(|entity| entity.verify_signature(self.algorithm, payload, &signature))
+            .and_then(|entity| entity.verify_signature(self.algorithm, message, signature))
             .is_ok()
     }
 }
@@ -180,11 +183,149 @@ fn glob(pattern: &[u8], text: &[u8]) -> bool {
     }
 }
 
-/// One signature found for a digest: the payload's bytes and the signature annotation.
+/// One signature found for a digest.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Signature {
-    pub payload: Vec<u8>,
-    pub signature: String,
+pub enum Signature {
+    /// cosign's classic layout: a simple-signing payload's bytes and the signature annotation.
+    SimpleSigning { payload: Vec<u8>, signature: String },
+    /// A Sigstore bundle attached as an OCI 1.1 referrer (`cosign sign --new-bundle-format`):
+    /// its JSON, a DSSE envelope around an in-toto statement.
+    Bundle(Vec<u8>),
+}
+
+/// The artifact types a Sigstore bundle referrer is attached with.
+pub const BUNDLE_ARTIFACT_TYPES: [&str; 2] = [
+    "application/vnd.dev.sigstore.bundle.v0.3+json",
+    "application/vnd.dev.sigstore.bundle+json;version=0.3",
+];
+
+/// The annotation of a bundle referrer naming the predicate type of the statement it holds.
+pub const BUNDLE_PREDICATE_ANNOTATION: &str = "dev.sigstore.bundle.predicateType";
+
+/// The predicate type of an image signature in a bundle; other bundles are attestations.
+pub const SIGN_PREDICATE: &str = "https://sigstore.dev/cosign/sign/v1";
+
+const IN_TOTO_PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Bundle {
+    dsse_envelope: Option<Envelope>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Envelope {
+    payload: String,
+    payload_type: String,
+    signatures: Vec<EnvelopeSignature>,
+}
+
+#[derive(Deserialize)]
+struct EnvelopeSignature {
+    sig: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Statement {
+    subject: Vec<Subject>,
+    predicate_type: String,
+}
+
+#[derive(Deserialize)]
+struct Subject {
+    #[serde(default)]
+    name: Option<String>,
+    digest: std::collections::BTreeMap<String, String>,
+}
+
+/// DSSE's pre-authentication encoding, what an envelope's signatures sign.
+fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
+    let mut encoded = format!(
+        "DSSEv1 {} {payload_type} {} ",
+        payload_type.len(),
+        payload.len()
+    )
+    .into_bytes();
+    encoded.extend_from_slice(payload);
+    encoded
+}
+
+/// Base64 as DSSE allows it: standard, or URL-safe.
+fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE};
+    STANDARD
+        .decode(text.trim())
+        .or_else(|_| URL_SAFE.decode(text.trim()))
+        .ok()
+}
+
+/// Checks that an in-toto statement is an image signature of `digest` (a subject with that
+/// sha256), naming repository `name` where the subject has a name at all (cosign writes none).
+fn check_statement(statement: &[u8], digest: &str, name: &str) -> Result<(), PayloadMismatch> {
+    let statement: Statement =
+        serde_json::from_slice(statement).map_err(|_| PayloadMismatch::Unreadable)?;
+    if statement.predicate_type != SIGN_PREDICATE {
+        return Err(PayloadMismatch::Unreadable);
+    }
+    let hex = digest.strip_prefix("sha256:").unwrap_or(digest);
+    let Some(subject) = statement
+        .subject
+        .iter()
+        .find(|subject| subject.digest.get("sha256").map(String::as_str) == Some(hex))
+    else {
+        let other = statement
+            .subject
+            .iter()
+            .find_map(|subject| subject.digest.get("sha256"))
+            .map_or_else(|| "no digest".to_string(), |hex| format!("sha256:{hex}"));
+        return Err(PayloadMismatch::OtherDigest(other));
+    };
+    match &subject.name {
+        None => Ok(()),
+        Some(subject_name) => match ImageReference::parse(subject_name) {
+            Ok(signed) if signed.name() == name => Ok(()),
+            _ => Err(PayloadMismatch::OtherRepository(subject_name.clone())),
+        },
+    }
+}
+
+impl Signature {
+    /// Whether `key` signed this, and if so what its payload says of `digest` of `name`.
+    fn judged_by(
+        &self,
+        key: &PublicKey,
+        digest: &str,
+        name: &str,
+    ) -> Option<Result<(), PayloadMismatch>> {
+        match self {
+            Signature::SimpleSigning { payload, signature } => key
+                .verifies(payload, signature)
+                .then(|| check_payload(payload, digest, name)),
+            Signature::Bundle(json) => {
+                let envelope = serde_json::from_slice::<Bundle>(json).ok()?.dsse_envelope?;
+                let payload = decode_base64(&envelope.payload)?;
+                let signed = pae(&envelope.payload_type, &payload);
+                let verified = envelope.signatures.iter().any(|signature| {
+                    decode_base64(&signature.sig)
+                        .is_some_and(|der| key.verifies_bytes(&signed, &der))
+                });
+                verified.then(|| {
+                    if envelope.payload_type == IN_TOTO_PAYLOAD_TYPE {
+                        check_statement(&payload, digest, name)
+                    } else {
+                        Err(PayloadMismatch::Unreadable)
+                    }
+                })
+            }
+        }
+    }
+}
+
+/// The tag the OCI referrers tag scheme lists a digest's referrers under: `sha256-<hex>`.
+pub fn referrers_tag(digest: &str) -> String {
+    digest.replacen(':', "-", 1)
 }
 
 /// The part of a simple-signing payload that is checked.
@@ -284,12 +425,10 @@ pub fn judge(
 ) -> Result<(), Unverified> {
     let mut mismatches = Vec::new();
     for signature in signatures {
-        if !key.verifies(&signature.payload, &signature.signature) {
-            continue;
-        }
-        match check_payload(&signature.payload, digest, name) {
-            Ok(()) => return Ok(()),
-            Err(mismatch) => mismatches.push(mismatch),
+        match signature.judged_by(key, digest, name) {
+            None => {}
+            Some(Ok(())) => return Ok(()),
+            Some(Err(mismatch)) => mismatches.push(mismatch),
         }
     }
     Err(Unverified {
@@ -314,7 +453,7 @@ pub enum Outcome {
 
 /// The tag cosign's classic layout keeps a digest's signatures under: `sha256-<hex>.sig`.
 pub fn signature_tag(digest: &str) -> String {
-    format!("{}.sig", digest.replacen(':', "-", 1))
+    format!("{}.sig", referrers_tag(digest))
 }
 
 #[cfg(test)]
@@ -464,7 +603,7 @@ MCowBQYDK2VwAyEARei7KuIrVdYmsKHyjY6vCFkZarErLU2myUCz59v1CrQ=
     fn judges_by_the_key_and_then_the_payload() {
         let key = PublicKey::from_pem(P256_PUBLIC, Some("acme.pub")).unwrap();
         let other = PublicKey::from_pem(OTHER_P256_PUBLIC, Some("other.pub")).unwrap();
-        let signed = Signature {
+        let signed = Signature::SimpleSigning {
             payload: PAYLOAD.as_bytes().to_vec(),
             signature: SIGNATURE.into(),
         };
@@ -477,7 +616,7 @@ MCowBQYDK2VwAyEARei7KuIrVdYmsKHyjY6vCFkZarErLU2myUCz59v1CrQ=
             judge(&key, std::slice::from_ref(&signed), DIGEST, name),
             Ok(())
         );
-        let garbage = Signature {
+        let garbage = Signature::SimpleSigning {
             payload: b"{}".to_vec(),
             signature: "MEUCIQ==".into(),
         };
@@ -506,11 +645,89 @@ MCowBQYDK2VwAyEARei7KuIrVdYmsKHyjY6vCFkZarErLU2myUCz59v1CrQ=
         );
     }
 
+    // A Sigstore bundle as `cosign sign --new-bundle-format` attaches one: a DSSE envelope
+    // around an in-toto statement whose subject is DIGEST (without a name, as cosign writes
+    // it), signed over DSSE's PAE by P256_PUBLIC's private key with `openssl dgst -sha256 -sign`.
+    const BUNDLE: &str = r#"{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{"publicKey":{"hint":""}},"dsseEnvelope":{"payload":"eyJfdHlwZSI6Imh0dHBzOi8vaW4tdG90by5pby9TdGF0ZW1lbnQvdjEiLCJzdWJqZWN0IjpbeyJkaWdlc3QiOnsic2hhMjU2IjoiMDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWYwMTIzNDU2Nzg5YWJjZGVmMDEyMzQ1Njc4OWFiY2RlZiJ9fV0sInByZWRpY2F0ZVR5cGUiOiJodHRwczovL3NpZ3N0b3JlLmRldi9jb3NpZ24vc2lnbi92MSIsInByZWRpY2F0ZSI6e319","payloadType":"application/vnd.in-toto+json","signatures":[{"sig":"MEYCIQDWNtdYxIdHEq3mnmfGc8lVHjUppjd9WBKbhFV6LzObAwIhALzny700qsyUHgYaaI5/OagUKXl5Kv8Y7qc5hXHyezvn","keyid":""}]}}"#;
+
+    #[test]
+    fn a_bundle_is_judged_by_its_envelope_and_statement() {
+        let key = PublicKey::from_pem(P256_PUBLIC, Some("acme.pub")).unwrap();
+        let other = PublicKey::from_pem(OTHER_P256_PUBLIC, Some("other.pub")).unwrap();
+        let bundle = Signature::Bundle(BUNDLE.as_bytes().to_vec());
+        let name = "ghcr.io/acme/app";
+        assert_eq!(
+            judge(&key, std::slice::from_ref(&bundle), DIGEST, name),
+            Ok(())
+        );
+        assert_eq!(
+            judge(&other, std::slice::from_ref(&bundle), DIGEST, name)
+                .unwrap_err()
+                .to_string(),
+            "1 signature, not verified by key other.pub"
+        );
+        let replay = "sha256:2222222222222222222222222222222222222222222222222222222222222222";
+        assert_eq!(
+            judge(&key, std::slice::from_ref(&bundle), replay, name)
+                .unwrap_err()
+                .mismatches,
+            [PayloadMismatch::OtherDigest(DIGEST.into())]
+        );
+        // The payload changed under the signature: nothing verifies.
+        let tampered = BUNDLE.replace("eyJfdHlwZSI6", "eyJfdHlwZSI7");
+        let tampered = Signature::Bundle(tampered.into_bytes());
+        assert!(judge(&key, &[tampered], DIGEST, name).is_err());
+        assert!(judge(&key, &[Signature::Bundle(b"{}".to_vec())], DIGEST, name).is_err());
+    }
+
+    #[test]
+    fn a_statement_must_be_an_image_signature_of_the_digest_and_repository() {
+        let statement = |predicate: &str, subject: &str| {
+            format!(
+                r#"{{"_type":"https://in-toto.io/Statement/v1","subject":[{subject}],"predicateType":"{predicate}","predicate":{{}}}}"#
+            )
+        };
+        let hex = &DIGEST["sha256:".len()..];
+        let unnamed = format!(r#"{{"digest":{{"sha256":"{hex}"}}}}"#);
+        let named = format!(r#"{{"name":"ghcr.io/acme/app","digest":{{"sha256":"{hex}"}}}}"#);
+        let check = |text: String| check_statement(text.as_bytes(), DIGEST, "ghcr.io/acme/app");
+        assert_eq!(check(statement(SIGN_PREDICATE, &unnamed)), Ok(()));
+        assert_eq!(check(statement(SIGN_PREDICATE, &named)), Ok(()));
+        assert_eq!(
+            check(statement(
+                SIGN_PREDICATE,
+                &named.replace("acme/app", "acme/web")
+            )),
+            Err(PayloadMismatch::OtherRepository("ghcr.io/acme/web".into()))
+        );
+        assert_eq!(
+            check(statement("https://slsa.dev/provenance/v1", &unnamed)),
+            Err(PayloadMismatch::Unreadable),
+            "an attestation is not a signature"
+        );
+        assert_eq!(
+            check(statement(SIGN_PREDICATE, &unnamed.replace("0123", "4567"))),
+            Err(PayloadMismatch::OtherDigest(format!(
+                "sha256:{}",
+                hex.replace("0123", "4567")
+            )))
+        );
+        assert_eq!(
+            pae("t", b"ab"),
+            b"DSSEv1 1 t 2 ab".to_vec(),
+            "DSSE's PAE as its specification spells it"
+        );
+    }
+
     #[test]
     fn signatures_live_under_the_digest_as_a_tag() {
         assert_eq!(
             signature_tag(DIGEST),
             "sha256-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.sig"
+        );
+        assert_eq!(
+            format!("{}.sig", referrers_tag(DIGEST)),
+            signature_tag(DIGEST)
         );
     }
 }

@@ -601,3 +601,58 @@ fn offline_the_lock_record_stands_for_the_signatures() {
     );
     assert_eq!(run.stdout, "");
 }
+
+#[test]
+fn sigstore_bundles_found_by_the_referrers_tag_scheme_count() {
+    use crate::support::signing::image_signature_statement;
+    let setup = Setup::new(Kind::Http);
+    let host = setup.host();
+    let signed = setup.push("acme/bundled", "v1");
+    let statement = image_signature_statement(None, &signed);
+    let parsed: Value = serde_json::from_slice(&statement).unwrap();
+    assert_eq!(
+        format!(
+            "sha256:{}",
+            parsed["subject"][0]["digest"]["sha256"].as_str().unwrap()
+        ),
+        signed
+    );
+    // One bundle by another key, one by the policy's.
+    let bundles = [
+        setup.other.sign_bundle(&statement),
+        setup.key.sign_bundle(&statement),
+    ];
+    setup
+        .registry
+        .push_bundles("acme/bundled", &signed, &bundles);
+    // A bundle by the policy's key whose statement names another digest.
+    let replayed = setup.push("acme/replayed", "v1");
+    let replay = setup
+        .key
+        .sign_bundle(&image_signature_statement(None, &signed));
+    setup
+        .registry
+        .push_bundles("acme/replayed", &replayed, &[replay]);
+    let policy = setup.policy("deny");
+
+    let app = setup.write("app.yaml", &pod(&format!("{host}/acme/bundled:v1")));
+    let run = setup
+        .pin(&["-f", &app, "--signature-policy", &policy])
+        .run()
+        .expect_code(0);
+    assert!(run.stdout.contains(&format!("acme/bundled:v1@{signed}")));
+
+    let app = setup.write("replayed.yaml", &pod(&format!("{host}/acme/replayed:v1")));
+    let run = setup
+        .pin(&["-f", &app, "--signature-policy", &policy])
+        .run()
+        .expect_code(2);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: {app}:4:12: {host}/acme/replayed:v1: no valid signature for {replayed} \
+             (rule {host}/acme/*: 1 signature; the one verified by key acme.pub signs {signed}, \
+             another digest (a replay))\n"
+        )
+    );
+}
