@@ -35,6 +35,7 @@ pub async fn run(args: RollbackArgs, quiet: bool) -> anyhow::Result<ExitStatus> 
         object,
         revision,
         left_unpinned,
+        ..
     } = plan;
     if args.dry_run == DryRun::Client {
         let objects: Vec<(String, &Value)> = vec![(object.name(), &object.object)];

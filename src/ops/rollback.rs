@@ -12,6 +12,7 @@ use super::signatures::{self, Written};
 use crate::adapters::registry::RegistryClient;
 use crate::core::containers::container_images;
 use crate::core::image_paths::builtin_image_paths;
+use crate::core::manifest::ObjectKey;
 use crate::core::problem::{Problem, Problems};
 use crate::core::reference::ImageReference;
 use crate::core::rollback::pin_template;
@@ -35,6 +36,8 @@ pub struct Plan {
     pub object: ReleaseObject,
     /// The revision's number.
     pub revision: u64,
+    /// The workload's identity, namespace defaulted, for messages.
+    pub key: ObjectKey,
     /// The images left as tags, as `--allow-unpinned` let them.
     pub left_unpinned: Vec<String>,
 }
@@ -102,6 +105,7 @@ pub async fn plan(cluster: &impl ClusterApi, settings: &RollbackSettings) -> any
     Ok(Plan {
         object: rollback,
         revision: target.number,
+        key,
         left_unpinned: pinned.left_unpinned,
     })
 }
@@ -128,7 +132,7 @@ pub async fn check_signatures(
         })
         .collect();
     if let Err(refusals) = signatures::check(policy, client, &written, concurrency).await {
-        let name = format!("{} revision {}", plan.object.name(), plan.revision);
+        let name = format!("{} revision {}", plan.key, plan.revision);
         return Err(Problems(
             refusals
                 .into_iter()

@@ -656,3 +656,76 @@ fn sigstore_bundles_found_by_the_referrers_tag_scheme_count() {
         )
     );
 }
+
+#[test]
+fn rollback_writes_only_a_signed_digest_of_the_revision() {
+    let cluster = cluster();
+    let setup = Setup::new(Kind::Http);
+    let host = setup.host();
+    let ran = setup.push("acme/web", "v1");
+    setup.push("acme/web", "v2");
+    let ns = cluster.namespace("signed-rollback");
+    let deployment = |tag: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: {ns}\n\
+             spec:\n  selector:\n    matchLabels: {{app: web}}\n  template:\n    metadata:\n      \
+             labels: {{app: web}}\n    spec:\n      containers:\n      - name: web\n        \
+             image: {host}/acme/web:{tag}\n"
+        )
+    };
+    // Applied by tag with kubectl; its pod reports the digest it ran, as a kubelet would.
+    cluster.kubectl_ok(&["apply", "-f", &setup.write("v1.yaml", &deployment("v1"))]);
+    let wait = std::time::Duration::from_secs(60);
+    let pod = cluster.wait_for("the pod of revision 1", wait, || {
+        cluster.pod_names(&ns, "app=web").into_iter().next()
+    });
+    cluster.mark_pod_ready(&ns, &pod);
+    cluster.set_image_id(&ns, &pod, "web", &format!("{host}/acme/web@{ran}"));
+    cluster.kubectl_ok(&["apply", "-f", &setup.write("v2.yaml", &deployment("v2"))]);
+
+    let policy = setup.policy("deny");
+    let kubeconfig = cluster.kubeconfig().display().to_string();
+    let rollback = || {
+        Plugin::new([
+            "rollback",
+            "deployment/web",
+            "--to-revision",
+            "1",
+            "-n",
+            &ns,
+            "--kubeconfig",
+            &kubeconfig,
+            "--insecure-registry",
+            &host,
+            "--signature-policy",
+            &policy,
+        ])
+        .run()
+    };
+    let generation = |cluster: &crate::support::cluster::TestCluster| {
+        cluster.kubectl_json(&["get", "deployment", "web", "-n", &ns])["metadata"]["generation"]
+            .clone()
+    };
+    let before = generation(cluster);
+    let refused = rollback().expect_code(2);
+    assert_eq!(
+        refused.stderr,
+        format!(
+            "error: deployment.apps/{ns}/web revision 1: container web: {host}/acme/web:v1@{ran}: no \
+             valid signature for {ran} (rule {host}/acme/*: no signature found)\n\
+             error: nothing was changed\n"
+        )
+    );
+    assert_eq!(generation(cluster), before, "nothing sent");
+
+    let signature = setup.signature(&setup.key, "acme/web", &ran);
+    setup
+        .registry
+        .push_signatures("acme/web", &ran, &[signature]);
+    rollback().expect_code(0);
+    let stored = cluster.kubectl_json(&["get", "deployment", "web", "-n", &ns]);
+    assert_eq!(
+        stored["spec"]["template"]["spec"]["containers"][0]["image"],
+        format!("{host}/acme/web:v1@{ran}")
+    );
+}
