@@ -11,8 +11,7 @@ use futures::StreamExt as _;
 use super::resolve::{FoundImage, PinnedTags, Resolution, ResolveSettings, offline_lock};
 use crate::adapters::fs::Source;
 use crate::adapters::registry::{RegistryClient, RegistryError};
-use crate::core::lock::lock_key;
-use crate::core::lock::{LockFile, SignatureRecord};
+use crate::core::lock::{LockFile, SignatureRecord, lock_key};
 use crate::core::problem::Problems;
 use crate::core::reference::ImageReference;
 use crate::core::signature::{
