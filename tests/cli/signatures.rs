@@ -377,13 +377,17 @@ fn a_digest_is_looked_up_once_and_mirrors_name_the_source() {
     .run()
     .expect_code(0);
     assert_eq!(run.stdout.matches(&format!("{image}@{digest}")).count(), 3);
+    // The classic tag and the referrers tag, each asked once.
     let tag = format!("/v2/acme/app/manifests/{}", digest.replacen(':', "-", 1));
-    assert_eq!(
-        proxy.requests(Some("GET"), &tag).len(),
-        1,
-        "{:?}",
-        proxy.seen()
-    );
+    for path in [format!("{tag}.sig"), tag] {
+        let asked = proxy.requests(Some("GET"), &path);
+        assert_eq!(
+            asked.iter().filter(|seen| seen.path == path).count(),
+            1,
+            "{:?}",
+            proxy.seen()
+        );
+    }
 
     // Signed for the mirror's own name, the signature does not count for the source's.
     let payload = simple_signing_payload(&format!("{}/acme/app", setup.host()), &digest);
