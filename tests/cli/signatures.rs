@@ -222,6 +222,25 @@ fn unsigned_other_keys_and_replayed_signatures_are_refused_and_nothing_is_writte
         .run()
         .expect_code(2);
     assert_eq!(run.stdout, "");
+    // Helm's post-renderer refuses them as well: nothing on stdout for Helm to install.
+    let run = Plugin::new([
+        "postrender",
+        "--insecure-registry",
+        &host,
+        "--signature-policy",
+        &policy,
+    ])
+    .stdin(&images)
+    .run()
+    .expect_code(2);
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr.starts_with(&format!(
+            "error: -:9:12: {host}/acme/unsigned:v1: no valid signature for {unsigned}"
+        )),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
