@@ -545,29 +545,54 @@ struct Descriptor {
 }
 
 impl RegistryClient {
-    /// The cosign signatures of `digest` in `reference`'s repository (through a mirror where
-    /// one serves it): the layers of the `sha256-<hex>.sig` manifest that carry a signature
-    /// annotation, each with its payload (cosign's classic layout), and the Sigstore bundles
-    /// the referrers tag scheme lists under `sha256-<hex>` (OCI 1.1). Both tags are asked at
-    /// once; none when neither exists.
-    pub async fn cosign_signatures(
+    /// The cosign signatures of `digest` in `reference`'s repository in cosign's classic
+    /// layout (through a mirror where one serves it): the layers of the `sha256-<hex>.sig`
+    /// manifest that carry a signature annotation, each with its payload. None when there is no
+    /// such tag.
+    pub async fn classic_signatures(
         &self,
         reference: &ImageReference,
         digest: &str,
     ) -> Result<Vec<Signature>, RegistryError> {
+        self.at_tag(
+            reference,
+            signature_tag(digest),
+            |host, target| async move { self.classic_signatures_at(&host, &target).await },
+        )
+        .await
+    }
+
+    /// The Sigstore bundles of `digest` in `reference`'s repository that the OCI referrers tag
+    /// scheme lists under `sha256-<hex>` (through a mirror where one serves it). None when there
+    /// is no such tag.
+    pub async fn bundle_signatures(
+        &self,
+        reference: &ImageReference,
+        digest: &str,
+    ) -> Result<Vec<Signature>, RegistryError> {
+        self.at_tag(
+            reference,
+            referrers_tag(digest),
+            |host, target| async move { self.bundles(&host, &target).await },
+        )
+        .await
+    }
+
+    /// `request` of `tag` in `reference`'s repository where it is looked up (a mirror's, where
+    /// one serves it), its errors named by the image's registry.
+    async fn at_tag<F, Fut>(
+        &self,
+        reference: &ImageReference,
+        tag: String,
+        request: F,
+    ) -> Result<Vec<Signature>, RegistryError>
+    where
+        F: FnOnce(String, Reference) -> Fut,
+        Fut: Future<Output = Result<Vec<Signature>, RegistryError>>,
+    {
         let location = locate(reference, &self.settings.mirrors);
-        let at = |tag: String| {
-            Reference::with_tag(location.host.clone(), location.repository.clone(), tag)
-        };
-        let (classic, referrers) = (at(signature_tag(digest)), at(referrers_tag(digest)));
-        let (classic, bundles) = futures::join!(
-            self.classic_signatures(&location.host, &classic),
-            self.bundles(&location.host, &referrers),
-        );
-        let signatures = classic.and_then(|mut classic| {
-            classic.extend(bundles?);
-            Ok(classic)
-        });
+        let target = Reference::with_tag(location.host.clone(), location.repository.clone(), tag);
+        let signatures = request(location.host.clone(), target).await;
         if location.host == reference.domain() {
             return signatures;
         }
@@ -593,7 +618,7 @@ impl RegistryClient {
             })
     }
 
-    async fn classic_signatures(
+    async fn classic_signatures_at(
         &self,
         host: &str,
         target: &Reference,

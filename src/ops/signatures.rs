@@ -15,7 +15,7 @@ use crate::core::lock::{LockFile, SignatureRecord, lock_key};
 use crate::core::problem::Problems;
 use crate::core::reference::ImageReference;
 use crate::core::signature::{
-    DefaultAction, Outcome, PublicKey, Requirement, Rule, Signature, SignaturePolicy, judge,
+    DefaultAction, Outcome, PublicKey, Requirement, Rule, SignaturePolicy, judge,
 };
 
 /// A digest about to be written for an image: the image's reference (its name is what the
@@ -138,42 +138,63 @@ pub async fn check(
     written: &[Written<'_>],
     concurrency: usize,
 ) -> Result<Checked, Vec<Refusal>> {
-    let mut lookups: BTreeMap<String, (&ImageReference, &str)> = BTreeMap::new();
+    let mut lookups: BTreeMap<String, (&Rule, &PublicKey, &Written)> = BTreeMap::new();
     for item in written {
         if let Some(rule) = policy.rule_for(&item.reference.name())
-            && matches!(rule.requirement, Requirement::Key(_))
+            && let Requirement::Key(public_key) = &rule.requirement
         {
             lookups
                 .entry(key(item.reference, item.digest))
-                .or_insert((item.reference, item.digest));
+                .or_insert((rule, public_key, item));
         }
     }
-    let found: HashMap<String, Result<Vec<Signature>, RegistryError>> = futures::stream::iter(
-        lookups
-            .into_iter()
-            .map(|(key, (reference, digest))| async move {
-                (key, client.cosign_signatures(reference, digest).await)
-            }),
-    )
-    .buffer_unordered(concurrency)
-    .collect()
-    .await;
-    judge_all(policy, written, |rule, public_key, item| {
-        let digest = item.digest;
-        match &found[&key(item.reference, digest)] {
-            Err(error) => Err(format!(
-                "cannot look up the signatures of {digest}: {error}"
-            )),
-            Ok(signatures) => judge(public_key, signatures, digest, &item.reference.name())
-                .map(|()| verified(rule, public_key))
-                .map_err(|unverified| {
-                    format!(
-                        "no valid signature for {digest} (rule {}: {unverified})",
-                        rule.images
-                    )
-                }),
-        }
+    let verdicts: HashMap<String, Result<Outcome, String>> =
+        futures::stream::iter(lookups.into_iter().map(
+            |(key, (rule, public_key, item))| async move {
+                (key, look_up(client, rule, public_key, item).await)
+            },
+        ))
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    judge_all(policy, written, |_, _, item| {
+        verdicts[&key(item.reference, item.digest)].clone()
     })
+}
+
+/// The signatures of `item`'s digest judged by `rule`'s key: cosign's classic `.sig` first, and
+/// only where none of those is valid, the Sigstore bundles of the referrers tag too, so a digest
+/// signed the classic way costs two requests (its `.sig` manifest, then its payload).
+async fn look_up(
+    client: &RegistryClient,
+    rule: &Rule,
+    public_key: &PublicKey,
+    item: &Written<'_>,
+) -> Result<Outcome, String> {
+    let (reference, digest) = (item.reference, item.digest);
+    let name = reference.name();
+    let cannot =
+        |error: RegistryError| format!("cannot look up the signatures of {digest}: {error}");
+    let mut signatures = client
+        .classic_signatures(reference, digest)
+        .await
+        .map_err(cannot)?;
+    if judge(public_key, &signatures, digest, &name).is_err() {
+        signatures.extend(
+            client
+                .bundle_signatures(reference, digest)
+                .await
+                .map_err(cannot)?,
+        );
+    }
+    judge(public_key, &signatures, digest, &name)
+        .map(|()| verified(rule, public_key))
+        .map_err(|unverified| {
+            format!(
+                "no valid signature for {digest} (rule {}: {unverified})",
+                rule.images
+            )
+        })
 }
 
 /// With `--offline`: what the lock file records as verified, by the rule and key the policy
