@@ -134,6 +134,7 @@ set edit:completion:arg-completer[kubectl-immutable] = {|@words|
             cand --request-timeout 'The length of time to wait before giving up on a single server request. Non-zero values should contain a corresponding time unit (e.g. 1s, 2m, 3h). A value of zero means don''t timeout requests'
             cand --image-path 'Where custom resources keep images, as KIND:dotted.path. Repeatable'
             cand --config 'Config file [default: .kubectl-immutable.yaml in the working directory, if present]'
+            cand --ignore 'Fields not to compare, in Argo CD''s ignoreDifferences shape: entries of group, kind, name, namespace, jsonPointers and jqPathExpressions, removed from both sides first'
             cand -o 'Output format: markdown is for a pull-request comment (cut between objects, with a note, past GitHub''s 65,536 characters)'
             cand --output 'Output format: markdown is for a pull-request comment (cut between objects, with a note, past GitHub''s 65,536 characters)'
             cand --color 'Colour the text output: auto colours a terminal unless NO_COLOR is set'

@@ -119,6 +119,7 @@ complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l request-timeout -d 'The length of time to wait before giving up on a single server request. Non-zero values should contain a corresponding time unit (e.g. 1s, 2m, 3h). A value of zero means don\'t timeout requests' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l image-path -d 'Where custom resources keep images, as KIND:dotted.path. Repeatable' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l config -d 'Config file [default: .kubectl-immutable.yaml in the working directory, if present]' -r -F
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l ignore -d 'Fields not to compare, in Argo CD\'s ignoreDifferences shape: entries of group, kind, name, namespace, jsonPointers and jqPathExpressions, removed from both sides first' -r -F
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s o -l output -d 'Output format: markdown is for a pull-request comment (cut between objects, with a note, past GitHub\'s 65,536 characters)' -r -f -a "text\t''
 json\t''
 markdown\t''"

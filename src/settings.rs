@@ -9,8 +9,10 @@ use anyhow::Context as _;
 use crate::adapters::cluster::ClusterSettings;
 use crate::adapters::registry::RegistrySettings;
 use crate::cli::{ClusterArgs, RegistryArgs, ResolveArgs, SourceArgs};
+use crate::core::ignore::IgnoreRules;
 use crate::core::image_paths::{ImagePath, builtin_image_paths};
 use crate::core::mirror::Mirror;
+use crate::core::problem::{Problem, Problems};
 use crate::core::signature::{DefaultAction, PublicKey, Requirement, Rule, SignaturePolicy};
 use crate::ops::resolve::ResolveSettings;
 
@@ -173,6 +175,17 @@ impl Config {
         }
         Ok(config)
     }
+}
+
+/// `diff --ignore FILE`, read and checked before either side is read; none without the flag.
+pub fn ignore_rules(path: Option<&Path>) -> Result<IgnoreRules, Problems> {
+    let Some(path) = path else {
+        return Ok(IgnoreRules::default());
+    };
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| Problem::at(&name, None, format_args!("cannot read: {error}")))?;
+    IgnoreRules::parse(&text).map_err(|error| Problems::from(Problem::located(&name, &error)))
 }
 
 /// How manifests are read and their images resolved (`pin`, `apply`, `diff -f`): flags merged

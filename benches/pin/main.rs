@@ -1,8 +1,9 @@
 //! `cargo bench --bench pin`: how fast `kubectl-immutable` pins against a registry tens of
 //! milliseconds away, rewrites offline, diffs and starts, next to `skopeo inspect` over the same
 //! references (issue 6), and the same pin and peer over TLS, where the plugin speaks HTTP/2 (a
-//! second registry process serving the same storage over TLS, behind a second proxy). Prints a
-//! Markdown table; `benches/RESULTS.md` records one.
+//! second registry process serving the same storage over TLS, behind a second proxy), and a
+//! repository of Dockerfiles and Compose files (`docker.rs`). Prints a Markdown table;
+//! `benches/RESULTS.md` records one.
 //!
 //! Settings (flags after `--`, or the environment):
 //! - `--quick` / `QUICK=1`: one run of each measurement (and no sequential skopeo over 200
@@ -15,6 +16,7 @@
 //! - `--serve`: only start the seeded registry and the proxies, print their addresses and wait
 //!   (for profiling a command by hand).
 
+mod docker;
 mod measure;
 mod proxy;
 mod seed;
@@ -171,6 +173,7 @@ fn main() {
     bench.offline_rows(&mut rows);
     bench.diff_rows(&mut rows);
     rows.push(bench.startup_row());
+    bench.docker_rows(&mut rows);
 
     print_report(&settings, &rows, &load_before);
     note(&format!(

@@ -1,4 +1,4 @@
-//! Row 8: `pin --signature-policy` of the 200 images of row 1, every one signed (cosign's
+//! Row 9: `pin --signature-policy` of the 200 images of row 1, every one signed (cosign's
 //! classic layout, signed with openssl by the test support code), next to the same pin without
 //! the policy, the two run in turn so that both see the same machine and the same proxy.
 //!
@@ -26,7 +26,7 @@ const SIGNED_VERSION: &str = "1";
 const PUSH_JOBS: usize = 8;
 
 impl Bench<'_> {
-    /// Row 8 and its unsigned twin.
+    /// Row 9 and its unsigned twin.
     pub(super) fn signed_rows(&self, rows: &mut Vec<Row>) {
         let count = 200;
         let references = self.references(count);
@@ -54,14 +54,14 @@ impl Bench<'_> {
         let ratio = signed.median().as_secs_f64() / unsigned.median().as_secs_f64();
         rows.push(Row::new(
             format!(
-                "8. `pin`, {count} distinct images, cold, {} ms RTT, through a mirror, no policy",
+                "9. `pin`, {count} distinct images, cold, {} ms RTT, through a mirror, no policy",
                 rtt.as_millis()
             ),
             unsigned.times.len(),
             in_round_trips(&unsigned, rtt),
         ));
         let row = Row::new(
-            "8. the same with `--signature-policy`: every signature looked up and verified",
+            "9. the same with `--signature-policy`: every signature looked up and verified",
             signed.times.len(),
             format!(
                 "{}; **{ratio:.2}×** the same pin without",

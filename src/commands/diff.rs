@@ -14,6 +14,7 @@ use crate::cli::{ColorChoice, DiffArgs, DiffOutput, SourceArgs};
 use crate::core::diff::{
     COMMENT_LIMIT, DiffReport, ObjectSet, diff, render_json, render_markdown, render_text,
 };
+use crate::core::ignore::IgnoreRules;
 use crate::core::image_paths::ImagePath;
 use crate::core::manifest::ObjectKey;
 use crate::core::problem::{Problem, Problems};
@@ -23,7 +24,7 @@ use crate::ops::live::{check_identities, live_sides};
 use crate::ops::release::{Pinning, prepare};
 use crate::ops::revisions::{Loaded, load};
 use crate::ops::sides::read_sides;
-use crate::settings::{Config, cluster_settings, resolve_settings};
+use crate::settings::{Config, cluster_settings, ignore_rules, resolve_settings};
 
 /// Which rollout revisions of which workload a report compares.
 struct Revisions {
@@ -36,14 +37,18 @@ pub async fn run(args: DiffArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
     let config = Config::load(args.config.as_deref())?;
     let mut rules = config.image_paths;
     rules.extend(args.image_paths.iter().cloned());
+    let compare = Comparison {
+        rules,
+        ignore: ignore_rules(args.ignore.as_deref())?,
+    };
 
     let (report, revisions) = match (args.old.as_deref(), args.new.as_deref()) {
-        (Some(old), Some(new)) => (two_sides(old, new, &args, &rules)?, None),
+        (Some(old), Some(new)) => (two_sides(old, new, &args, &compare)?, None),
         (Some(workload), None) => {
-            let (report, revisions) = rollout(workload, &args, &rules).await?;
+            let (report, revisions) = rollout(workload, &args, &compare).await?;
             (report, Some(revisions))
         }
-        (None, _) => (live(&args, &rules, quiet).await?, None),
+        (None, _) => (live(&args, &compare, quiet).await?, None),
     };
     let text = match (args.output, &revisions) {
         (DiffOutput::Json, None) => render_json(&report),
@@ -69,6 +74,21 @@ pub async fn run(args: DiffArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::found_if(report.has_differences()))
 }
 
+/// How the two sides are compared: where images are, and which fields not to compare.
+struct Comparison {
+    rules: Vec<ImagePath>,
+    ignore: IgnoreRules,
+}
+
+impl Comparison {
+    /// The ignored fields removed from both sides, then the comparison.
+    fn diff(&self, mut old: ObjectSet, mut new: ObjectSet) -> DiffReport {
+        self.ignore.apply(&mut old);
+        self.ignore.apply(&mut new);
+        diff(&old, &new, &self.rules)
+    }
+}
+
 fn use_color(choice: ColorChoice) -> bool {
     match choice {
         ColorChoice::Always => true,
@@ -85,7 +105,7 @@ fn two_sides(
     old: &str,
     new: &str,
     args: &DiffArgs,
-    rules: &[ImagePath],
+    compare: &Comparison,
 ) -> anyhow::Result<DiffReport> {
     let namespace = args
         .cluster
@@ -97,13 +117,13 @@ fn two_sides(
         )?)
         .unwrap_or_else(|| "default".to_string());
     let (old, new) = read_sides(old, new, args.recursive, &namespace)?;
-    Ok(diff(&old, &new, rules))
+    Ok(compare.diff(old, new))
 }
 
 /// The manifests of `-f`, prepared exactly as `apply` prepares them (pinned in memory, the
 /// original-images annotation), against the live cluster: each object as stored against what a
 /// server-side apply would store, both normalised.
-async fn live(args: &DiffArgs, rules: &[ImagePath], quiet: bool) -> anyhow::Result<DiffReport> {
+async fn live(args: &DiffArgs, compare: &Comparison, quiet: bool) -> anyhow::Result<DiffReport> {
     let sources = SourceArgs {
         filenames: args.filenames.clone(),
         recursive: args.recursive,
@@ -128,14 +148,14 @@ async fn live(args: &DiffArgs, rules: &[ImagePath], quiet: bool) -> anyhow::Resu
         force: true,
     };
     let (old, new) = live_sides(&cluster, release, &options).await?;
-    Ok(diff(&old, &new, rules))
+    Ok(compare.diff(old, new))
 }
 
 /// Two rollout revisions of a Deployment, StatefulSet or DaemonSet: their pod templates.
 async fn rollout(
     workload: &str,
     args: &DiffArgs,
-    rules: &[ImagePath],
+    compare: &Comparison,
 ) -> anyhow::Result<(DiffReport, Revisions)> {
     let workload: Workload = workload
         .parse()
@@ -148,7 +168,7 @@ async fn rollout(
     })?;
     let side =
         |revision| ObjectSet::from([(key.clone(), revision_object(workload.kind, &key, revision))]);
-    let report = diff(&side(old), &side(new), rules);
+    let report = compare.diff(side(old), side(new));
     let compared = Revisions {
         old: old.number,
         new: new.number,

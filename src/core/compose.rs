@@ -1,9 +1,15 @@
 //! The images of a Compose file, found by the same YAML locator as manifests' (byte spans,
-//! anchors, merge keys and aliases as there) with rules of their own: `services.*.image`
-//! unless the service has `build:` (its `image:` names what is built), and the `source` of a
-//! service's `type: image` volume. `x-*` extension fields are walked like services, so an image
-//! in an anchored `x-common: &common` block that services merge (`<<: *common`) is pinned where
-//! it is written. A value Compose interpolates (`${TAG}`, `$TAG`) cannot be pinned.
+//! anchors, merge keys and aliases as there) with rules of their own: `services.*.image` and
+//! the `source` of a service's `type: image` volume. `x-*` extension fields are walked like
+//! services, so an image in an anchored `x-common: &common` block that services merge
+//! (`<<: *common`) is pinned where it is written. Each service is then read as Compose reads
+//! it, its merge keys and `extends` followed: the `image:` of a service that builds (`build:`
+//! written, merged or extended) names what is built and stays. A value Compose interpolates
+//! (`${TAG}`, `$TAG`) cannot be pinned.
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser};
 
 use super::image_paths::{Condition, ImagePath};
 use super::locate::{LocateError, LocatedImage, locate_in_parallel};
@@ -15,6 +21,7 @@ pub fn rules() -> Vec<ImagePath> {
         rule.condition = Some(condition);
         rule
     };
+    // A `build:` written beside the image; one merged or extended is found by [`Tree`].
     let without_build = || Condition::Without("build".to_string());
     let image_volume = || Condition::With("type".to_string(), "image".to_string());
     vec![
@@ -26,16 +33,20 @@ pub fn rules() -> Vec<ImagePath> {
 }
 
 /// What a Compose file holds: its images, the values Compose interpolates (line, column, value),
-/// and the problems that stop it being pinned.
+/// the images that cannot be pinned for another reason (with why), and the problems that stop
+/// it being pinned.
 #[derive(Debug, Default)]
 pub struct Scan {
     pub images: Vec<LocatedImage>,
     pub interpolated: Vec<LocatedImage>,
+    pub unpinnable: Vec<(LocatedImage, String)>,
     pub errors: Vec<LocateError>,
 }
 
-/// Every image of the Compose file `text`.
-pub fn scan(text: &str) -> Scan {
+/// Every image of the Compose file `text`. `extended` holds the text of each file its services
+/// extend (`extends: {file: …}`), by the name written there; a file missing from it is one
+/// that could not be read.
+pub fn scan(text: &str, extended: &HashMap<String, String>) -> Scan {
     let (found, mut errors) = locate_in_parallel(text, &rules());
     for error in &mut errors {
         if let LocateError::NotAString { kind, .. } | LocateError::AliasedCollection { kind, .. } =
@@ -45,14 +56,361 @@ pub fn scan(text: &str) -> Scan {
             *kind = "a Compose service".to_string();
         }
     }
-    let (interpolated, images) = found
-        .into_iter()
-        .partition(|image| interpolates(&image.value));
-    Scan {
-        images,
-        interpolated,
+    let uses = Tree::parse(text).map(|tree| tree.image_uses(extended));
+    let mut scan = Scan {
         errors,
+        ..Scan::default()
+    };
+    for image in found {
+        let at = (image.line, image.column);
+        let judged = uses.as_ref().and_then(|uses| uses.get(&at));
+        match judged {
+            Some(Use::Built {
+                pulled_by: None, ..
+            }) => {}
+            Some(Use::Built {
+                service,
+                pulled_by: Some(other),
+            }) => {
+                let why = format!(
+                    "service {other} pulls it and service {service} builds it; not pinnable"
+                );
+                scan.unpinnable.push((image, why));
+            }
+            Some(Use::Unknown(why)) => {
+                let why = format!("{why}; not pinnable");
+                scan.unpinnable.push((image, why));
+            }
+            None if interpolates(&image.value) => scan.interpolated.push(image),
+            None => scan.images.push(image),
+        }
     }
+    scan
+}
+
+/// The files `text`'s services extend (`extends: {file: …}`), as written.
+pub fn extended_files(text: &str) -> Vec<String> {
+    let Some(tree) = Tree::parse(text) else {
+        return Vec::new();
+    };
+    let mut files: Vec<String> = tree
+        .services()
+        .iter()
+        .filter_map(|&(_, service)| {
+            let extends = tree.effective_keys(service, 0).remove("extends")?;
+            tree.get(extends, "file").and_then(|file| tree.scalar(file))
+        })
+        .map(str::to_string)
+        .collect();
+    files.sort();
+    files.dedup();
+    files
+}
+
+/// How a written image value is used by the services that take it, where that keeps it as
+/// written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Use {
+    /// A service that builds names it; another may pull it too.
+    Built {
+        service: String,
+        pulled_by: Option<String>,
+    },
+    /// A service takes it, but what that service is cannot be known (an `extends` that cannot
+    /// be followed).
+    Unknown(String),
+}
+
+/// A node of a YAML document, as far as Compose's service rules need it: scalars with where
+/// they start, collections by the index of their nodes; an alias is its anchor's node, never
+/// a copy.
+#[derive(Debug)]
+enum Node {
+    Scalar {
+        value: String,
+        line: usize,
+        column: usize,
+    },
+    /// Keys (a scalar key's text, `None` for another key) and value nodes, in order.
+    Mapping(Vec<(Option<String>, usize)>),
+    Sequence(Vec<usize>),
+}
+
+/// The first document of a Compose file as [`Node`]s.
+#[derive(Debug)]
+struct Tree {
+    nodes: Vec<Node>,
+}
+
+/// How deep merge keys and `extends` are followed: Compose files nest them a few levels at most;
+/// a cycle or an absurd depth stops here.
+const MAX_DEPTH: usize = 32;
+
+impl Tree {
+    /// The tree of `text`'s first document, or `None` when it is not YAML (the locator
+    /// reports that).
+    fn parse(text: &str) -> Option<Tree> {
+        let mut nodes = Vec::new();
+        let mut anchors: HashMap<usize, usize> = HashMap::new();
+        // Open collections: the node, and for a mapping the key read so far.
+        let mut open: Vec<(usize, Option<Option<String>>)> = Vec::new();
+        let attach = |nodes: &mut Vec<Node>,
+                      open: &mut Vec<(usize, Option<Option<String>>)>,
+                      child: usize,
+                      key_text: Option<String>| {
+            let Some((parent, key)) = open.last_mut() else {
+                return;
+            };
+            match &mut nodes[*parent] {
+                Node::Sequence(items) => items.push(child),
+                Node::Mapping(entries) => match key.take() {
+                    Some(key) => entries.push((key, child)),
+                    None => *key = Some(key_text),
+                },
+                Node::Scalar { .. } => {}
+            }
+        };
+        for event in Parser::new_from_str(text) {
+            let (event, span) = event.ok()?;
+            match event {
+                Event::DocumentEnd => break,
+                Event::MappingStart(anchor, _) | Event::SequenceStart(anchor, _) => {
+                    let node = nodes.len();
+                    nodes.push(if matches!(event, Event::MappingStart(..)) {
+                        Node::Mapping(Vec::new())
+                    } else {
+                        Node::Sequence(Vec::new())
+                    });
+                    if anchor != 0 {
+                        anchors.insert(anchor, node);
+                    }
+                    attach(&mut nodes, &mut open, node, None);
+                    open.push((node, None));
+                }
+                Event::MappingEnd | Event::SequenceEnd => {
+                    open.pop();
+                }
+                Event::Scalar(value, _, anchor, _) => {
+                    let node = nodes.len();
+                    nodes.push(Node::Scalar {
+                        value: value.to_string(),
+                        line: span.start.line(),
+                        column: span.start.col() + 1,
+                    });
+                    if anchor != 0 {
+                        anchors.insert(anchor, node);
+                    }
+                    attach(&mut nodes, &mut open, node, Some(value.into_owned()));
+                }
+                Event::Alias(anchor) => {
+                    let node = *anchors.get(&anchor)?;
+                    let key_text = match &nodes[node] {
+                        Node::Scalar { value, .. } => Some(value.clone()),
+                        _ => None,
+                    };
+                    attach(&mut nodes, &mut open, node, key_text);
+                }
+                Event::StreamStart
+                | Event::StreamEnd
+                | Event::DocumentStart(_)
+                | Event::Nothing => {}
+            }
+        }
+        (!nodes.is_empty()).then_some(Tree { nodes })
+    }
+
+    fn scalar(&self, node: usize) -> Option<&str> {
+        match &self.nodes[node] {
+            Node::Scalar { value, .. } => Some(value),
+            _ => None,
+        }
+    }
+
+    /// The value of `key` in the mapping `node`, as written (merge keys not followed).
+    fn get(&self, node: usize, key: &str) -> Option<usize> {
+        match &self.nodes[node] {
+            Node::Mapping(entries) => entries
+                .iter()
+                .find(|(k, _)| k.as_deref() == Some(key))
+                .map(|&(_, value)| value),
+            _ => None,
+        }
+    }
+
+    /// The services by name.
+    fn services(&self) -> Vec<(&str, usize)> {
+        let Some(services) = self.get(0, "services") else {
+            return Vec::new();
+        };
+        match &self.nodes[services] {
+            Node::Mapping(entries) => entries
+                .iter()
+                .filter_map(|(name, node)| Some((name.as_deref()?, *node)))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The keys of the mapping `node` with its merge keys followed, as YAML merges them: its own
+    /// keys first, then each merged mapping's (the earlier one first) where not already set.
+    fn effective_keys(&self, node: usize, depth: usize) -> HashMap<String, usize> {
+        let mut keys = HashMap::new();
+        let Node::Mapping(entries) = &self.nodes[node] else {
+            return keys;
+        };
+        let mut merged = Vec::new();
+        for (key, value) in entries {
+            match key.as_deref() {
+                Some("<<") => merged.push(*value),
+                Some(key) => {
+                    keys.entry(key.to_string()).or_insert(*value);
+                }
+                None => {}
+            }
+        }
+        if depth >= MAX_DEPTH {
+            return keys;
+        }
+        for value in merged {
+            let sources = match &self.nodes[value] {
+                Node::Sequence(items) => items.clone(),
+                _ => vec![value],
+            };
+            for source in sources {
+                for (key, value) in self.effective_keys(source, depth + 1) {
+                    keys.entry(key).or_insert(value);
+                }
+            }
+        }
+        keys
+    }
+
+    fn find(&self, name: &str) -> Option<usize> {
+        self.services()
+            .into_iter()
+            .find(|(service, _)| *service == name)
+            .map(|(_, node)| node)
+    }
+
+    /// The service at `node` as Compose reads it: whether it builds, and where its image is
+    /// written in this file (`None` for none, or one in another file); or why that cannot be
+    /// known.
+    fn service(
+        &self,
+        node: usize,
+        extended: &HashMap<String, String>,
+        depth: usize,
+    ) -> Result<Service, String> {
+        let keys = self.effective_keys(node, 0);
+        let mut service = Service {
+            builds: keys.contains_key("build"),
+            image: keys.get("image").and_then(|&image| self.position(image)),
+            image_written: keys.contains_key("image"),
+        };
+        let Some(&extends) = keys.get("extends") else {
+            return Ok(service);
+        };
+        if depth >= MAX_DEPTH {
+            return Err("its extends go too deep".to_string());
+        }
+        let (base, file) = match self.scalar(extends) {
+            Some(base) => (Some(base), None),
+            None => (
+                self.get(extends, "service").and_then(|s| self.scalar(s)),
+                self.get(extends, "file").and_then(|f| self.scalar(f)),
+            ),
+        };
+        let base = base.ok_or("its extends names no service")?;
+        if interpolates(base) || file.is_some_and(interpolates) {
+            return Err("its extends is interpolated".to_string());
+        }
+        let inherited = match file {
+            None => {
+                let node = self
+                    .find(base)
+                    .ok_or_else(|| format!("it extends {base}, which is not a service"))?;
+                self.service(node, extended, depth + 1)?
+            }
+            Some(file) => {
+                let tree = extended
+                    .get(file)
+                    .and_then(|text| Tree::parse(text))
+                    .ok_or_else(|| format!("it extends {file}, which cannot be read"))?;
+                let node = tree
+                    .find(base)
+                    .ok_or_else(|| format!("it extends {base} of {file}, which is not there"))?;
+                // The files that file extends are not read: its service must stand alone.
+                if tree.effective_keys(node, 0).contains_key("extends") {
+                    return Err(format!(
+                        "it extends {base} of {file}, which extends another"
+                    ));
+                }
+                let from = tree.service(node, &HashMap::new(), depth + 1)?;
+                // Its image is written in the other file, pinned there if at all.
+                Service {
+                    image: None,
+                    ..from
+                }
+            }
+        };
+        service.builds |= inherited.builds;
+        if !service.image_written {
+            service.image = inherited.image;
+            service.image_written = inherited.image_written;
+        }
+        Ok(service)
+    }
+
+    fn position(&self, node: usize) -> Option<(usize, usize)> {
+        match &self.nodes[node] {
+            Node::Scalar { line, column, .. } => Some((*line, *column)),
+            _ => None,
+        }
+    }
+
+    /// Each image value written in this file that a service builds, or takes through an
+    /// `extends` that cannot be followed, by where it is written.
+    fn image_uses(&self, extended: &HashMap<String, String>) -> HashMap<(usize, usize), Use> {
+        let mut built: HashMap<(usize, usize), String> = HashMap::new();
+        let mut pulled: HashMap<(usize, usize), String> = HashMap::new();
+        let mut unknown = HashMap::new();
+        for (name, node) in self.services() {
+            match self.service(node, extended, 0) {
+                Ok(Service {
+                    image: Some(at),
+                    builds,
+                    ..
+                }) => {
+                    let users = if builds { &mut built } else { &mut pulled };
+                    users.entry(at).or_insert_with(|| name.to_string());
+                }
+                Ok(_) => {}
+                Err(why) => {
+                    let keys = self.effective_keys(node, 0);
+                    if let Some(at) = keys.get("image").and_then(|&i| self.position(i)) {
+                        let why = format!("service {name}: {why}");
+                        unknown.entry(at).or_insert(Use::Unknown(why));
+                    }
+                }
+            }
+        }
+        let mut uses = unknown;
+        for (at, service) in built {
+            let pulled_by = pulled.get(&at).cloned();
+            uses.insert(at, Use::Built { service, pulled_by });
+        }
+        uses
+    }
+}
+
+/// A service as Compose reads it.
+#[derive(Debug, Clone, Copy)]
+struct Service {
+    builds: bool,
+    /// Where its image is written in the file read, if it is.
+    image: Option<(usize, usize)>,
+    /// Whether it has an image at all (from another file, too).
+    image_written: bool,
 }
 
 /// Whether Compose substitutes variables in `value`: a `$` that is not `$$`.
@@ -107,7 +465,7 @@ services:
 volumes:
   image: {}
 ";
-        let scan = scan(text);
+        let scan = scan(text, &HashMap::new());
         assert!(scan.errors.is_empty(), "{:?}", scan.errors);
         assert_eq!(
             values(&scan.images),
@@ -127,10 +485,151 @@ volumes:
     #[test]
     fn an_alias_to_an_unwalked_anchor_is_refused_as_for_manifests() {
         let text = "defaults: &d\n  image: a:1\nservices:\n  s:\n    <<: *d\n";
-        let scan = scan(text);
+        let scan = scan(text, &HashMap::new());
         assert_eq!(
             scan.errors[0].to_string(),
             "image fields of a Compose service are reached through the alias `*d`, whose anchor is not at an image path; write them out"
+        );
+    }
+
+    /// (line, value) of the images found, and `line: value: why` of the ones not pinnable.
+    fn judged(text: &str, extended: &[(&str, &str)]) -> (Vec<(usize, String)>, Vec<String>) {
+        let extended = extended
+            .iter()
+            .map(|(name, text)| (name.to_string(), text.to_string()))
+            .collect();
+        let scan = scan(text, &extended);
+        assert!(scan.errors.is_empty(), "{:?}", scan.errors);
+        let images = scan
+            .images
+            .iter()
+            .map(|i| (i.line, i.value.clone()))
+            .collect();
+        let unpinnable = scan
+            .unpinnable
+            .iter()
+            .map(|(i, why)| format!("{}: {}: {why}", i.line, i.value))
+            .collect();
+        (images, unpinnable)
+    }
+
+    #[test]
+    fn build_reached_through_a_merge_key_or_extends_keeps_the_image() {
+        let text = "\
+x-build: &build
+  build: .
+services:
+  merged:
+    <<: [*build]
+    image: a:1
+  base:
+    build: .
+  extended:
+    extends: base
+    image: b:1
+  twice:
+    extends: {service: extended}
+    image: c:1
+  pulled:
+    image: d:1
+";
+        let (images, unpinnable) = judged(text, &[]);
+        assert_eq!(images, vec![(16, "d:1".to_string())]);
+        assert!(unpinnable.is_empty(), "{unpinnable:?}");
+    }
+
+    #[test]
+    fn an_inherited_image_is_pinned_once_where_it_is_written() {
+        let text = "\
+x-redis: &redis
+  image: redis:7
+services:
+  base:
+    image: postgres:16
+  db:
+    extends: base
+  db2:
+    extends:
+      service: db
+  cache:
+    <<: *redis
+  unused-anchor-users: {}
+";
+        let (images, unpinnable) = judged(text, &[]);
+        assert_eq!(
+            images,
+            vec![(2, "redis:7".to_string()), (5, "postgres:16".to_string())]
+        );
+        assert!(unpinnable.is_empty(), "{unpinnable:?}");
+    }
+
+    #[test]
+    fn an_image_one_service_builds_and_another_pulls_is_not_pinnable() {
+        let text = "\
+x-redis: &redis
+  image: redis:7
+services:
+  cache:
+    <<: *redis
+  built:
+    <<: *redis
+    build: .
+  base:
+    image: postgres:16
+  own:
+    extends: base
+    build: .
+";
+        let (images, unpinnable) = judged(text, &[]);
+        assert!(images.is_empty(), "{images:?}");
+        assert_eq!(
+            unpinnable,
+            vec![
+                "2: redis:7: service cache pulls it and service built builds it; not pinnable",
+                "10: postgres:16: service base pulls it and service own builds it; not pinnable",
+            ]
+        );
+    }
+
+    #[test]
+    fn extends_of_another_file_is_read_from_what_is_given() {
+        let text = "\
+services:
+  worker:
+    extends: {file: common.yaml, service: app}
+    image: w:1
+  proxy:
+    extends: {file: common.yaml, service: proxy}
+    image: p:1
+  lost:
+    extends: {file: gone.yaml, service: app}
+    image: l:1
+  deep:
+    extends: {file: common.yaml, service: deeper}
+    image: d:1
+  missing:
+    extends: nowhere
+    image: m:1
+  loop:
+    extends: loop
+    image: o:1
+  dynamic:
+    extends: {file: common.yaml, service: \"${NAME}\"}
+    image: y:1
+";
+        let common = "services:\n  app: {build: .}\n  proxy: {image: nginx:1.25}\n  deeper: {extends: app}\n";
+        assert_eq!(extended_files(text), vec!["common.yaml", "gone.yaml"]);
+        let (images, unpinnable) = judged(text, &[("common.yaml", common)]);
+        assert_eq!(images, vec![(7, "p:1".to_string())]);
+        assert_eq!(
+            unpinnable,
+            vec![
+                "10: l:1: service lost: it extends gone.yaml, which cannot be read; not pinnable",
+                "13: d:1: service deep: it extends deeper of common.yaml, which extends another; not pinnable",
+                "16: m:1: service missing: it extends nowhere, which is not a service; not pinnable",
+                "19: o:1: service loop: its extends go too deep; not pinnable",
+                "22: y:1: service dynamic: its extends is interpolated; not pinnable",
+            ]
         );
     }
 
@@ -139,5 +638,95 @@ volumes:
         assert!(!interpolates("a$$b"));
         assert!(interpolates("a$b"));
         assert!(interpolates("${A}"));
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use std::collections::HashMap;
+
+    use proptest::prelude::*;
+
+    use super::scan;
+    use crate::core::rewrite::{Replacement, splice};
+
+    const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    /// A service of a Compose file: pulled, built, merged from the anchors, extending another.
+    fn service() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("    image: redis:7\n".to_string()),
+            Just("    image: \"postgres:16\"  # quoted\n".to_string()),
+            Just("    build: .\n    image: example.com/app:dev\n".to_string()),
+            Just("    <<: *common\n".to_string()),
+            Just("    <<: *common\n    build: .\n".to_string()),
+            Just("    <<: *built\n    image: example.com/web:dev\n".to_string()),
+            Just("    extends: s0\n".to_string()),
+            Just("    extends: {service: s1}\n    build: ./x\n".to_string()),
+            Just("    image: ${TAG:-busybox:1.36}\n".to_string()),
+            Just(
+                "    image: nginx:1.25\n    volumes:\n      - type: image\n        source: alpine:3.19\n        target: /x\n"
+                    .to_string()
+            ),
+        ]
+    }
+
+    fn compose() -> impl Strategy<Value = String> {
+        (prop::collection::vec(service(), 1..8), any::<bool>()).prop_map(|(services, crlf)| {
+            let mut text = "x-common: &common\n  image: busybox:1.36\nx-built: &built\n  build: .\nservices:\n".to_string();
+            for (i, service) in services.iter().enumerate() {
+                text.push_str(&format!("  s{i}:\n{service}"));
+            }
+            if crlf {
+                text.replace('\n', "\r\n")
+            } else {
+                text
+            }
+        })
+    }
+
+    fn pin(text: &str) -> String {
+        let replacements: Vec<Replacement> = scan(text, &HashMap::new())
+            .images
+            .iter()
+            .filter(|image| !image.value.contains('@'))
+            .map(|image| {
+                let value = format!("{}@{DIGEST}", image.value);
+                Replacement::in_style(image.span.clone(), &value, image.style)
+            })
+            .collect();
+        splice(text, &replacements)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn pinning_twice_equals_pinning_once_and_only_image_spans_change(text in compose()) {
+            let found = scan(&text, &HashMap::new());
+            prop_assert!(found.errors.is_empty(), "{:?}", found.errors);
+            let once = pin(&text);
+            prop_assert_eq!(&pin(&once), &once);
+            let again = scan(&once, &HashMap::new());
+            prop_assert_eq!(again.images.len(), found.images.len());
+            let outside = |text: &str, images: &[crate::core::locate::LocatedImage]| {
+                let mut kept = String::new();
+                let mut at = 0;
+                for image in images {
+                    kept.push_str(&text[at..image.span.start]);
+                    at = image.span.end;
+                }
+                kept.push_str(&text[at..]);
+                kept
+            };
+            for image in &again.images {
+                prop_assert!(image.value.ends_with(DIGEST));
+            }
+            prop_assert_eq!(outside(&text, &found.images), outside(&once, &again.images));
+            let why = |scan: &super::Scan| -> Vec<String> {
+                scan.unpinnable.iter().map(|(image, why)| format!("{}:{}", image.line, why)).collect()
+            };
+            prop_assert_eq!(why(&again), why(&found));
+        }
     }
 }

@@ -13,6 +13,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span};
 
 use super::image_paths::{Condition, ImagePath, Segment};
 use super::problem::{Located, Position};
+use super::reference::ImageReference;
 
 /// How a scalar is written in the source; decides how its replacement is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +43,35 @@ pub struct LocatedImage {
     /// operator reads an empty value there as "not set" and uses its default
     /// (prometheus-operator's `spec.image`).
     pub single_field: bool,
+    /// The text as written where `value` is composed from it: a Dockerfile's
+    /// `golang:${GO_VERSION}`, read with its global ARG defaults. The digest is written after
+    /// it, so the line still reads the ARG.
+    pub written: Option<String>,
+}
+
+impl LocatedImage {
+    /// The new text of this value pinned to `digest` (`reference` is `value` parsed). A
+    /// composed value keeps its text as written and gains `@digest`; under `digest_only` it
+    /// loses its tag only where the tag is written literally (`${IMAGE}:1.0`), since a tag
+    /// written as an ARG (`golang:${GO_VERSION}`) is how the line reads the ARG.
+    pub fn pinned(&self, reference: &ImageReference, digest: &str, digest_only: bool) -> String {
+        let Some(written) = &self.written else {
+            return reference.pinned(digest, digest_only);
+        };
+        let literal_tag = reference
+            .tag()
+            .filter(|_| digest_only)
+            .and_then(|tag| written.strip_suffix(tag)?.strip_suffix(':'));
+        format!("{}@{digest}", literal_tag.unwrap_or(written))
+    }
+
+    /// The text with `digest` in place of `old`, where `old` is written in this value's own
+    /// text (not in an ARG default it reads).
+    pub fn refreshed(&self, old: &str, digest: &str) -> Option<String> {
+        let text = self.written.as_deref().unwrap_or(&self.value);
+        let kept = text.strip_suffix(old)?;
+        Some(format!("{kept}{digest}"))
+    }
 }
 
 /// What identifies the Kubernetes object an image belongs to, as far as the source says.
@@ -804,6 +834,7 @@ impl<'a> Locator<'a> {
             object: ObjectIdentity::default(),
             container: None,
             single_field: false,
+            written: None,
         }
     }
 

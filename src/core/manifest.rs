@@ -157,7 +157,10 @@ pub fn parse_documents(text: &str) -> Result<Vec<ParsedObject>, ManifestError> {
 
 /// serde-saphyr's error as one plain line: its position, and its message without the
 /// developer's hints (which name serde-saphyr's options) or Rust's debug notation.
-fn syntax_error(error: &serde_saphyr::Error, budget: &serde_saphyr::Budget) -> ManifestError {
+pub(crate) fn syntax_error(
+    error: &serde_saphyr::Error,
+    budget: &serde_saphyr::Budget,
+) -> ManifestError {
     use serde_saphyr::Error;
     let error = error.without_snippet();
     let at = error.location().map(|location| {

@@ -5,6 +5,7 @@ pub mod diff;
 pub mod dockerfile;
 pub mod drift;
 pub mod findings;
+pub mod ignore;
 pub mod image_paths;
 pub mod locate;
 pub mod lock;

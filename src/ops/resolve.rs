@@ -171,26 +171,48 @@ fn locate_source(
             )
         }
         SourceKind::Compose => {
-            let scan = compose::scan(&source.text);
+            let scan = compose::scan(&source.text, &extended_files(source));
             let problems = scan
                 .errors
                 .iter()
                 .map(|e| Problem::located(name, e))
                 .collect();
-            let unpinnable = scan
+            let interpolated = scan
                 .interpolated
                 .iter()
-                .map(|image| {
+                .map(|image| (image, "interpolated by Compose; not pinnable"));
+            let others = scan
+                .unpinnable
+                .iter()
+                .map(|(image, why)| (image, why.as_str()));
+            let mut unpinnable: Vec<Problem> = interpolated
+                .chain(others)
+                .map(|(image, why)| {
                     Problem::at(
                         name,
                         Some(Position::at(image.line, image.column)),
-                        format_args!("{}: interpolated by Compose; not pinnable", image.value),
+                        format_args!("{}: {why}", image.value),
                     )
                 })
                 .collect();
+            unpinnable.sort_by_key(|problem| problem.position.map(|p| (p.line, p.column)));
             (scan.images, problems, unpinnable)
         }
     }
+}
+
+/// The text of each file a Compose file's services extend (`extends: {file: …}`), by the name
+/// written there, read beside the Compose file; one that cannot be read is left out.
+fn extended_files(source: &Source) -> HashMap<String, String> {
+    let dir = source
+        .path
+        .as_deref()
+        .and_then(Path::parent)
+        .unwrap_or(Path::new(""));
+    compose::extended_files(&source.text)
+        .into_iter()
+        .filter_map(|file| Some((file.clone(), std::fs::read_to_string(dir.join(file)).ok()?)))
+        .collect()
 }
 
 /// Every image value of every source, how many single image fields are empty, and the
@@ -367,16 +389,22 @@ async fn resolve_from(
             continue;
         };
         let (value, old_digest) = match image.reference.digest() {
-            None => (image.reference.pinned(digest, settings.digest_only), None),
+            None => (
+                image
+                    .located
+                    .pinned(&image.reference, digest, settings.digest_only),
+                None,
+            ),
             // Only the digest of a `tag@digest` moves; `name@digest` has no tag to follow.
             Some(old)
                 if pinned_tags == PinnedTags::Refresh
                     && image.reference.tag().is_some()
                     && old != digest =>
             {
-                let value = &image.located.value;
-                let kept = &value[..value.len() - old.len()];
-                (format!("{kept}{digest}"), Some(old.to_string()))
+                let Some(value) = image.located.refreshed(old, digest) else {
+                    continue;
+                };
+                (value, Some(old.to_string()))
             }
             Some(_) => continue,
         };

@@ -21,13 +21,13 @@ use crate::support::cluster::cluster;
 use crate::support::plugin::Plugin;
 
 const REFRESH: &str = "cargo run --quiet -- __generate .";
-const HELPER: &str = "kubectl_complete-immutable";
+pub(crate) const HELPER: &str = "kubectl_complete-immutable";
 
-fn repo() -> &'static Path {
+pub(crate) fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn plugin_binary() -> &'static Path {
+pub(crate) fn plugin_binary() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_kubectl-immutable"))
 }
 
@@ -146,7 +146,7 @@ fn pin_help_groups_its_flags() {
 
 // --- generated files -----------------------------------------------------------------------
 
-fn files_in(dir: &Path) -> BTreeSet<String> {
+pub(crate) fn files_in(dir: &Path) -> BTreeSet<String> {
     fs::read_dir(dir)
         .map(|entries| {
             entries
@@ -781,7 +781,7 @@ fn the_helper_is_a_posix_script_that_execs_the_plugin() {
 
 // --- release archive and krew manifest ------------------------------------------------------
 
-const PLATFORMS: [(&str, &str); 5] = [
+pub(crate) const PLATFORMS: [(&str, &str); 5] = [
     ("linux", "amd64"),
     ("linux", "arm64"),
     ("darwin", "amd64"),
@@ -789,7 +789,7 @@ const PLATFORMS: [(&str, &str); 5] = [
     ("windows", "amd64"),
 ];
 
-fn host_platform() -> (&'static str, &'static str) {
+pub(crate) fn host_platform() -> (&'static str, &'static str) {
     let arch = match std::env::consts::ARCH {
         "x86_64" => "amd64",
         "aarch64" => "arm64",
@@ -802,7 +802,7 @@ fn host_platform() -> (&'static str, &'static str) {
     (os, arch)
 }
 
-fn sha256_hex(path: &Path) -> String {
+pub(crate) fn sha256_hex(path: &Path) -> String {
     let digest = Sha256::digest(fs::read(path).unwrap());
     digest.iter().map(|byte| format!("{byte:02x}")).collect()
 }
@@ -839,7 +839,7 @@ fn glob_matches(pattern: &str, name: &str) -> bool {
 /// Checks a rendered manifest as `krew install --manifest` and the krew-index validator do,
 /// and installs each platform whose archive is in `archives` the way krew lays it out.
 /// Returns the install folders by platform.
-fn validate_krew_manifest(
+pub(crate) fn validate_krew_manifest(
     manifest_path: &Path,
     archives: &Path,
     work: &Path,

@@ -30,21 +30,26 @@ const GOLDEN_IMAGES: [&str; 9] = [
     "redis:7",
 ];
 
-/// Pushes `images` (docker.io short names) to the registry under `docker.io/library/`, checks
-/// each digest with skopeo, and returns them by image.
+/// Where `image` (as a Dockerfile or Compose file writes it) is pushed: under its registry's
+/// name in the test registry (`docker.io/library/…` for short names), and its tag.
+fn mirrored(image: &str) -> (String, String) {
+    let (name, tag) = match image.rsplit_once(':').filter(|(_, tag)| !tag.contains('/')) {
+        Some((name, tag)) => (name, tag),
+        None => (image, "latest"),
+    };
+    let name = match name.split_once('/') {
+        Some(("docker.io", path)) if !path.contains('/') => format!("docker.io/library/{path}"),
+        Some((host, _)) if host.contains(['.', ':']) => name.to_string(),
+        Some(_) => format!("docker.io/{name}"),
+        None => format!("docker.io/library/{name}"),
+    };
+    (name, tag.to_string())
+}
+
+/// Pushes `images` (as written: `alpine`, `redis:7`, `quay.io/minio/mc:…`) to the registry
+/// under their registries' names, checks each digest with skopeo, and returns them by image.
 fn push_docker_io(registry: &TestRegistry, images: &[&str]) -> BTreeMap<String, String> {
-    let refs: Vec<(String, String)> = images
-        .iter()
-        .map(|image| {
-            let (name, tag) = image.rsplit_once(':').unwrap();
-            let name = if name.contains('/') {
-                format!("docker.io/{name}")
-            } else {
-                format!("docker.io/library/{name}")
-            };
-            (name, tag.to_string())
-        })
-        .collect();
+    let refs: Vec<(String, String)> = images.iter().map(|image| mirrored(image)).collect();
     let digests = registry.push_many(&refs, &[Platform::LINUX_AMD64]);
     for ((repository, tag), digest) in refs.iter().zip(&digests) {
         assert_eq!(
@@ -61,9 +66,11 @@ fn pin(registry: &TestRegistry, extra: &[&str]) -> Plugin {
         "pin".to_string(),
         "--insecure-registry".to_string(),
         host.clone(),
-        "--registry-mirror".to_string(),
-        format!("docker.io={host}/docker.io"),
     ];
+    for mirrored in ["docker.io", "quay.io", "ghcr.io"] {
+        args.push("--registry-mirror".to_string());
+        args.push(format!("{mirrored}={host}/{mirrored}"));
+    }
     args.extend(extra.iter().map(|s| s.to_string()));
     Plugin::new(args)
 }
@@ -196,10 +203,10 @@ fn golden_dockerfiles_and_compose_pin_to_the_registry_digests_and_docker_tools_a
     assert_eq!(
         run.stderr,
         format!(
-            "warning: {dir}/args.Dockerfile:8:6: FROM golang:${{VERSION}}: the image is interpolated; not pinnable\n\
-             warning: {dir}/args.Dockerfile:9:6: FROM ${{UNSET}}: ARG UNSET has no default; not pinnable\n\
+            "warning: {dir}/args.Dockerfile:11:6: FROM ${{UNSET}}: ARG UNSET has no default; not pinnable\n\
+             warning: {dir}/args.Dockerfile:13:6: FROM busybox:${{VERSION:-1.36}}: ${{VERSION:-1.36}} is not a plain $NAME or ${{NAME}}; not pinnable\n\
              warning: {dir}/compose.yaml:27:12: ${{TOOLS_IMAGE:-busybox:1.36}}: interpolated by Compose; not pinnable\n\
-             pinned 17 images (9 distinct) in 7 files; 0 already pinned; from docker.io 9; 3 not pinnable\n"
+             pinned 19 images (9 distinct) in 7 files; 0 already pinned; from docker.io 9; 3 not pinnable\n"
         )
     );
     for name in GOLDEN_FILES {
@@ -292,14 +299,72 @@ fn golden_dockerfiles_and_compose_pin_to_the_registry_digests_and_docker_tools_a
     assert_eq!(
         check.stdout,
         format!(
-            "{dir}/args.Dockerfile:8:6: FROM golang:${{VERSION}}: the image is interpolated; not pinnable\n\
-             {dir}/args.Dockerfile:9:6: FROM ${{UNSET}}: ARG UNSET has no default; not pinnable\n\
+            "{dir}/args.Dockerfile:11:6: FROM ${{UNSET}}: ARG UNSET has no default; not pinnable\n\
+             {dir}/args.Dockerfile:13:6: FROM busybox:${{VERSION:-1.36}}: ${{VERSION:-1.36}} is not a plain $NAME or ${{NAME}}; not pinnable\n\
              {dir}/compose.yaml:27:12: ${{TOOLS_IMAGE:-busybox:1.36}}: interpolated by Compose; not pinnable\n"
         )
     );
     assert_eq!(
         check.stderr,
-        "0 of 17 images are not pinned; 3 not pinnable\n"
+        "0 of 19 images are not pinned; 3 not pinnable\n"
+    );
+}
+
+#[test]
+fn compose_services_are_read_through_merge_keys_and_extends_as_docker_compose_reads_them() {
+    let registry = TestRegistry::start(Kind::Http);
+    let digests = push_docker_io(&registry, &["redis:7", "postgres:16"]);
+    let work = tempfile::tempdir().unwrap();
+    for name in ["compose.yaml", "common.yaml"] {
+        fs::copy(data("extends").join(name), work.path().join(name)).unwrap();
+    }
+    let compose = work.path().join("compose.yaml");
+    let file = compose.display().to_string();
+    let run = pin(&registry, &["-f", &file, "-i"]).run().expect_code(0);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "warning: {file}:34:12: busybox:1.36: service tools-base pulls it and service tools builds it; not pinnable\n\
+             pinned 2 images (2 distinct) in 1 file; 0 already pinned; from docker.io 2; 1 not pinnable\n"
+        )
+    );
+    let mut wanted = fs::read_to_string(data("extends").join("compose.yaml.pinned")).unwrap();
+    for (image, digest) in &digests {
+        wanted = wanted.replace(&format!("{{{image}}}"), digest);
+    }
+    assert_eq!(fs::read_to_string(&compose).unwrap(), wanted);
+    // docker compose: what each service pulls is pinned; what one builds stays as written.
+    let pinned = |image: &str| format!("{image}@{}", digests[image]);
+    let mut expected = vec![
+        "busybox:1.36".to_string(),
+        "busybox:1.36".to_string(),
+        "example.com/api:dev".to_string(),
+        "example.com/base:dev".to_string(),
+        "example.com/web:dev".to_string(),
+        "example.com/worker:dev".to_string(),
+        "nginx:1.25".to_string(),
+        pinned("postgres:16"),
+        pinned("postgres:16"),
+        pinned("redis:7"),
+    ];
+    expected.sort();
+    assert_eq!(compose_images(&compose), expected);
+
+    // An extends that cannot be followed leaves the service's image as written.
+    fs::remove_file(work.path().join("common.yaml")).unwrap();
+    fs::write(
+        &compose,
+        "services:\n  worker:\n    extends: {file: common.yaml, service: app}\n    image: example.com/worker:dev\n",
+    )
+    .unwrap();
+    let check = Plugin::new(["pin", "--check", "-f", &file])
+        .run()
+        .expect_code(1);
+    assert_eq!(
+        check.stdout,
+        format!(
+            "{file}:4:12: example.com/worker:dev: service worker: it extends common.yaml, which cannot be read; not pinnable\n"
+        )
     );
 }
 
@@ -368,6 +433,25 @@ fn platform_digest_only_refresh_kind_and_pin_syntax() {
         refreshed.stdout,
         format!("FROM golang:1.22@{}\n", multi.digest)
     );
+    // An image composed from an ARG: the digest after the FROM's text, moved there by
+    // --refresh, and under --digest-only the ARG's tag stays.
+    let composed = "ARG GO=1.22\nFROM golang:${GO} AS build\n";
+    let pinned = format!(
+        "ARG GO=1.22\nFROM golang:${{GO}}@{} AS build\n",
+        multi.digest
+    );
+    for extra in [&[][..], &["--digest-only"][..]] {
+        let mut args = vec!["-f", "-", "--kind", "dockerfile"];
+        args.extend(extra);
+        let run = pin(&registry, &args).stdin(composed).run().expect_code(0);
+        assert_eq!(run.stdout, pinned, "{extra:?}");
+    }
+    let stale = format!("ARG GO=1.22\nFROM golang:${{GO}}@{old} AS build\n");
+    let refreshed = pin(&registry, &["-f", "-", "--kind", "dockerfile", "--refresh"])
+        .stdin(&stale)
+        .run()
+        .expect_code(0);
+    assert_eq!(refreshed.stdout, pinned);
 }
 
 #[test]
@@ -503,6 +587,13 @@ fn check_list(dir: &str) -> Vec<(String, usize, String)> {
         .collect()
 }
 
+/// The image of a Dockerfile's `FROM` line as written (after its flags), if it is one.
+fn from_image(line: &str) -> Option<&str> {
+    let mut words = line.split_whitespace();
+    words.next().filter(|w| w.eq_ignore_ascii_case("from"))?;
+    words.find(|w| !w.starts_with("--"))
+}
+
 #[test]
 fn public_dockerfiles_and_compose_files_pin_and_only_their_image_values_change() {
     let registry = TestRegistry::start(Kind::Http);
@@ -519,36 +610,61 @@ fn public_dockerfiles_and_compose_files_pin_and_only_their_image_values_change()
     let dir = work.path().display().to_string();
     let listed = check_list(&dir);
     let images: BTreeSet<&str> = listed.iter().map(|(_, _, image)| image.as_str()).collect();
+    // Those written with ARGs (`golang:${GO_VERSION}-alpine${ALPINE_VERSION}`) as BuildKit
+    // reads them with the global ARG defaults, chained ones too (`ARG DOCKER_CLI_VERSION=
+    // ${DOCKER_VERSION}`); `FROM build-base-${BASE_VARIANT}` names a stage and is left.
     assert_eq!(
         images.into_iter().collect::<Vec<_>>(),
         vec![
             "alpine",
+            "alpine:3.23",
             "crazymax/osxcross:15.5-alpine",
+            "crazymax/undock:0.9.0",
             "docker.io/postgres:16-alpine",
             "docker.io/valkey/valkey:8.0-alpine",
+            "docker/buildx-bin:0.34.1",
+            "docker/compose-bin:v5.1.0",
+            "docker/compose-bin:v5.1.3",
+            "docker:29.6",
+            "dockereng/cli-bin:27.5.1",
+            "dockereng/cli-bin:28.5",
+            "dockereng/cli-bin:29.6",
             "eclipse-temurin:17-jre-focal",
+            "ghcr.io/google/addlicense:v1.0.0",
             "gloursdocker/docker",
+            "golang:1.26-alpine3.23",
+            "golang:1.26.6-alpine3.23",
+            "golang:1.26.7-alpine3.23",
+            "golang:1.26.7-bookworm",
+            "golangci/golangci-lint:v2.11.3-alpine",
             "mariadb:10.6.4-focal",
             "maven:3.8.5-eclipse-temurin-17",
+            "moby/buildkit:v0.32.1",
+            "moby/moby-bin:27.5.1",
+            "moby/moby-bin:28.5",
+            "moby/moby-bin:29.6",
             "nginx:1.13-alpine",
             "node:lts",
+            "quay.io/minio/mc:RELEASE.2025-08-13T08-35-41Z",
+            "quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z",
+            "registry:3.0.0",
             // docker/compose's `COPY --from=set` names no stage: BuildKit pulls an image `set`.
             "set",
+            "tonistiigi/xx:1.9.0",
+            "ubuntu:24.04",
         ]
     );
-    let to_push: BTreeSet<String> = listed
+    let by_key = |image: &str| mirrored(image);
+    let to_push: BTreeMap<(String, String), &str> = listed
         .iter()
-        .map(|(_, _, image)| {
-            let image = image.trim_start_matches("docker.io/");
-            if image.contains(':') {
-                image.to_string()
-            } else {
-                format!("{image}:latest")
-            }
-        })
+        .map(|(_, _, image)| (by_key(image), image.as_str()))
         .collect();
-    let to_push: Vec<&str> = to_push.iter().map(String::as_str).collect();
-    let digests = push_docker_io(&registry, &to_push);
+    let to_push: Vec<&str> = to_push.into_values().collect();
+    let pushed = push_docker_io(&registry, &to_push);
+    let digests: BTreeMap<(String, String), String> = pushed
+        .iter()
+        .map(|(image, digest)| (by_key(image), digest.clone()))
+        .collect();
     let dockerfiles_before: Vec<PathBuf> = fs::read_dir(work.path())
         .unwrap()
         .map(|e| e.unwrap().path().join("Dockerfile"))
@@ -566,7 +682,7 @@ fn public_dockerfiles_and_compose_files_pin_and_only_their_image_values_change()
     let run = pin(&registry, &["-f", &dir, "-R", "-i"])
         .run()
         .expect_code(0);
-    assert!(run.stderr.contains("; 20 not pinnable\n"), "{}", run.stderr);
+    assert!(run.stderr.contains("; 3 not pinnable\n"), "{}", run.stderr);
     for (file, line, image) in &listed {
         let original = fs::read_to_string(
             data("real").join(Path::new(file).strip_prefix(work.path()).unwrap()),
@@ -576,22 +692,22 @@ fn public_dockerfiles_and_compose_files_pin_and_only_their_image_values_change()
         let (old, new): (Vec<&str>, Vec<&str>) =
             (original.split('\n').collect(), pinned.split('\n').collect());
         assert_eq!(old.len(), new.len());
-        let key = image.trim_start_matches("docker.io/");
-        let key = if key.contains(':') {
-            key.to_string()
-        } else {
-            format!("{key}:latest")
+        let digest = &digests[&by_key(image)];
+        // An image written with ARGs gains the digest after its text; any other gets its tag
+        // (`latest` where none is written) and the digest.
+        let expected = match from_image(old[line - 1]).filter(|written| written.contains('$')) {
+            Some(written) => old[line - 1].replacen(written, &format!("{written}@{digest}"), 1),
+            None => {
+                let (_, tag) = by_key(image);
+                let value = if image.ends_with(&format!(":{tag}")) {
+                    image.clone()
+                } else {
+                    format!("{image}:{tag}")
+                };
+                old[line - 1].replacen(image.as_str(), &format!("{value}@{digest}"), 1)
+            }
         };
-        let value = if image.contains(':') {
-            image.clone()
-        } else {
-            format!("{image}:latest")
-        };
-        assert_eq!(
-            new[line - 1],
-            old[line - 1].replacen(image.as_str(), &format!("{value}@{}", digests[&key]), 1),
-            "{file}:{line}"
-        );
+        assert_eq!(new[line - 1], expected, "{file}:{line}");
         for (index, (a, b)) in old.iter().zip(&new).enumerate() {
             if a != b {
                 assert!(
@@ -622,7 +738,7 @@ fn public_dockerfiles_and_compose_files_pin_and_only_their_image_values_change()
         vec![
             "awesome-compose-react-java-mysql-backend".to_string(),
             "awesome-compose-react-java-mysql-frontend".to_string(),
-            format!("mariadb:10.6.4-focal@{}", digests["mariadb:10.6.4-focal"]),
+            format!("mariadb:10.6.4-focal@{}", pushed["mariadb:10.6.4-focal"]),
         ]
     );
 }

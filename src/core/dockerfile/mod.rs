@@ -9,11 +9,15 @@
 //! default is a literal is pinned in the ARG line; any other interpolation is reported as not
 //! pinnable, never guessed.
 
-use std::collections::HashMap;
 use std::ops::Range;
+
+mod args;
+
+use args::{GlobalArgs, sole_variable};
 
 use super::locate::{LocatedImage, ObjectIdentity, ValueStyle};
 use super::problem::{Located, Position};
+use super::reference::ImageReference;
 
 /// Something at a place in a Dockerfile: an image that cannot be pinned, or an error.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -77,10 +81,15 @@ impl Word {
     }
 }
 
-/// A global `ARG` (before the first `FROM`): its default as written, if it has one.
-#[derive(Debug, Clone)]
-struct Arg {
-    default: Option<(String, Option<Range<usize>>)>,
+/// A `FROM` whose image is interpolated, judged once every `FROM` is read: an ARG default is
+/// pinned in its ARG line only when nothing else composes it.
+struct InterpolatedFrom {
+    word: Word,
+    at: usize,
+    written: String,
+    composed: Result<String, String>,
+    /// The one variable the image is written as (`${BASE}`, `$BASE`), if it is that.
+    sole: Option<String>,
 }
 
 struct Lines<'a> {
@@ -178,7 +187,9 @@ pub fn scan(text: &str, pin_syntax: bool) -> Scan {
     let mut parser = Parser {
         lines: &lines,
         scan,
-        args: HashMap::new(),
+        escape,
+        args: GlobalArgs::default(),
+        interpolated_froms: Vec::new(),
         stages: Vec::new(),
         seen_from: false,
     };
@@ -213,6 +224,7 @@ pub fn scan(text: &str, pin_syntax: bool) -> Scan {
         }
         parser.instruction(&instruction, &words);
     }
+    parser.finish_interpolated_froms();
     let mut scan = parser.scan;
     scan.images.sort_by_key(|image| image.span.start);
     scan.images.dedup_by_key(|image| image.span.start);
@@ -310,7 +322,9 @@ fn heredocs(words: &[Word]) -> Vec<(String, bool)> {
 struct Parser<'a, 'b> {
     lines: &'b Lines<'a>,
     scan: Scan,
-    args: HashMap<String, Arg>,
+    escape: char,
+    args: GlobalArgs,
+    interpolated_froms: Vec<InterpolatedFrom>,
     /// Stage names so far, lowercase.
     stages: Vec<String>,
     seen_from: bool,
@@ -366,27 +380,31 @@ impl Parser<'_, '_> {
         }
     }
 
+    /// `ARG NAME=default …` before the first FROM: each default without its quotes, and where
+    /// it is written.
     fn global_args(&mut self, words: &[Word]) {
         for word in words {
             let text = word.text();
-            let (name, default) = match text.split_once('=') {
-                Some((name, _)) => {
-                    let skip = name.chars().count() + 1;
-                    let mut value: String = word.chars[skip..].iter().map(|c| c.c).collect();
-                    let mut span = word.span_from(skip);
-                    if let Some(inner) = value
-                        .strip_prefix('"')
-                        .and_then(|v| v.strip_suffix('"'))
-                        .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
-                    {
-                        value = inner.to_string();
-                        span = span.map(|s| s.start + 1..s.end - 1);
-                    }
-                    (name.to_string(), Some((value, span)))
-                }
-                None => (text, None),
+            let Some((name, _)) = text.split_once('=') else {
+                self.args.declare(&text, None);
+                continue;
             };
-            self.args.insert(name, Arg { default });
+            let skip = name.chars().count() + 1;
+            let mut value: String = word.chars[skip..].iter().map(|c| c.c).collect();
+            let mut span = word.span_from(skip);
+            if let Some(inner) = value
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+            {
+                value = inner.to_string();
+                span = span.map(|s| s.start + 1..s.end - 1);
+            }
+            if value.contains(['"', '\'', self.escape]) {
+                self.args.declare_unknown(name, "quoted or escaped");
+            } else {
+                self.args.declare(name, Some((value, span)));
+            }
         }
     }
 
@@ -426,15 +444,18 @@ impl Parser<'_, '_> {
             return;
         }
         if value.contains('$') {
-            // `FROM binary-$TARGETOS`: a stage chosen by an ARG.
-            if self
-                .stages
-                .iter()
-                .any(|stage| matches_interpolated(&value, stage))
-            {
+            if what == "FROM" {
+                self.interpolated_from(word, value, at);
                 return;
             }
-            self.interpolated(&value, at, what);
+            // `COPY --from=$NAME` reads the stage's own ARGs and ENVs, and may name a stage.
+            if !self.matches_a_stage(&value) {
+                let finding = self.finding(
+                    at,
+                    format!("{what} {value}: the image is interpolated; not pinnable"),
+                );
+                self.scan.unpinnable.push(finding);
+            }
             return;
         }
         match word.span_of(from, value.chars().count()) {
@@ -449,37 +470,80 @@ impl Parser<'_, '_> {
         }
     }
 
-    /// `$NAME` or `${NAME}` whose global ARG has a literal default pins the default; anything
-    /// else interpolated is not pinnable.
-    fn interpolated(&mut self, value: &str, at: usize, what: &str) {
-        let name = value
-            .strip_prefix("${")
-            .and_then(|v| v.strip_suffix('}'))
-            .or_else(|| value.strip_prefix('$'))
-            .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
-        let message = match name.map(|n| (n, self.args.get(n).cloned())) {
-            Some((
-                name,
-                Some(Arg {
-                    default: Some((default, Some(span))),
-                }),
-            )) if what == "FROM" && !default.contains('$') && !default.is_empty() => {
-                if !self.is_stage(&default) {
-                    push_image(&mut self.scan, self.lines, span, what);
-                }
-                let _ = name;
-                return;
-            }
-            Some((name, Some(Arg { default: None }))) => {
-                format!("{what} {value}: ARG {name} has no default; not pinnable")
-            }
-            Some((name, None)) if what == "FROM" => {
-                format!("{what} {value}: no global ARG {name} before the first FROM; not pinnable")
-            }
-            _ => format!("{what} {value}: the image is interpolated; not pinnable"),
+    /// `FROM binary-$TARGETOS`: a stage chosen by an ARG, whatever the ARG is.
+    fn matches_a_stage(&self, value: &str) -> bool {
+        self.stages
+            .iter()
+            .any(|stage| matches_interpolated(value, stage))
+    }
+
+    /// A FROM image written with variables, expanded with the global ARGs; a stage it names (or
+    /// may name) is left, the rest judged once every FROM is read.
+    fn interpolated_from(&mut self, word: &Word, written: String, at: usize) {
+        let composed = if written.contains(['"', '\'', self.escape]) {
+            Err("the image is quoted or escaped".to_string())
+        } else {
+            self.args.expand(&written)
         };
-        let finding = self.finding(at, message);
-        self.scan.unpinnable.push(finding);
+        match &composed {
+            Ok(value) if self.is_stage(value) => return,
+            Err(_) if self.matches_a_stage(&written) => return,
+            _ => {}
+        }
+        let sole = sole_variable(&written).map(str::to_string);
+        if sole.is_none() {
+            self.args.compose(&written);
+        }
+        self.interpolated_froms.push(InterpolatedFrom {
+            word: word.clone(),
+            at,
+            written,
+            composed,
+            sole,
+        });
+    }
+
+    /// Each interpolated FROM: its ARG's literal default pinned in the ARG line when the image is
+    /// that one ARG and nothing composes the ARG into more; else the composed image, pinned by a
+    /// digest written after the FROM's own text; or not pinnable, with why.
+    fn finish_interpolated_froms(&mut self) {
+        for from in std::mem::take(&mut self.interpolated_froms) {
+            let InterpolatedFrom {
+                word,
+                at,
+                written,
+                composed,
+                sole,
+            } = from;
+            let why = match composed {
+                Err(why) => why,
+                Ok(value) => {
+                    let arg_line = sole.and_then(|name| self.args.literal_default(&name));
+                    if let Some(span) = arg_line {
+                        push_image(&mut self.scan, self.lines, span, "FROM");
+                        continue;
+                    }
+                    match (
+                        ImageReference::parse(&value),
+                        word.span_of(0, word.chars.len()),
+                    ) {
+                        (Ok(_), Some(span)) => {
+                            let mut image = located(self.lines, span, "FROM");
+                            image.value = value;
+                            image.written = Some(written);
+                            self.scan.images.push(image);
+                            continue;
+                        }
+                        (Err(_), _) => {
+                            format!("with the ARG defaults it is {value}, not an image reference")
+                        }
+                        (Ok(_), None) => "the image is split across lines".to_string(),
+                    }
+                }
+            };
+            let finding = self.finding(at, format!("FROM {written}: {why}; not pinnable"));
+            self.scan.unpinnable.push(finding);
+        }
     }
 }
 
@@ -526,9 +590,9 @@ fn matches_interpolated(value: &str, stage: &str) -> bool {
     true
 }
 
-fn push_image(scan: &mut Scan, lines: &Lines, span: Range<usize>, what: &str) {
+fn located(lines: &Lines, span: Range<usize>, what: &str) -> LocatedImage {
     let (line, column) = lines.position(span.start);
-    scan.images.push(LocatedImage {
+    LocatedImage {
         value: lines.text[span.clone()].to_string(),
         span,
         line,
@@ -540,7 +604,12 @@ fn push_image(scan: &mut Scan, lines: &Lines, span: Range<usize>, what: &str) {
         },
         container: None,
         single_field: false,
-    });
+        written: None,
+    }
+}
+
+fn push_image(scan: &mut Scan, lines: &Lines, span: Range<usize>, what: &str) {
+    scan.images.push(located(lines, span, what));
 }
 
 #[cfg(test)]
@@ -583,34 +652,160 @@ mod tests {
         );
     }
 
-    #[test]
-    fn global_arg_defaults_are_pinned_in_the_arg_line() {
-        let text = "ARG BASE=debian:12\nARG TAG\nARG Q=\"alpine:3\"\nFROM ${BASE}\nFROM $BASE AS two\nFROM $Q\nFROM img:$TAG\nFROM ${NOPE}\nFROM ${BASE}-slim\n";
+    /// An image found: its line, value, and text as written where that differs.
+    type Found = (usize, String, Option<String>);
+
+    /// Each image found, and each not pinnable reference as `line:column: message`.
+    fn judged(text: &str) -> (Vec<Found>, Vec<String>) {
         let scan = scan(text, false);
-        let found: Vec<_> = scan
+        let images = scan
             .images
             .iter()
-            .map(|i| (i.line, i.value.as_str()))
+            .map(|i| (i.line, i.value.clone(), i.written.clone()))
             .collect();
-        assert_eq!(found, vec![(1, "debian:12"), (3, "alpine:3")]);
-        let messages: Vec<String> = scan
+        let findings = scan
             .unpinnable
             .iter()
             .map(|f| format!("{}:{}: {}", f.line, f.column, f.message))
             .collect();
+        (images, findings)
+    }
+
+    const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    fn image(line: usize, value: &str, written: Option<&str>) -> Found {
+        (line, value.to_string(), written.map(str::to_string))
+    }
+
+    #[test]
+    fn global_arg_defaults_are_pinned_in_the_arg_line() {
+        let text = "ARG BASE=debian:12\nARG TAG\nARG Q=\"alpine:3\"\nFROM ${BASE}\nFROM $BASE AS two\nFROM $Q\nFROM img:$TAG\nFROM ${NOPE}\n";
+        let (images, findings) = judged(text);
         assert_eq!(
-            messages,
+            images,
+            vec![image(1, "debian:12", None), image(3, "alpine:3", None)]
+        );
+        assert_eq!(
+            findings,
             vec![
-                "7:6: FROM img:$TAG: the image is interpolated; not pinnable",
+                "7:6: FROM img:$TAG: ARG TAG has no default; not pinnable",
                 "8:6: FROM ${NOPE}: no global ARG NOPE before the first FROM; not pinnable",
-                "9:6: FROM ${BASE}-slim: the image is interpolated; not pinnable",
             ]
         );
-        let scan2 = super::scan("ARG B\nFROM $B\n", false);
+        let (_, findings) = judged("ARG B\nFROM $B\n");
         assert_eq!(
-            scan2.unpinnable[0].message,
-            "FROM $B: ARG B has no default; not pinnable"
+            findings,
+            vec!["2:6: FROM $B: ARG B has no default; not pinnable"]
         );
+    }
+
+    #[test]
+    fn composed_images_are_pinned_in_the_from_line() {
+        let text = format!(
+            "ARG GO_VERSION=1.22\nARG REGISTRY=registry.example:5000\nARG TAG=\"7\"\nARG ALPINE=3.19\n\
+                    FROM golang:${{GO_VERSION}}-alpine$ALPINE AS build\n\
+                    FROM ${{REGISTRY}}/app:${{TAG}}\n\
+                    FROM golang:${{GO_VERSION}}@{DIGEST}\n"
+        );
+        let text = text.as_str();
+        let (images, findings) = judged(text);
+        assert_eq!(
+            images,
+            vec![
+                image(
+                    5,
+                    "golang:1.22-alpine3.19",
+                    Some("golang:${GO_VERSION}-alpine$ALPINE")
+                ),
+                image(
+                    6,
+                    "registry.example:5000/app:7",
+                    Some("${REGISTRY}/app:${TAG}")
+                ),
+                image(
+                    7,
+                    &format!("golang:1.22@{DIGEST}"),
+                    Some(&format!("golang:${{GO_VERSION}}@{DIGEST}"))
+                ),
+            ]
+        );
+        assert!(findings.is_empty(), "{findings:?}");
+        // The whole of each image is one span, the text as written.
+        let scan = scan(text, false);
+        for found in &scan.images {
+            assert_eq!(Some(&text[found.span.clone()]), found.written.as_deref());
+        }
+    }
+
+    #[test]
+    fn an_arg_composed_into_more_is_pinned_in_each_from_line_not_in_its_arg_line() {
+        // Pinning `ARG BASE` would give `debian:12@sha256:…-slim`; each FROM gets its digest.
+        let text = "ARG BASE=debian:12\nARG CHAINED=${BASE}\nFROM ${BASE}\nFROM ${BASE}-slim\nFROM $CHAINED\n";
+        let (images, findings) = judged(text);
+        assert_eq!(
+            images,
+            vec![
+                image(3, "debian:12", Some("${BASE}")),
+                image(4, "debian:12-slim", Some("${BASE}-slim")),
+                image(5, "debian:12", Some("$CHAINED")),
+            ]
+        );
+        assert!(findings.is_empty(), "{findings:?}");
+    }
+
+    #[test]
+    fn what_is_not_known_is_never_guessed() {
+        let text = "ARG A=1\nARG A\nARG B\nARG C=${B}\nARG Q=\"x\\\"y\"\nARG PINNED=debian:12@sha256:abc\n\
+                    FROM stage:${A} AS s\n\
+                    ARG LOCAL=2\n\
+                    FROM img:${LOCAL}\n\
+                    FROM img:${C}\n\
+                    FROM img:${A:-2}\n\
+                    FROM img-$TARGETARCH\n\
+                    FROM img:${A\n\
+                    FROM \"img:$A\"\n\
+                    FROM ${PINNED}-slim\n\
+                    FROM img:$A$Q\n";
+        let (images, findings) = judged(text);
+        // A later `ARG A` without a default keeps the earlier one, as BuildKit does.
+        assert_eq!(images, vec![image(7, "stage:1", Some("stage:${A}"))]);
+        assert_eq!(
+            findings,
+            vec![
+                "9:6: FROM img:${LOCAL}: no global ARG LOCAL before the first FROM; not pinnable",
+                "10:6: FROM img:${C}: ARG B has no default; not pinnable",
+                "11:6: FROM img:${A:-2}: ${A:-2} is not a plain $NAME or ${NAME}; not pinnable",
+                "12:6: FROM img-$TARGETARCH: TARGETARCH is set by the builder for each platform; not pinnable",
+                "13:6: FROM img:${A: ${A is not a plain $NAME or ${NAME}; not pinnable",
+                "14:6: FROM \"img:$A\": the image is quoted or escaped; not pinnable",
+                "15:6: FROM ${PINNED}-slim: with the ARG defaults it is debian:12@sha256:abc-slim, not an image reference; not pinnable",
+                "16:6: FROM img:$A$Q: the default of ARG Q is quoted or escaped; not pinnable",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_composed_image_keeps_its_text_and_gains_the_digest() {
+        let text = "ARG IMAGE=registry.example:5000/app\nARG V=1.22\nFROM ${IMAGE}:1.0\nFROM golang:${V}\n";
+        let scan = scan(text, false);
+        let pinned = |index: usize, digest_only: bool| {
+            let found = &scan.images[index];
+            let reference = ImageReference::parse(&found.value).unwrap();
+            found.pinned(&reference, "sha256:abc", digest_only)
+        };
+        assert_eq!(pinned(0, false), "${IMAGE}:1.0@sha256:abc");
+        assert_eq!(pinned(0, true), "${IMAGE}@sha256:abc");
+        assert_eq!(pinned(1, false), "golang:${V}@sha256:abc");
+        // The tag is how the line reads the ARG: it stays, and the digest wins over it.
+        assert_eq!(pinned(1, true), "golang:${V}@sha256:abc");
+        let mut refreshed = scan.images[1].clone();
+        refreshed.written = Some("golang:${V}@sha256:old".to_string());
+        assert_eq!(
+            refreshed.refreshed("sha256:old", "sha256:new").as_deref(),
+            Some("golang:${V}@sha256:new")
+        );
+        refreshed.written = Some("${PINNED}".to_string());
+        assert_eq!(refreshed.refreshed("sha256:old", "sha256:new"), None);
     }
 
     #[test]
@@ -662,6 +857,7 @@ mod properties {
     use proptest::prelude::*;
 
     use super::scan;
+    use crate::core::reference::ImageReference;
     use crate::core::rewrite::{Replacement, splice};
 
     const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -678,6 +874,9 @@ mod properties {
             Just("ARG BASE=busybox:1.36".to_string()),
             Just("FROM ${BASE}".to_string()),
             Just("FROM img:${TAG}".to_string()),
+            Just("ARG GO=1.22".to_string()),
+            Just("FROM golang:${GO}-alpine AS go".to_string()),
+            Just("FROM ${BASE}-slim".to_string()),
             Just("COPY --from=build /a /b".to_string()),
             Just("COPY --from=nginx:1.25 /etc/nginx /etc/nginx".to_string()),
             Just("RUN --mount=type=bind,from=alpine:3.19,target=/x true".to_string()),
@@ -706,11 +905,14 @@ mod properties {
             .iter()
             .filter(|image| !image.value.contains('@'))
             .map(|image| {
-                Replacement::in_style(
-                    image.span.clone(),
-                    &format!("{}@{DIGEST}", image.value),
-                    image.style,
-                )
+                let value = match &image.written {
+                    Some(_) => {
+                        let reference = ImageReference::parse(&image.value).unwrap();
+                        image.pinned(&reference, DIGEST, false)
+                    }
+                    None => format!("{}@{DIGEST}", image.value),
+                };
+                Replacement::in_style(image.span.clone(), &value, image.style)
             })
             .collect();
         splice(text, &replacements)
