@@ -3,12 +3,13 @@
 #
 #   bash examples/demo.sh
 #
-# Installs docker-registry and skopeo if they are missing (Debian packages, via apt-get),
-# builds the plugin, starts the CNCF Distribution registry on a free loopback port, pushes
-# tiny OCI images under the names examples/manifests uses (nginx:1.27 as a linux/amd64 +
-# linux/arm64 index), then pins the manifests, checks them, records a lock file and pins again
-# from the lock with the registry stopped. Everything it writes goes to a temporary directory,
-# removed on exit with the registry; the repository is left as it was.
+# Installs docker-registry, skopeo and a C compiler (build-essential: ring, under rustls, has C
+# in it) if they are missing (Debian packages, via apt-get), builds the plugin, starts the CNCF
+# Distribution registry on a free loopback port, pushes tiny OCI images under the names
+# examples/manifests uses (nginx:1.27 as a linux/amd64 + linux/arm64 index), then pins the
+# manifests, checks them, records a lock file and pins again from the lock with the registry
+# stopped. Everything it writes goes to a temporary directory, removed on exit with the
+# registry; the repository is left as it was.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -53,6 +54,7 @@ command -v cargo >/dev/null ||
 missing=()
 [[ -x $REGISTRY_BIN ]] || missing+=(docker-registry)
 command -v skopeo >/dev/null || missing+=(skopeo)
+command -v cc >/dev/null || missing+=(build-essential)
 if ((${#missing[@]})); then
     sudo=()
     if ((EUID != 0)); then

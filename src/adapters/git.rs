@@ -8,9 +8,15 @@ use super::fs::{self, InputError, Source, is_manifest};
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
     #[error("cannot run git: {0}")]
-    Spawn(std::io::Error),
+    Spawn(#[source] std::io::Error),
+    /// git's own first line of complaint, or why the path is not in the repository.
     #[error("{spec}: {message}")]
     Git { spec: String, message: String },
+    #[error("{spec}: {source}")]
+    WorkingDirectory {
+        spec: String,
+        source: std::io::Error,
+    },
     /// A blob that is not UTF-8, named `REV:PATH` at its first bad byte.
     #[error(transparent)]
     NotText(#[from] InputError),
@@ -35,9 +41,12 @@ fn git(root: &Path, args: &[&str], spec: &str) -> Result<Vec<u8>, GitError> {
 }
 
 /// `path` relative to the repository root, for a path given relative to the working directory;
-/// it need not exist on disk.
-fn in_repository(root: &Path, path: &str) -> Result<String, String> {
-    let cwd = std::env::current_dir().map_err(|e| e.to_string())?;
+/// it need not exist on disk. `spec` is how errors name it.
+fn in_repository(root: &Path, path: &str, spec: &str) -> Result<String, GitError> {
+    let cwd = std::env::current_dir().map_err(|source| GitError::WorkingDirectory {
+        spec: spec.to_string(),
+        source,
+    })?;
     let cwd = cwd.canonicalize().unwrap_or(cwd);
     let mut joined = PathBuf::new();
     for component in cwd.join(path).components() {
@@ -49,9 +58,10 @@ fn in_repository(root: &Path, path: &str) -> Result<String, String> {
             other => joined.push(other),
         }
     }
-    let relative = joined
-        .strip_prefix(root)
-        .map_err(|_| format!("{path} is outside the git repository {}", root.display()))?;
+    let relative = joined.strip_prefix(root).map_err(|_| GitError::Git {
+        spec: spec.to_string(),
+        message: format!("{path} is outside the git repository {}", root.display()),
+    })?;
     Ok(relative.to_string_lossy().into_owned())
 }
 
@@ -61,10 +71,7 @@ pub fn read_revision(revision: &str, path: &str, recursive: bool) -> Result<Vec<
     let spec = format!("{revision}:{path}");
     let top = git(Path::new("."), &["rev-parse", "--show-toplevel"], &spec)?;
     let root = PathBuf::from(String::from_utf8_lossy(&top).trim());
-    let relative = in_repository(&root, path).map_err(|message| GitError::Git {
-        spec: spec.clone(),
-        message,
-    })?;
+    let relative = in_repository(&root, path, &spec)?;
     let object = format!("{revision}:{relative}");
     let kind = git(&root, &["cat-file", "-t", &object], &spec)?;
     let files: Vec<String> = if kind.starts_with(b"tree") {

@@ -60,15 +60,19 @@ pub enum KubeconfigError {
     /// `--context` (or the current-context) names a context the kubeconfig does not have.
     #[error("context \"{0}\" does not exist")]
     NoContext(String),
-    #[error("error loading config file \"{}\": {cause}", .path.display())]
-    Unreadable { path: PathBuf, cause: String },
+    /// The deepest cause says what is wrong in the file.
+    #[error("error loading config file \"{}\": {}", .path.display(), super::innermost(.source))]
+    Unreadable {
+        path: PathBuf,
+        source: kube::config::KubeconfigError,
+    },
     /// A client is wanted, and neither `--context` nor the kubeconfig names a context.
     #[error("current-context is not set")]
     NoCurrentContext,
     /// The context is there, but a client cannot be built from it: no cluster, no server, a
     /// certificate that does not load.
-    #[error("{0}")]
-    Client(String),
+    #[error("{}", super::innermost(.0))]
+    Client(#[source] kube::config::KubeconfigError),
 }
 
 /// The kubeconfig files in force, merged.
@@ -96,14 +100,14 @@ impl Kubeconfig {
                     }
                     continue;
                 }
-                Err(error) => return Err(unreadable(&file, &error)),
+                Err(source) => return Err(unreadable(&file, source)),
             };
             // An empty current-context sets nothing, as kubectl merges them.
             next.current_context = next.current_context.filter(|name| !name.is_empty());
             merged = Some(match merged {
                 Some(merged) => merged
                     .merge(next)
-                    .map_err(|error| unreadable(&file, &error))?,
+                    .map_err(|source| unreadable(&file, source))?,
                 None => next,
             });
         }
@@ -166,14 +170,14 @@ impl Kubeconfig {
         };
         kube::Config::from_custom_kubeconfig(self.merged, &options)
             .await
-            .map_err(|error| KubeconfigError::Client(super::innermost(&error)))
+            .map_err(KubeconfigError::Client)
     }
 }
 
-fn unreadable(path: &Path, error: &kube::config::KubeconfigError) -> KubeconfigError {
+fn unreadable(path: &Path, source: kube::config::KubeconfigError) -> KubeconfigError {
     KubeconfigError::Unreadable {
         path: path.to_path_buf(),
-        cause: super::innermost(error),
+        source,
     }
 }
 
@@ -293,14 +297,19 @@ mod tests {
         assert_eq!(config.namespace(Some("a")).unwrap().as_deref(), Some("one"));
 
         std::fs::write(&second, "contexts: [[[").unwrap();
-        let error = Kubeconfig::load(None, &search).unwrap_err().to_string();
+        let error = Kubeconfig::load(None, &search).unwrap_err();
+        let text = error.to_string();
         assert!(
-            error.starts_with(&format!(
+            text.starts_with(&format!(
                 "error loading config file \"{}\": ",
                 second.display()
             )),
-            "{error}"
+            "{text}"
         );
+        // The parser's error is kept as the cause; the message says its deepest part.
+        let cause = std::error::Error::source(&error).expect("a cause");
+        assert!(cause.is::<kube::config::KubeconfigError>(), "{cause:?}");
+        assert!(text.ends_with(&super::super::innermost(cause)), "{text}");
     }
 
     #[test]

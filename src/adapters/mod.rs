@@ -21,6 +21,17 @@ pub(crate) fn innermost(error: &dyn std::error::Error) -> String {
     deepest
 }
 
+/// Whether `error` is one of the adapters' own. Each keeps its cause as its `source` and says
+/// in its message the part of it a user acts on, so what is under it need not be said again.
+pub(crate) fn says_its_cause(error: &(dyn std::error::Error + 'static)) -> bool {
+    error.is::<cluster::ClusterError>()
+        || error.is::<registry::RegistryError>()
+        || error.is::<kubeconfig::KubeconfigError>()
+        || error.is::<credentials::CredentialError>()
+        || error.is::<git::GitError>()
+        || error.is::<fs::InputError>()
+}
+
 /// The wait before try `attempt + 1` after a transient fault, for the registry and the cluster
 /// alike: 250 ms, 500 ms, 1 s, … (at most 8 s) with up to half again of random jitter, so
 /// clients that failed together do not come back together.

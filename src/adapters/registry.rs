@@ -34,8 +34,10 @@ pub trait DigestSource: Sync {
     ) -> impl Future<Output = Result<String, RegistryError>> + Send;
 }
 
-/// Why a registry did not give a digest. Messages never hold credentials.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why a registry did not give a digest. Messages never hold credentials. A cause from the
+/// layers below (the HTTP client, the OCI client, a manifest that does not parse) is kept as
+/// the error's `source`; the message says the part of it a user acts on.
+#[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
     #[error("not found on {host}")]
     NotFound { host: String },
@@ -58,8 +60,12 @@ pub enum RegistryError {
         asked_seconds: u64,
         cap_seconds: u64,
     },
-    #[error("cannot reach {host}: {reason}")]
-    Unreachable { host: String, reason: String },
+    /// The deepest cause names the fault ("Connection refused", "dns error").
+    #[error("cannot reach {host}: {}", innermost(.source))]
+    Unreachable {
+        host: String,
+        source: reqwest::Error,
+    },
     #[error(
         "the TLS certificate of {host} is not trusted (to skip verification for it, name it with --insecure-registry {host})"
     )]
@@ -70,14 +76,27 @@ pub enum RegistryError {
     NotTls { host: String },
     #[error("{host} did not answer within {seconds}s")]
     Timeout { host: String, seconds: u64 },
-    #[error("{host} sent content whose digest does not match: {detail}")]
-    DigestMismatch { host: String, detail: String },
+    #[error("{host} sent content whose digest does not match: {source}")]
+    DigestMismatch {
+        host: String,
+        source: oci_client::errors::DigestError,
+    },
     #[error("the image has no {platform} manifest (it has: {available})")]
     NoSuchPlatform { platform: String, available: String },
     #[error("{host} answered with something unexpected: {detail}")]
     Protocol { host: String, detail: String },
-    #[error("{0}")]
-    Credentials(String),
+    /// An answer the OCI client could not take, or a manifest or image config that does not
+    /// parse.
+    #[error("{host} answered with something unexpected: {source}")]
+    Unexpected {
+        host: String,
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error(transparent)]
+    Credentials(#[from] credentials::CredentialError),
+    /// The credential lookup (run on a blocking thread) did not finish: it panicked.
+    #[error(transparent)]
+    CredentialLookup(#[from] tokio::task::JoinError),
     #[error("not in the lock file (run without --offline to resolve it)")]
     NotLocked,
 }
@@ -112,21 +131,25 @@ impl RegistryError {
                 asked_seconds,
                 cap_seconds,
             },
-            RegistryError::Unreachable { host, reason } => RegistryError::Unreachable {
+            RegistryError::Unreachable { host, source } => RegistryError::Unreachable {
                 host: named(host),
-                reason,
+                source,
             },
             RegistryError::Timeout { host, seconds } => RegistryError::Timeout {
                 host: named(host),
                 seconds,
             },
-            RegistryError::DigestMismatch { host, detail } => RegistryError::DigestMismatch {
+            RegistryError::DigestMismatch { host, source } => RegistryError::DigestMismatch {
                 host: named(host),
-                detail,
+                source,
             },
             RegistryError::Protocol { host, detail } => RegistryError::Protocol {
                 host: named(host),
                 detail,
+            },
+            RegistryError::Unexpected { host, source } => RegistryError::Unexpected {
+                host: named(host),
+                source,
             },
             other => other,
         }
@@ -289,10 +312,8 @@ impl RegistryClient {
         }
         let lookup_host = host.to_string();
         // Credential helpers are processes; keep them off the async workers.
-        let credential = tokio::task::spawn_blocking(move || credentials::lookup(&lookup_host))
-            .await
-            .map_err(|error| RegistryError::Credentials(error.to_string()))?
-            .map_err(|error| RegistryError::Credentials(error.to_string()))?;
+        let credential =
+            tokio::task::spawn_blocking(move || credentials::lookup(&lookup_host)).await??;
         let auth = match credential {
             Credential::Anonymous => {
                 tracing::info!("{host}: no credentials stored, asking anonymously");
@@ -372,7 +393,7 @@ impl RegistryClient {
                         let why = match tls {
                             Ok(Err(error)) => match classify(host, timeout, error) {
                                 RegistryError::NotTls { .. } => "it does not speak TLS".into(),
-                                RegistryError::Unreachable { reason, .. } => reason,
+                                RegistryError::Unreachable { source, .. } => innermost(&source),
                                 other => other.to_string(),
                             },
                             _ => format!("no TLS answer within {}s", timeout.as_secs()),
@@ -467,11 +488,11 @@ impl RegistryClient {
     ) -> Result<String, RegistryError> {
         // pull_manifest_raw checks the body's sha256 against the digest the registry claims.
         let (body, digest) = self.pull_manifest(host, target).await?;
-        let protocol = |detail: String| RegistryError::Protocol {
+        let unexpected = |error: serde_json::Error| RegistryError::Unexpected {
             host: host.to_string(),
-            detail,
+            source: error.into(),
         };
-        match platform::manifest_platforms(&body).map_err(|e| protocol(e.to_string()))? {
+        match platform::manifest_platforms(&body).map_err(unexpected)? {
             ManifestPlatforms::Index(entries) => entries
                 .iter()
                 .find(|(entry, _)| entry == platform)
@@ -500,8 +521,7 @@ impl RegistryClient {
                         }
                     })
                     .await?;
-                let found =
-                    platform::config_platform(&config).map_err(|e| protocol(e.to_string()))?;
+                let found = platform::config_platform(&config).map_err(unexpected)?;
                 if &found == platform {
                     Ok(digest)
                 } else {
@@ -823,10 +843,7 @@ fn classify(host: &str, timeout: Duration, error: OciDistributionError) -> Regis
             status: code,
             retry_after: parse_retry_after(&retry_after, SystemTime::now()),
         },
-        OciDistributionError::DigestError(error) => RegistryError::DigestMismatch {
-            host,
-            detail: error.to_string(),
-        },
+        OciDistributionError::DigestError(source) => RegistryError::DigestMismatch { host, source },
         OciDistributionError::RequestError(error) => {
             let chain = error_chain(&error);
             if error.is_timeout() {
@@ -842,13 +859,13 @@ fn classify(host: &str, timeout: Duration, error: OciDistributionError) -> Regis
             } else {
                 RegistryError::Unreachable {
                     host,
-                    reason: innermost(&error),
+                    source: error,
                 }
             }
         }
-        other => RegistryError::Protocol {
+        other => RegistryError::Unexpected {
             host,
-            detail: other.to_string(),
+            source: other.into(),
         },
     }
 }
@@ -932,14 +949,75 @@ mod tests {
             answered(503, None).why(),
             "r:5000 answered 503 Service Unavailable"
         );
-        let dropped = RegistryError::Unreachable {
-            host: host.clone(),
-            reason: "connection closed before message completed".into(),
-        };
-        assert_eq!(
-            dropped.why(),
-            "cannot reach r:5000: connection closed before message completed"
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_registry_keeps_the_http_error_and_names_its_deepest_cause() {
+        // A loopback port nothing listens on: refused at once.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let client = RegistryClient::new(RegistrySettings {
+            attempts: 1,
+            ..RegistrySettings::default()
+        });
+        let reference = ImageReference::parse(&format!("127.0.0.1:{port}/app:v1")).unwrap();
+        let error = client.digest(&reference, None).await.expect_err("refused");
+        assert!(
+            matches!(error, RegistryError::Unreachable { .. }),
+            "{error:?}"
         );
+        let text = error.to_string();
+        assert!(
+            text.starts_with(&format!(
+                "cannot reach 127.0.0.1:{port}: Connection refused"
+            )),
+            "{text}"
+        );
+        let cause = std::error::Error::source(&error).expect("the HTTP client's error is kept");
+        assert!(cause.is::<reqwest::Error>(), "{cause:?}");
+        // Named by the image's registry through a mirror, the cause stays.
+        let mirrored = error.through_mirror("quay.io");
+        assert!(
+            mirrored.to_string().starts_with(&format!(
+                "cannot reach quay.io (through the mirror 127.0.0.1:{port}): Connection refused"
+            )),
+            "{mirrored}"
+        );
+        assert!(std::error::Error::source(&mirrored).is_some());
+    }
+
+    #[test]
+    fn a_digest_mismatch_and_an_unparsable_manifest_keep_their_causes() {
+        let mismatch = classify(
+            "r:5000",
+            Duration::from_secs(1),
+            OciDistributionError::DigestError(oci_client::errors::DigestError::VerificationError {
+                expected: "sha256:aa".into(),
+                actual: "sha256:bb".into(),
+            }),
+        );
+        assert_eq!(
+            mismatch.to_string(),
+            "r:5000 sent content whose digest does not match: Invalid digest. Expected sha256:aa, got sha256:bb"
+        );
+        let cause = std::error::Error::source(&mismatch).expect("the digest error is kept");
+        assert!(cause.is::<oci_client::errors::DigestError>(), "{cause:?}");
+
+        let garbled = platform::manifest_platforms(b"{").expect_err("not JSON");
+        let unexpected = RegistryError::Unexpected {
+            host: "r:5000".into(),
+            source: garbled.into(),
+        };
+        assert!(
+            unexpected
+                .to_string()
+                .starts_with("r:5000 answered with something unexpected: EOF while parsing"),
+            "{unexpected}"
+        );
+        let cause = std::error::Error::source(&unexpected).expect("the parse error is kept");
+        assert!(cause.is::<serde_json::Error>(), "{cause:?}");
     }
 
     #[test]

@@ -14,6 +14,7 @@ use clap_complete::{Generator, Shell};
 
 use super::ExitStatus;
 use crate::cli::Cli;
+use crate::core::problem::Problem;
 
 /// The hidden entry point that regenerates `completions/` and `man/`.
 pub const GENERATE: &str = "__generate";
@@ -94,7 +95,7 @@ pub fn generate(args: &[OsString]) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(error) => {
-            eprintln!("error: {error:#}");
+            super::print_errors(&[Problem::new(super::one_line(&error))]);
             ExitCode::from(2)
         }
     }

@@ -89,7 +89,7 @@ where
         Err(error) => {
             match error.downcast_ref::<Problems>() {
                 Some(Problems(problems)) => print_errors(problems),
-                None => print_errors(&[Problem::new(format_args!("{error:#}"))]),
+                None => print_errors(&[Problem::new(one_line(&error))]),
             }
             ExitCode::from(2)
         }
@@ -123,6 +123,29 @@ pub(crate) fn print_errors(problems: &[Problem]) {
     for problem in problems {
         let _ = writeln!(stderr, "error: {problem}");
     }
+}
+
+/// An error that is no list of problems, as one line: what failed and why, `: ` between them
+/// as anyhow's `{:#}` puts them, down to the first adapter error. That one says its cause in
+/// the words a user acts on ("cannot reach the cluster: Connection refused"); the chain under
+/// it stays data, not text.
+pub(crate) fn one_line(error: &anyhow::Error) -> String {
+    told(error)
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
+/// The links of `error`'s chain that are told: each, down to the first adapter error.
+fn told(error: &anyhow::Error) -> impl Iterator<Item = &(dyn std::error::Error + 'static)> {
+    let outermost: &(dyn std::error::Error + 'static) = error.as_ref();
+    std::iter::successors(Some(outermost), |cause| {
+        if crate::adapters::says_its_cause(*cause) {
+            None
+        } else {
+            cause.source()
+        }
+    })
 }
 
 /// Stdout for a command's answer. A closed stdout (`| head -1`) is the reader's choice, not a
@@ -170,10 +193,50 @@ impl Write for Stdout {
     }
 }
 
-/// A broken pipe anywhere in an error's chain.
+/// A broken pipe in an error's chain above the adapters: stdout's or a child's, not a
+/// connection's to a registry or the cluster (that is their error, told as such).
 fn is_broken_pipe(error: &anyhow::Error) -> bool {
-    error
-        .chain()
+    told(error)
         .filter_map(|cause| cause.downcast_ref::<io::Error>())
         .any(|io| io.kind() == io::ErrorKind::BrokenPipe)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Error as IoError, ErrorKind};
+
+    use anyhow::Context as _;
+
+    use super::*;
+    use crate::adapters::cluster::ClusterError;
+
+    /// A request whose connection broke while it was sent, as kube reports it.
+    fn broken_connection() -> ClusterError {
+        ClusterError::from(kube::Error::Service(Box::new(IoError::new(
+            ErrorKind::BrokenPipe,
+            "connection closed while writing",
+        ))))
+    }
+
+    #[test]
+    fn an_adapter_error_is_told_with_its_own_words_for_its_cause_once() {
+        let error = anyhow::Error::new(broken_connection()).context("cannot list deployments");
+        assert_eq!(
+            one_line(&error),
+            "cannot list deployments: cannot reach the cluster: connection closed while writing"
+        );
+        // The chain under it is still there, as data.
+        assert_eq!(error.chain().count(), 4, "{error:?}");
+        // That connection's broken pipe is the cluster's fault, not a closed stdout.
+        assert!(!is_broken_pipe(&error));
+    }
+
+    #[test]
+    fn any_other_error_is_told_as_its_whole_chain() {
+        let error = Err::<(), _>(IoError::from(ErrorKind::BrokenPipe))
+            .context("cannot write the answer")
+            .unwrap_err();
+        assert_eq!(one_line(&error), format!("{error:#}"));
+        assert!(is_broken_pipe(&error));
+    }
 }

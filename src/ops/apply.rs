@@ -292,7 +292,7 @@ fn refuse_failures(
 
 /// Whether a request failed because the cluster could not be reached, after its retries.
 fn is_lost<T>(result: &Result<T, ClusterError>) -> bool {
-    matches!(result, Err(ClusterError::Unreachable(_)))
+    matches!(result, Err(ClusterError::Unreachable { .. }))
 }
 
 fn applied_note(applied: &[String]) -> Option<Problem> {

@@ -63,7 +63,11 @@ impl MemoryCluster {
 }
 
 fn unreachable() -> ClusterError {
-    ClusterError::Unreachable("connection reset (gave up after 4 tries)".into())
+    ClusterError::Unreachable {
+        reason: Some("connection reset".into()),
+        source: None,
+        tries: Some(4),
+    }
 }
 
 impl ClusterApi for MemoryCluster {
