@@ -700,7 +700,7 @@ impl RegistryClient {
                 .into_iter()
                 .find(|layer| layer.size <= MAX_PAYLOAD_BYTES)
             {
-                Some(layer) => Ok(Some(Signature::Bundle(
+                Some(layer) => Ok::<_, RegistryError>(Some(Signature::Bundle(
                     self.blob(host, target, &layer.digest).await?,
                 ))),
                 None => Ok(None),
