@@ -14,8 +14,10 @@ macro_rules! pin_exit_codes {
     () => {
         "Exit codes:
   0  done (nothing unpinned with --check, every digest confirmed with --verify)
-  1  --check found an unpinned image, or --verify found a digest that is gone or a tag that moved
-  2  error: bad input, an image that cannot be resolved, a registry that refuses; nothing written"
+  1  --check found an unpinned image, or --verify found a digest that is gone, a tag that moved,
+     or a digest the signature policy refuses
+  2  error: bad input, an image that cannot be resolved, a registry that refuses, a digest the
+     signature policy refuses; nothing written"
     };
 }
 
@@ -139,6 +141,9 @@ const PIN_EXAMPLES: &str = concat!(
   # A tag was rebuilt: move its pins (only the digests change), the lock file with them
   kubectl immutable pin -f k8s/ -R --refresh --in-place --lock immutable.lock
 
+  # Only digests cosign-signed by the key the policy names for them
+  kubectl immutable pin -f k8s/ -R --in-place --signature-policy policy.yaml
+
 ",
     pin_exit_codes!()
 );
@@ -150,6 +155,9 @@ pub struct PinArgs {
 
     #[command(flatten)]
     pub resolve: ResolveArgs,
+
+    #[command(flatten)]
+    pub signatures: SignatureArgs,
 
     /// Rewrite the files instead of printing them; a file that does not change is not touched.
     #[arg(short = 'i', long, help_heading = "Output", conflicts_with = "check")]
@@ -248,6 +256,14 @@ pub struct ResolveArgs {
     #[arg(long, value_name = "OS/ARCH", add = crate::commands::complete::CompleteAs::Platform, help_heading = "Registry")]
     pub platform: Option<Platform>,
 
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+/// How registries are reached: shared by every command that asks one (`rollback` asks for
+/// signatures only).
+#[derive(Debug, Clone, Args)]
+pub struct RegistryArgs {
     /// Resolve names under SOURCE at TARGET, writing the original name, e.g.
     /// docker.io=127.0.0.1:5000/docker.io. Repeatable.
     #[arg(
@@ -275,6 +291,15 @@ pub struct ResolveArgs {
     /// registry's Retry-After is honoured for (a longer one fails at once).
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..), help_heading = "Registry")]
     pub registry_timeout: u64,
+}
+
+/// `--signature-policy`: shared by the commands that write or send digests.
+#[derive(Debug, Clone, Args)]
+pub struct SignatureArgs {
+    /// Pin only digests this cosign signature policy accepts (the `signaturePolicy:` mapping of
+    /// the config file, as the whole file) [default: the config file's, if any].
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath, help_heading = "Registry")]
+    pub signature_policy: Option<PathBuf>,
 }
 
 const POSTRENDER_EXAMPLES: &str = "\
@@ -305,6 +330,9 @@ Exit codes:
 pub struct PostrenderArgs {
     #[command(flatten)]
     pub resolve: ResolveArgs,
+
+    #[command(flatten)]
+    pub signatures: SignatureArgs,
 
     /// Where custom resources keep images, as KIND:dotted.path. Repeatable.
     #[arg(long = "image-path", value_name = "KIND:PATH", help_heading = "Input")]
@@ -506,6 +534,13 @@ pub struct RollbackArgs {
     #[command(flatten)]
     pub cluster: ClusterArgs,
 
+    #[command(flatten)]
+    pub signatures: SignatureArgs,
+
+    // With a signature policy, where signatures are looked up.
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+
     /// The field manager the server records as owner of the template.
     #[arg(long, default_value = "kubectl-immutable", help_heading = "Apply")]
     pub field_manager: String,
@@ -587,6 +622,9 @@ Examples:
   # Only digests from the reviewed lock file, no registry
   kubectl immutable apply -f k8s/ -R --offline --lock immutable.lock
 
+  # Nothing sent unless every digest is signed as the policy says
+  kubectl immutable apply -f k8s/ -R --signature-policy policy.yaml
+
 Exit codes:
   0  applied (or nothing to change)
   1  some objects failed while applying for real, or a rollout did not finish (--wait)
@@ -599,6 +637,9 @@ pub struct ApplyArgs {
 
     #[command(flatten)]
     pub resolve: ResolveArgs,
+
+    #[command(flatten)]
+    pub signatures: SignatureArgs,
 
     #[command(flatten)]
     pub cluster: ClusterArgs,

@@ -8,11 +8,12 @@ use anyhow::Context as _;
 
 use crate::adapters::cluster::ClusterSettings;
 use crate::adapters::registry::RegistrySettings;
-use crate::cli::{ClusterArgs, ResolveArgs, SourceArgs};
+use crate::cli::{ClusterArgs, RegistryArgs, ResolveArgs, SourceArgs};
 use crate::core::ignore::IgnoreRules;
 use crate::core::image_paths::{ImagePath, builtin_image_paths};
 use crate::core::mirror::Mirror;
 use crate::core::problem::{Problem, Problems};
+use crate::core::signature::{DefaultAction, PublicKey, Requirement, Rule, SignaturePolicy};
 use crate::ops::resolve::ResolveSettings;
 
 /// The config file read from the working directory when `--config` names none.
@@ -27,6 +28,101 @@ struct ConfigFile {
     registry_mirrors: Vec<String>,
     #[serde(default)]
     insecure_registries: Vec<String>,
+    #[serde(default)]
+    signature_policy: Option<PolicyFile>,
+}
+
+/// `signaturePolicy:` as written, in the config file or as the whole of `--signature-policy`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyFile {
+    #[serde(default)]
+    rules: Vec<RuleFile>,
+    #[serde(default)]
+    default: DefaultAction,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    images: String,
+    /// A PEM public key, or the path of one (relative to the file naming it).
+    #[serde(default)]
+    key: Option<String>,
+    #[serde(default)]
+    skip: bool,
+    /// Room for Fulcio certificates checked against Rekor; refused until that is implemented.
+    #[serde(default)]
+    keyless: Option<Keyless>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Keyless {
+    issuer: String,
+    subject: String,
+}
+
+impl PolicyFile {
+    /// The policy, key paths read relative to `dir` (the directory of the file naming them).
+    fn build(self, dir: &Path) -> anyhow::Result<SignaturePolicy> {
+        let mut rules = Vec::new();
+        for (index, rule) in self.rules.into_iter().enumerate() {
+            let context = || format!("rule {} ({})", index + 1, rule.images);
+            let requirement = match (&rule.key, rule.skip, &rule.keyless) {
+                (Some(key), false, None) => {
+                    Requirement::Key(read_key(key, dir).with_context(context)?)
+                }
+                (None, true, None) => Requirement::Skip,
+                (None, false, Some(keyless)) => anyhow::bail!(
+                    "{}: keyless verification (issuer {}, subject {}: Fulcio certificates, \
+                     Rekor) is not supported yet; give the rule a key",
+                    context(),
+                    keyless.issuer,
+                    keyless.subject
+                ),
+                _ => anyhow::bail!("{}: give exactly one of key or skip: true", context()),
+            };
+            rules.push(Rule {
+                images: rule.images,
+                requirement,
+            });
+        }
+        Ok(SignaturePolicy {
+            rules,
+            default: self.default,
+        })
+    }
+}
+
+/// A rule's key: inline PEM, or the path of a PEM file.
+fn read_key(key: &str, dir: &Path) -> anyhow::Result<PublicKey> {
+    if key.contains("-----BEGIN") {
+        return Ok(PublicKey::from_pem(key, None)?);
+    }
+    let text =
+        std::fs::read_to_string(dir.join(key)).with_context(|| format!("cannot read key {key}"))?;
+    PublicKey::from_pem(&text, Some(key)).with_context(|| format!("key {key}"))
+}
+
+/// The signature policy: `--signature-policy FILE` (the mapping as the whole file), else the
+/// config file's `signaturePolicy:`, else none.
+pub fn signature_policy(
+    config: Option<&Path>,
+    flag: Option<&Path>,
+) -> anyhow::Result<Option<SignaturePolicy>> {
+    let Some(path) = flag else {
+        return Ok(Config::load(config)?.signature_policy);
+    };
+    let name = path.display();
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read signature policy {name}"))?;
+    let file: PolicyFile = serde_saphyr::from_str(&text)
+        .with_context(|| format!("invalid signature policy {name}"))?;
+    let policy = file
+        .build(path.parent().unwrap_or(Path::new("")))
+        .with_context(|| format!("invalid signature policy {name}"))?;
+    Ok(Some(policy))
 }
 
 /// The config file's settings, parsed, with the name of the file they came from.
@@ -36,6 +132,7 @@ pub struct Config {
     pub image_paths: Vec<ImagePath>,
     pub registry_mirrors: Vec<Mirror>,
     pub insecure_registries: Vec<String>,
+    pub signature_policy: Option<SignaturePolicy>,
 }
 
 impl Config {
@@ -68,6 +165,14 @@ impl Config {
                 .push(mirror.parse().with_context(|| name.clone())?);
         }
         config.insecure_registries = file.insecure_registries;
+        if let Some(policy) = file.signature_policy {
+            let dir = path.parent().unwrap_or(Path::new(""));
+            config.signature_policy = Some(
+                policy
+                    .build(dir)
+                    .with_context(|| format!("invalid config file {name}: signaturePolicy"))?,
+            );
+        }
         Ok(config)
     }
 }
@@ -90,12 +195,9 @@ pub fn resolve_settings(
     resolve: ResolveArgs,
 ) -> anyhow::Result<ResolveSettings> {
     let config = Config::load(sources.config.as_deref())?;
+    let registry = registry_settings(&config, resolve.registry);
     let mut rules = config.image_paths;
     rules.extend(sources.image_paths);
-    let mut mirrors = config.registry_mirrors;
-    mirrors.extend(resolve.registry_mirrors);
-    let mut insecure_hosts = config.insecure_registries;
-    insecure_hosts.extend(resolve.insecure_registries);
     Ok(ResolveSettings {
         filenames: sources.filenames,
         recursive: sources.recursive,
@@ -104,16 +206,25 @@ pub fn resolve_settings(
         platform: resolve.platform,
         lock: resolve.lock,
         offline: resolve.offline,
-        registry: RegistrySettings {
-            mirrors,
-            insecure_hosts,
-            request_timeout: Duration::from_secs(resolve.registry_timeout),
-            connections_per_host: usize::from(resolve.concurrency),
-            ..RegistrySettings::default()
-        },
+        registry,
         allow_unpinned: Vec::new(),
         docker: None,
     })
+}
+
+/// How registries are reached: flags after the config file's mirrors and insecure hosts.
+pub fn registry_settings(config: &Config, args: RegistryArgs) -> RegistrySettings {
+    let mut mirrors = config.registry_mirrors.clone();
+    mirrors.extend(args.registry_mirrors);
+    let mut insecure_hosts = config.insecure_registries.clone();
+    insecure_hosts.extend(args.insecure_registries);
+    RegistrySettings {
+        mirrors,
+        insecure_hosts,
+        request_timeout: Duration::from_secs(args.registry_timeout),
+        connections_per_host: usize::from(args.concurrency),
+        ..RegistrySettings::default()
+    }
 }
 
 /// kubectl's connection flags as the cluster adapter takes them.

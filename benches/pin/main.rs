@@ -24,6 +24,7 @@ mod measure;
 mod peers;
 mod proxy;
 mod seed;
+mod signed;
 mod workloads;
 
 use std::cell::RefCell;
@@ -178,6 +179,7 @@ fn main() {
     let mut rows = Vec::new();
     bench.pin_rows(&mut rows);
     bench.tls_rows(&mut rows);
+    bench.signed_rows(&mut rows);
     bench.offline_rows(&mut rows);
     bench.diff_rows(&mut rows);
     rows.push(bench.tree_row());

@@ -19,6 +19,10 @@ use super::{backoff, innermost};
 use crate::core::mirror::{Mirror, locate};
 use crate::core::platform::{self, ManifestPlatforms, Platform};
 use crate::core::reference::ImageReference;
+use crate::core::signature::{
+    BUNDLE_ARTIFACT_TYPES, BUNDLE_PREDICATE_ANNOTATION, SIGN_PREDICATE, SIGNATURE_ANNOTATION,
+    Signature, referrers_tag, signature_tag,
+};
 
 /// Where digests come from: a registry, or a lock file.
 pub trait DigestSource: Sync {
@@ -594,6 +598,200 @@ impl RegistryClient {
                 }
             }
         }
+    }
+}
+
+/// The largest signature payload fetched: a simple-signing payload is a few hundred bytes, so
+/// a larger layer is not a signature and a hostile registry's huge one is never downloaded.
+const MAX_PAYLOAD_BYTES: u64 = 1 << 20;
+
+/// The parts of a signature manifest read: its layers, each a payload with its signature.
+#[derive(serde::Deserialize)]
+struct SignatureManifest {
+    #[serde(default)]
+    layers: Vec<Descriptor>,
+}
+
+/// The parts of a referrers index read: its manifests.
+#[derive(serde::Deserialize)]
+struct ReferrersIndex {
+    #[serde(default)]
+    manifests: Vec<Descriptor>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Descriptor {
+    digest: String,
+    size: u64,
+    #[serde(default)]
+    artifact_type: Option<String>,
+    #[serde(default)]
+    annotations: HashMap<String, String>,
+}
+
+impl RegistryClient {
+    /// The cosign signatures of `digest` in `reference`'s repository in cosign's classic
+    /// layout (through a mirror where one serves it): the layers of the `sha256-<hex>.sig`
+    /// manifest that carry a signature annotation, each with its payload. None when there is no
+    /// such tag.
+    pub async fn classic_signatures(
+        &self,
+        reference: &ImageReference,
+        digest: &str,
+    ) -> Result<Vec<Signature>, RegistryError> {
+        self.at_tag(
+            reference,
+            signature_tag(digest),
+            |host, target| async move { self.classic_signatures_at(&host, &target).await },
+        )
+        .await
+    }
+
+    /// The Sigstore bundles of `digest` in `reference`'s repository that the OCI referrers tag
+    /// scheme lists under `sha256-<hex>` (through a mirror where one serves it). None when there
+    /// is no such tag.
+    pub async fn bundle_signatures(
+        &self,
+        reference: &ImageReference,
+        digest: &str,
+    ) -> Result<Vec<Signature>, RegistryError> {
+        self.at_tag(
+            reference,
+            referrers_tag(digest),
+            |host, target| async move { self.bundles(&host, &target).await },
+        )
+        .await
+    }
+
+    /// `request` of `tag` in `reference`'s repository where it is looked up (a mirror's, where
+    /// one serves it), its errors named by the image's registry.
+    async fn at_tag<F, Fut>(
+        &self,
+        reference: &ImageReference,
+        tag: String,
+        request: F,
+    ) -> Result<Vec<Signature>, RegistryError>
+    where
+        F: FnOnce(String, Reference) -> Fut,
+        Fut: Future<Output = Result<Vec<Signature>, RegistryError>>,
+    {
+        let location = locate(reference, &self.settings.mirrors);
+        let target = Reference::with_tag(location.host.clone(), location.repository.clone(), tag);
+        let signatures = request(location.host.clone(), target).await;
+        if location.host == reference.domain() {
+            return signatures;
+        }
+        signatures.map_err(|error| error.through_mirror(reference.domain()))
+    }
+
+    /// The manifest at `target`, parsed as `T`; none where there is no such tag.
+    async fn optional_manifest<T: serde::de::DeserializeOwned>(
+        &self,
+        host: &str,
+        target: &Reference,
+    ) -> Result<Option<T>, RegistryError> {
+        let body = match self.pull_manifest(host, target).await {
+            Ok((body, _)) => body,
+            Err(RegistryError::NotFound { .. }) => return Ok(None),
+            Err(error) => return Err(error),
+        };
+        serde_json::from_slice(&body)
+            .map(Some)
+            .map_err(|error| RegistryError::Protocol {
+                host: host.to_string(),
+                detail: format!("{}: {error}", target.whole()),
+            })
+    }
+
+    async fn classic_signatures_at(
+        &self,
+        host: &str,
+        target: &Reference,
+    ) -> Result<Vec<Signature>, RegistryError> {
+        let Some(manifest) = self
+            .optional_manifest::<SignatureManifest>(host, target)
+            .await?
+        else {
+            return Ok(Vec::new());
+        };
+        let layers = manifest.layers.into_iter().filter_map(|mut layer| {
+            let signature = layer.annotations.remove(SIGNATURE_ANNOTATION)?;
+            (layer.size <= MAX_PAYLOAD_BYTES).then_some((layer.digest, signature))
+        });
+        futures::future::try_join_all(layers.map(|(layer, signature)| async move {
+            let payload = self.blob(host, target, &layer).await?;
+            Ok(Signature::SimpleSigning { payload, signature })
+        }))
+        .await
+    }
+
+    /// The image-signature bundles the referrers index at `target` lists (attestations, whose
+    /// annotation names another predicate type, are not fetched).
+    async fn bundles(
+        &self,
+        host: &str,
+        target: &Reference,
+    ) -> Result<Vec<Signature>, RegistryError> {
+        let Some(index) = self
+            .optional_manifest::<ReferrersIndex>(host, target)
+            .await?
+        else {
+            return Ok(Vec::new());
+        };
+        let bundles = index.manifests.into_iter().filter(|referrer| {
+            referrer
+                .artifact_type
+                .as_deref()
+                .is_some_and(|kind| BUNDLE_ARTIFACT_TYPES.contains(&kind))
+                && referrer
+                    .annotations
+                    .get(BUNDLE_PREDICATE_ANNOTATION)
+                    .is_none_or(|predicate| predicate == SIGN_PREDICATE)
+        });
+        let fetched = futures::future::try_join_all(bundles.map(|referrer| async move {
+            let manifest = Reference::with_digest(
+                target.registry().to_string(),
+                target.repository().to_string(),
+                referrer.digest,
+            );
+            let layers = match self
+                .optional_manifest::<SignatureManifest>(host, &manifest)
+                .await?
+            {
+                Some(manifest) => manifest.layers,
+                None => Vec::new(),
+            };
+            match layers
+                .into_iter()
+                .find(|layer| layer.size <= MAX_PAYLOAD_BYTES)
+            {
+                Some(layer) => Ok::<_, RegistryError>(Some(Signature::Bundle(
+                    self.blob(host, target, &layer.digest).await?,
+                ))),
+                None => Ok(None),
+            }
+        }))
+        .await?;
+        Ok(fetched.into_iter().flatten().collect())
+    }
+
+    /// The blob `digest` of `target`'s repository (pull_blob checks the bytes against it).
+    async fn blob(
+        &self,
+        host: &str,
+        target: &Reference,
+        digest: &str,
+    ) -> Result<Vec<u8>, RegistryError> {
+        self.with_client(host, |client, auth| async move {
+            client
+                .store_auth_if_needed(target.resolve_registry(), &auth)
+                .await;
+            let mut blob = Vec::new();
+            client.pull_blob(target, digest, &mut blob).await?;
+            Ok(blob)
+        })
+        .await
     }
 }
 

@@ -12,14 +12,25 @@ use crate::cli::{ApplyArgs, DryRun};
 use crate::ops::apply::{ApplySettings, apply};
 use crate::ops::cluster::ApplyOptions;
 use crate::ops::release::{Pinning, prepare};
-use crate::settings::{cluster_settings, resolve_settings};
+use crate::settings::{cluster_settings, resolve_settings, signature_policy};
 
 pub async fn run(args: ApplyArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
+    let policy = signature_policy(
+        args.sources.config.as_deref(),
+        args.signatures.signature_policy.as_deref(),
+    )?;
     let mut settings = resolve_settings(args.sources, args.resolve)?;
     settings.allow_unpinned = args.allow_unpinned;
     let reporter = Terminal::new(quiet);
     let registry = RegistryClient::new(settings.registry.clone());
-    let mut release = prepare(&settings, &registry, Pinning::Pin, &reporter).await?;
+    let mut release = prepare(
+        &settings,
+        &registry,
+        Pinning::Pin,
+        policy.as_ref(),
+        &reporter,
+    )
+    .await?;
 
     if args.dry_run == DryRun::Client {
         let objects: Vec<(String, &Value)> =

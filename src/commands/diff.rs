@@ -142,7 +142,7 @@ async fn live(args: &DiffArgs, compare: &Comparison, quiet: bool) -> anyhow::Res
         Pinning::Pin
     };
     let registry = RegistryClient::new(settings.registry.clone());
-    let release = prepare(&settings, &registry, pinning, &Terminal::new(quiet)).await?;
+    let release = prepare(&settings, &registry, pinning, None, &Terminal::new(quiet)).await?;
     check_identities(&release)?;
     let cluster = Cluster::connect(&cluster_settings(&args.cluster))
         .await

@@ -12,10 +12,13 @@ use crate::adapters::registry::RegistryClient;
 use crate::cli::{FindingsFormat, PinArgs, ReportFormat};
 use crate::core::findings::{Finding, render_github, render_gitlab, render_sarif};
 use crate::core::problem::Problem;
+use crate::core::reference::ImageReference;
 use crate::core::rewrite::write_concatenated;
+use crate::core::signature::Outcome;
 use crate::ops::pin::{Output, PinOutcome, PinSettings, pin};
 use crate::ops::resolve::{DockerSettings, PinnedImage, PinnedTags, Resolution, distinct};
-use crate::settings::resolve_settings;
+use crate::ops::signatures::Checked;
+use crate::settings::{resolve_settings, signature_policy};
 
 pub async fn run(args: PinArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
     let output = match (args.check, args.in_place) {
@@ -29,6 +32,10 @@ pub async fn run(args: PinArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
     if args.format != FindingsFormat::Text && !args.check && !args.verify {
         anyhow::bail!("--format reports what --check or --verify find: add one of them");
     }
+    let signatures = signature_policy(
+        args.sources.config.as_deref(),
+        args.signatures.signature_policy.as_deref(),
+    )?;
     let mut resolve = resolve_settings(args.sources, args.resolve)?;
     resolve.digest_only = args.digest_only;
     resolve.docker = Some(DockerSettings {
@@ -44,6 +51,7 @@ pub async fn run(args: PinArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
         resolve,
         output,
         pinned_tags,
+        signatures,
     };
     // Cheap to make: its HTTP clients, and the root certificates they load, are made when a
     // registry is first asked, so `--offline` never makes one.
@@ -92,7 +100,7 @@ pub async fn run(args: PinArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
             }
             Ok(ExitStatus::Found)
         }
-        PinOutcome::Pinned(resolution) => {
+        PinOutcome::Pinned(resolution, checked) => {
             if args.format != FindingsFormat::Text {
                 // --verify found nothing: an empty report, not the manifests.
                 write_findings(args.format, &[])?;
@@ -103,10 +111,11 @@ pub async fn run(args: PinArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
                 stdout.flush()?;
             }
             if let Some(format) = args.report {
-                let entries: Vec<&PinnedImage> = resolution
+                let entries: Vec<ReportEntry> = resolution
                     .pinned
                     .iter()
                     .chain(&resolution.refreshed)
+                    .map(|image| ReportEntry::new(image, &checked))
                     .collect();
                 write_report(format, args.report_file.as_deref(), &entries)?;
             }
@@ -172,10 +181,29 @@ fn relative(path: &Path, cwd: Option<&Path>) -> String {
     }
 }
 
+/// One image of `--report json`: the pinned image and, with a signature policy, what it made of
+/// the digest (which rule and key verified it).
+#[derive(serde::Serialize)]
+struct ReportEntry<'a> {
+    #[serde(flatten)]
+    image: &'a PinnedImage,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signature: Option<&'a Outcome>,
+}
+
+impl<'a> ReportEntry<'a> {
+    fn new(image: &'a PinnedImage, checked: &'a Checked) -> ReportEntry<'a> {
+        let signature = ImageReference::parse(&image.original)
+            .ok()
+            .and_then(|reference| checked.outcome(&reference, &image.digest));
+        ReportEntry { image, signature }
+    }
+}
+
 fn write_report(
     format: ReportFormat,
     path: Option<&Path>,
-    entries: &[&PinnedImage],
+    entries: &[ReportEntry],
 ) -> anyhow::Result<()> {
     match format {
         ReportFormat::Json => {

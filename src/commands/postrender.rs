@@ -11,7 +11,7 @@ use crate::cli::{PostrenderArgs, SourceArgs};
 use crate::core::rewrite::write_concatenated;
 use crate::ops::pin::{Output, PinOutcome, PinSettings, pin};
 use crate::ops::resolve::PinnedTags;
-use crate::settings::resolve_settings;
+use crate::settings::{resolve_settings, signature_policy};
 
 pub async fn run(args: PostrenderArgs) -> anyhow::Result<ExitStatus> {
     if std::io::stdin().is_terminal() {
@@ -26,16 +26,21 @@ pub async fn run(args: PostrenderArgs) -> anyhow::Result<ExitStatus> {
         image_paths: args.image_paths,
         config: args.config,
     };
+    let signatures = signature_policy(
+        sources.config.as_deref(),
+        args.signatures.signature_policy.as_deref(),
+    )?;
     let mut resolve = resolve_settings(sources, args.resolve)?;
     resolve.digest_only = args.digest_only;
     let settings = PinSettings {
         resolve,
         output: Output::Stdout,
         pinned_tags: PinnedTags::Leave,
+        signatures,
     };
     let client = RegistryClient::new(settings.resolve.registry.clone());
     // Quiet: Helm shows a post-renderer's stderr only when it fails, so only errors go there.
-    let PinOutcome::Pinned(resolution) = pin(&settings, &client, &Terminal::new(true)).await?
+    let PinOutcome::Pinned(resolution, _) = pin(&settings, &client, &Terminal::new(true)).await?
     else {
         unreachable!("neither --check nor --verify")
     };

@@ -7,11 +7,12 @@ use super::ExitStatus;
 use super::render::{print_objects, print_report, wait_if_asked};
 use super::reporter::Terminal;
 use crate::adapters::cluster::Cluster;
+use crate::adapters::registry::RegistryClient;
 use crate::cli::{DryRun, RollbackArgs};
 use crate::ops::apply::{ApplySettings, apply};
 use crate::ops::cluster::ApplyOptions;
-use crate::ops::rollback::{Plan, RollbackSettings, plan};
-use crate::settings::cluster_settings;
+use crate::ops::rollback::{Plan, RollbackSettings, check_signatures, plan};
+use crate::settings::{Config, cluster_settings, registry_settings, signature_policy};
 
 pub async fn run(args: RollbackArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
     let settings = RollbackSettings {
@@ -19,12 +20,20 @@ pub async fn run(args: RollbackArgs, quiet: bool) -> anyhow::Result<ExitStatus> 
         to_revision: args.to_revision,
         allow_unpinned: args.allow_unpinned,
     };
+    let policy = signature_policy(None, args.signatures.signature_policy.as_deref())?;
+    let registry = registry_settings(&Config::load(None)?, args.registry);
     let mut cluster = Cluster::connect(&cluster_settings(&args.cluster)).await?;
+    let plan = plan(&cluster, &settings).await?;
+    if let Some(policy) = &policy {
+        let client = RegistryClient::new(registry);
+        check_signatures(&plan, policy, &client).await?;
+    }
     let Plan {
         object,
         revision,
         left_unpinned,
-    } = plan(&cluster, &settings).await?;
+        ..
+    } = plan;
     if args.dry_run == DryRun::Client {
         let objects: Vec<(String, &Value)> = vec![(object.name(), &object.object)];
         print_objects(args.output, &objects, "rolled back (client dry run)")?;

@@ -19,14 +19,18 @@ pub enum FindingKind {
     MovedTag,
     /// The registry would not say whether the digest exists (`--verify`).
     RegistryError,
+    /// The signature policy refuses the digest: no valid signature by its rule's key, or no
+    /// rule and a default of deny (`--verify` with a signature policy).
+    UnverifiedSignature,
 }
 
 /// Every kind, in the order SARIF's rules list them.
-pub const KINDS: [FindingKind; 4] = [
+pub const KINDS: [FindingKind; 5] = [
     FindingKind::Unpinned,
     FindingKind::MissingDigest,
     FindingKind::MovedTag,
     FindingKind::RegistryError,
+    FindingKind::UnverifiedSignature,
 ];
 
 impl FindingKind {
@@ -37,6 +41,7 @@ impl FindingKind {
             FindingKind::MissingDigest => "missing-digest",
             FindingKind::MovedTag => "moved-tag",
             FindingKind::RegistryError => "registry-error",
+            FindingKind::UnverifiedSignature => "unverified-signature",
         }
     }
 
@@ -47,6 +52,7 @@ impl FindingKind {
             FindingKind::MissingDigest => "Missing digest",
             FindingKind::MovedTag => "Moved tag",
             FindingKind::RegistryError => "Registry error",
+            FindingKind::UnverifiedSignature => "Unverified signature",
         }
     }
 
@@ -64,12 +70,16 @@ impl FindingKind {
                  pushed again. kubectl immutable pin --refresh moves the pin."
             }
             FindingKind::RegistryError => "The registry did not answer whether the digest exists.",
+            FindingKind::UnverifiedSignature => {
+                "The signature policy refuses the digest: no cosign signature by the key its rule \
+                 names vouches for it."
+            }
         }
     }
 
     fn gitlab_severity(self) -> &'static str {
         match self {
-            FindingKind::MissingDigest => "critical",
+            FindingKind::MissingDigest | FindingKind::UnverifiedSignature => "critical",
             FindingKind::Unpinned | FindingKind::MovedTag => "major",
             FindingKind::RegistryError => "minor",
         }
@@ -291,7 +301,7 @@ mod tests {
                 .as_array()
                 .unwrap()
                 .len(),
-            4
+            5
         );
     }
 }

@@ -18,6 +18,18 @@ pub struct LockFile {
     pub platform: Option<String>,
     /// Canonical reference (`docker.io/library/nginx:1.27`) -> digest.
     pub images: BTreeMap<String, String>,
+    /// `name@digest` -> the signature policy's rule and key that verified it (`signaturePolicy`).
+    /// Absent from lock files written without a policy, and from older ones, which read as ever.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub signatures: BTreeMap<String, SignatureRecord>,
+}
+
+/// Which rule of the signature policy and which of its keys verified a digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignatureRecord {
+    pub rule: String,
+    pub key: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +48,7 @@ impl LockFile {
             version: LOCK_VERSION,
             platform,
             images: BTreeMap::new(),
+            signatures: BTreeMap::new(),
         }
     }
 
@@ -114,5 +127,31 @@ mod tests {
             Err(LockError::Version(2))
         ));
         assert!(LockFile::parse("nonsense").is_err());
+    }
+
+    #[test]
+    fn records_signatures_only_where_there_are_some_and_reads_old_files() {
+        let old = format!(
+            "{{\n  \"version\": 1,\n  \"images\": {{\n    \"quay.io/b:1\": \"{DIGEST}\"\n  }}\n}}\n"
+        );
+        let lock = LockFile::parse(&old).unwrap();
+        assert!(lock.signatures.is_empty());
+        assert_eq!(
+            lock.render(),
+            old,
+            "a lock without signatures is written as before"
+        );
+        let mut signed = lock.clone();
+        signed.signatures.insert(
+            format!("quay.io/b@{DIGEST}"),
+            SignatureRecord {
+                rule: "quay.io/*".into(),
+                key: "acme.pub".into(),
+            },
+        );
+        let text = signed.render();
+        assert!(text.contains("\"signatures\": {"), "{text}");
+        assert!(text.contains("\"rule\": \"quay.io/*\""), "{text}");
+        assert_eq!(LockFile::parse(&text).unwrap(), signed);
     }
 }

@@ -20,4 +20,5 @@ mod rewrite_properties;
 pub mod rollback;
 pub mod rollout;
 pub mod rollout_status;
+pub mod signature;
 pub mod source_kind;

@@ -17,6 +17,7 @@ pub mod resolve;
 pub mod revisions;
 pub mod rollback;
 pub mod sides;
+pub mod signatures;
 pub mod sources;
 pub mod wait;
 

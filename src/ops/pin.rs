@@ -11,11 +11,13 @@ use super::Reporter;
 use super::resolve::{
     FoundImage, PinnedTags, Resolution, ResolveSettings, line_problem, read_and_find, resolve,
 };
+use super::signatures::{Checked, check_resolution, refused_problems};
 use crate::adapters::fs;
 use crate::adapters::registry::{RegistryClient, RegistryError};
 use crate::core::findings::{Finding, FindingKind};
 use crate::core::lock::lock_key;
 use crate::core::problem::Problem;
+use crate::core::signature::SignaturePolicy;
 
 /// What `pin` does with what it resolved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +35,8 @@ pub struct PinSettings {
     /// What becomes of `tag@digest` values: left (a plain pin), resolved (`--verify`), or
     /// moved to where their tags point now (`--refresh`).
     pub pinned_tags: PinnedTags,
+    /// The digests written must be signed as this policy says.
+    pub signatures: Option<SignaturePolicy>,
 }
 
 /// How a pin run ended.
@@ -49,8 +53,9 @@ pub enum PinOutcome {
     /// `--verify` found digests that are gone or tags that moved; nothing written.
     Unverified(Vec<Finding>),
     /// Resolved; in place, the files and the lock file are written. On stdout, the command
-    /// writes the resolution's texts.
-    Pinned(Resolution),
+    /// writes the resolution's texts. With a signature policy, what it made of each digest
+    /// written.
+    Pinned(Resolution, Box<Checked>),
 }
 
 pub async fn pin(
@@ -85,14 +90,46 @@ pub async fn pin(
         reporter,
     )
     .await?;
+    let mut checked = Checked::default();
     if settings.pinned_tags == PinnedTags::Resolve {
-        let problems = verify(client, &resolution).await;
+        let mut problems = verify(client, &resolution).await;
+        if let Some(policy) = &settings.signatures {
+            let check = check_resolution(
+                policy,
+                client,
+                &resolution,
+                settings.pinned_tags,
+                &settings.resolve,
+            );
+            match check.await? {
+                Ok(outcomes) => checked = outcomes,
+                Err(refused) => problems.extend(refused.into_iter().map(|(image, message)| {
+                    let message = format!("{}: {message}", image.located.value);
+                    finding(
+                        FindingKind::UnverifiedSignature,
+                        line_problem(&resolution.found.sources, image, message),
+                        image,
+                    )
+                })),
+            }
+        }
         if !problems.is_empty() {
             return Ok(PinOutcome::Unverified(problems));
         }
+    } else if let Some(policy) = &settings.signatures {
+        let check = check_resolution(
+            policy,
+            client,
+            &resolution,
+            settings.pinned_tags,
+            &settings.resolve,
+        );
+        checked = check
+            .await?
+            .map_err(|refused| refused_problems(&resolution.found.sources, refused))?;
     }
-    write_files(settings, &resolution)?;
-    Ok(PinOutcome::Pinned(resolution))
+    write_files(settings, &resolution, &checked)?;
+    Ok(PinOutcome::Pinned(resolution, Box::new(checked)))
 }
 
 /// `--verify`: every digest written must exist, and a tag written beside it must still point at it.
@@ -167,10 +204,16 @@ fn finding(kind: FindingKind, problem: Problem, image: &FoundImage) -> Finding {
 /// Writes the lock file (unless offline) and, in place, every changed file: everything is
 /// staged before anything is renamed, so a failure leaves every file as it was. Pinned text is
 /// written from the source's own bytes and the new values, never copied whole.
-fn write_files(settings: &PinSettings, resolution: &Resolution) -> anyhow::Result<()> {
+fn write_files(
+    settings: &PinSettings,
+    resolution: &Resolution,
+    checked: &Checked,
+) -> anyhow::Result<()> {
     let mut staged = Vec::new();
     if let (Some(path), false) = (&settings.resolve.lock, settings.resolve.offline) {
-        let text = resolution.lock(settings.resolve.platform.as_ref()).render();
+        let mut lock = resolution.lock(settings.resolve.platform.as_ref());
+        checked.record(&mut lock);
+        let text = lock.render();
         if std::fs::read_to_string(path).ok().as_deref() != Some(text.as_str()) {
             staged.push(
                 fs::stage(&fs::real_path(path), [text.as_bytes()])

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::Reporter;
 use super::resolve::{PinnedTags, ResolveSettings, read_and_find, resolve};
+use super::signatures::{check_resolution, refused_problems};
 use super::sources;
 use crate::adapters::cluster::Resource;
 use crate::adapters::registry::RegistryClient;
@@ -14,6 +15,7 @@ use crate::core::containers::container_images;
 use crate::core::image_paths::ImagePath;
 use crate::core::manifest::{ObjectKey, parse_documents, parse_objects};
 use crate::core::problem::{Position, Problem, Problems};
+use crate::core::signature::SignaturePolicy;
 
 /// The annotation recording the image references as written before pinning, so `diff` and
 /// `history` can show `nginx:1.27 -> sha256:…`.
@@ -92,11 +94,13 @@ pub fn kubectl_name(key: &ObjectKey) -> String {
     }
 }
 
-/// Every object of the sources `settings` names, pinned (unless `AsWritten`) and annotated.
+/// Every object of the sources `settings` names, pinned (unless `AsWritten`) and annotated;
+/// with a signature `policy`, only if it accepts every digest pinned.
 pub async fn prepare(
     settings: &ResolveSettings,
     client: &RegistryClient,
     pinning: Pinning,
+    policy: Option<&SignaturePolicy>,
     reporter: &dyn Reporter,
 ) -> anyhow::Result<Vec<ReleaseObject>> {
     let mut problems = Vec::new();
@@ -116,6 +120,11 @@ pub async fn prepare(
     }
     let found = read_and_find(settings)?;
     let resolution = resolve(settings, client, found, PinnedTags::Leave, reporter).await?;
+    if let Some(policy) = policy {
+        check_resolution(policy, client, &resolution, PinnedTags::Leave, settings)
+            .await?
+            .map_err(|refused| refused_problems(&resolution.found.sources, refused))?;
+    }
     let sources = &resolution.found.sources;
     for (source, pinned) in sources.iter().zip(resolution.texts()) {
         match (parse_objects(pinned), parse_documents(&source.text)) {

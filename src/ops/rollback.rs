@@ -8,9 +8,16 @@ use serde_json::{Value, json};
 use super::cluster::ClusterApi;
 use super::release::{ORIGINAL_IMAGES, ReleaseObject};
 use super::revisions::{Loaded, load, revision_pods};
+use super::signatures::{self, Written};
+use crate::adapters::registry::RegistryClient;
+use crate::core::containers::container_images;
+use crate::core::image_paths::builtin_image_paths;
+use crate::core::manifest::ObjectKey;
 use crate::core::problem::{Problem, Problems};
+use crate::core::reference::ImageReference;
 use crate::core::rollback::pin_template;
 use crate::core::rollout::Workload;
+use crate::core::signature::SignaturePolicy;
 
 /// What to roll back to.
 #[derive(Debug, Clone)]
@@ -29,6 +36,8 @@ pub struct Plan {
     pub object: ReleaseObject,
     /// The revision's number.
     pub revision: u64,
+    /// The workload's identity, namespace defaulted, for messages.
+    pub key: ObjectKey,
     /// The images left as tags, as `--allow-unpinned` let them.
     pub left_unpinned: Vec<String>,
 }
@@ -96,6 +105,47 @@ pub async fn plan(cluster: &impl ClusterApi, settings: &RollbackSettings) -> any
     Ok(Plan {
         object: rollback,
         revision: target.number,
+        key,
         left_unpinned: pinned.left_unpinned,
     })
+}
+
+/// With a signature `policy`: every digest the rollback writes into the template must be one
+/// the policy accepts, or nothing is changed.
+pub async fn check_signatures(
+    plan: &Plan,
+    policy: &SignaturePolicy,
+    client: &RegistryClient,
+) -> anyhow::Result<()> {
+    let images: Vec<(String, ImageReference)> =
+        container_images(&plan.object.object, &builtin_image_paths())
+            .into_iter()
+            .filter_map(|(container, image)| Some((container, ImageReference::parse(&image).ok()?)))
+            .filter(|(_, reference)| reference.digest().is_some())
+            .collect();
+    let written: Vec<Written> = images
+        .iter()
+        .map(|(_, reference)| Written {
+            reference,
+            digest: reference.digest().expect("filtered on digest"),
+        })
+        .collect();
+    if let Err(refusals) = signatures::check(policy, client, &written).await {
+        let name = format!("{} revision {}", plan.key, plan.revision);
+        return Err(Problems(
+            refusals
+                .into_iter()
+                .map(|refusal| {
+                    let (container, reference) = &images[refusal.index];
+                    Problem::new(format_args!(
+                        "{name}: container {container}: {reference}: {}",
+                        refusal.message
+                    ))
+                })
+                .chain([Problem::new("nothing was changed")])
+                .collect(),
+        )
+        .into());
+    }
+    Ok(())
 }

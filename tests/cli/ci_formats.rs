@@ -214,7 +214,8 @@ fn check_as_sarif_validates_against_the_schema() {
             "unpinned-image",
             "missing-digest",
             "moved-tag",
-            "registry-error"
+            "registry-error",
+            "unverified-signature"
         ]
     );
     let results = run0["results"].as_array().unwrap();

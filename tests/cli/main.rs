@@ -26,4 +26,5 @@ mod release_loop;
 mod release_pipeline;
 mod rewrite_golden;
 mod secrets;
+mod signatures;
 mod verbosity;

@@ -10,6 +10,7 @@ pub mod cluster;
 pub mod faults;
 pub mod plugin;
 pub mod registry;
+pub mod signing;
 pub mod tcp_drop;
 
 /// The command that installs and builds everything the tests drive.

@@ -25,6 +25,12 @@ pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 const OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
 const OCI_LAYER: &str = "application/vnd.oci.image.layer.v1.tar";
+/// cosign's media type for a simple-signing payload layer, and its signature annotation.
+const SIMPLE_SIGNING: &str = "application/vnd.dev.cosign.simplesigning.v1+json";
+const COSIGN_SIGNATURE: &str = "dev.cosignproject.cosign/signature";
+/// A Sigstore bundle's media type (and artifact type), and OCI's empty config.
+const SIGSTORE_BUNDLE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+const OCI_EMPTY: &str = "application/vnd.oci.empty.v1+json";
 
 /// `Accept` header for manifest requests: Distribution answers 404 for an OCI manifest or index
 /// unless the client says it understands them.
@@ -166,6 +172,95 @@ impl OciLayout {
             digest,
             platform_digests,
         }
+    }
+
+    /// Adds a cosign signature manifest named `name`, as cosign's classic layout stores one
+    /// under `sha256-<hex>.sig`: one layer per `(payload, signature)`, of cosign's
+    /// simple-signing media type, with the base64 signature as its annotation. Returns the
+    /// manifest's digest.
+    pub fn add_cosign_signatures(
+        &mut self,
+        name: &str,
+        signatures: &[(Vec<u8>, String)],
+    ) -> String {
+        let layers: Vec<Value> = signatures
+            .iter()
+            .map(|(payload, signature)| {
+                let mut layer = self.write_blob(SIMPLE_SIGNING, payload);
+                layer["annotations"] = json!({ COSIGN_SIGNATURE: signature });
+                layer
+            })
+            .collect();
+        let diff_ids: Vec<&Value> = layers.iter().map(|layer| &layer["digest"]).collect();
+        let config = json!({
+            "architecture": "", "os": "", "config": {},
+            "created": "0001-01-01T00:00:00Z",
+            "rootfs": { "type": "layers", "diff_ids": diff_ids },
+        });
+        let config = self.write_blob(OCI_CONFIG, &serde_json::to_vec(&config).unwrap());
+        let manifest = json!({
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": config,
+            "layers": layers,
+        });
+        let descriptor = self.write_blob(OCI_MANIFEST, &serde_json::to_vec(&manifest).unwrap());
+        let digest = descriptor["digest"].as_str().unwrap().to_owned();
+        self.name(name, descriptor);
+        digest
+    }
+
+    /// Adds, named `name`, the index the OCI referrers tag scheme keeps under `sha256-<hex>`:
+    /// one referrer manifest per bundle (artifact type Sigstore bundle v0.3, the bundle its one
+    /// layer, `subject` the signed manifest's descriptor), plus one attestation referrer of
+    /// another predicate type, each named `{name}-referrer-N` too. Returns the index's digest
+    /// and the referrers' names and digests.
+    pub fn add_referrers(
+        &mut self,
+        name: &str,
+        subject: &Value,
+        bundles: &[Vec<u8>],
+    ) -> (String, Vec<(String, String)>) {
+        let empty = self.write_blob(OCI_EMPTY, b"{}");
+        let referrer = |layout: &Self, bundle: &[u8], predicate: &str| {
+            let layer = layout.write_blob(SIGSTORE_BUNDLE, bundle);
+            let annotations = json!({ "dev.sigstore.bundle.predicateType": predicate });
+            let manifest = json!({
+                "schemaVersion": 2,
+                "mediaType": OCI_MANIFEST,
+                "artifactType": SIGSTORE_BUNDLE,
+                "config": empty,
+                "layers": [layer],
+                "subject": subject,
+                "annotations": annotations,
+            });
+            let mut descriptor =
+                layout.write_blob(OCI_MANIFEST, &serde_json::to_vec(&manifest).unwrap());
+            descriptor["artifactType"] = json!(SIGSTORE_BUNDLE);
+            descriptor["annotations"] = annotations;
+            descriptor
+        };
+        let mut manifests: Vec<Value> = bundles
+            .iter()
+            .map(|bundle| referrer(self, bundle, "https://sigstore.dev/cosign/sign/v1"))
+            .collect();
+        manifests.push(referrer(
+            self,
+            b"not fetched: an attestation",
+            "https://slsa.dev/provenance/v1",
+        ));
+        let mut referrers = Vec::new();
+        for (i, descriptor) in manifests.iter().enumerate() {
+            let referrer = format!("{name}-referrer-{i}");
+            let digest = descriptor["digest"].as_str().unwrap().to_owned();
+            self.name(&referrer, descriptor.clone());
+            referrers.push((referrer, digest));
+        }
+        let index = json!({ "schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests });
+        let descriptor = self.write_blob(OCI_INDEX, &serde_json::to_vec(&index).unwrap());
+        let digest = descriptor["digest"].as_str().unwrap().to_owned();
+        self.name(name, descriptor);
+        (digest, referrers)
     }
 
     /// Writes `index.json`; call after adding, before reading the layout.
@@ -526,6 +621,84 @@ impl TestRegistry {
         self.push_one(repo, tag, |layout| {
             layout.add_image("image", platform, &format!("{repo}:{tag} {content}"))
         })
+    }
+
+    /// Pushes cosign signatures of `digest` in `repo` under its `sha256-<hex>.sig` tag (replacing
+    /// any there), each `(payload, base64 signature)` a layer. Returns the signature manifest's
+    /// digest.
+    pub fn push_signatures(
+        &self,
+        repo: &str,
+        digest: &str,
+        signatures: &[(Vec<u8>, String)],
+    ) -> String {
+        let tag = format!("{}.sig", digest.replacen(':', "-", 1));
+        self.push_one(repo, &tag, |layout| {
+            layout.add_cosign_signatures("image", signatures)
+        })
+    }
+
+    /// Pushes Sigstore bundles of `digest` in `repo` as the OCI referrers tag scheme lists
+    /// them: an index under `sha256-<hex>` (replacing any there) of one referrer per bundle.
+    pub fn push_bundles(&self, repo: &str, digest: &str, bundles: &[Vec<u8>]) -> String {
+        let raw = self.skopeo_inspect_raw(&format!("{repo}@{digest}"));
+        let media_type = serde_json::from_slice::<Value>(&raw).unwrap()["mediaType"].clone();
+        let subject = json!({ "mediaType": media_type, "digest": digest, "size": raw.len() });
+        let tag = digest.replacen(':', "-", 1);
+        let scratch = tempfile::tempdir_in(self.dir.path()).expect("create layout dir");
+        let mut layout = OciLayout::create(&scratch.path().join("layout"));
+        let (index, referrers) = layout.add_referrers("image", &subject, bundles);
+        layout.save();
+        // The referrers with skopeo, each under a tag of its own; the index, whose entries are
+        // artifacts that skopeo will not copy an index of without rewriting it, by a plain
+        // `PUT` of its bytes, once its entries exist.
+        for (name, referrer) in &referrers {
+            let tag = format!("{tag}-{name}");
+            self.copy(&layout, name, referrer, repo, &tag, scratch.path());
+        }
+        let blob = layout
+            .path()
+            .join("blobs/sha256")
+            .join(&index["sha256:".len()..]);
+        let reply = self
+            .put_manifest(&format!("/v2/{repo}/manifests/{tag}"), OCI_INDEX, &blob)
+            .unwrap();
+        assert_eq!(
+            reply.status,
+            201,
+            "{}",
+            String::from_utf8_lossy(&reply.body)
+        );
+        assert_eq!(reply.header("Docker-Content-Digest"), Some(index.as_str()));
+        index
+    }
+
+    /// `PUT path` of the manifest in `file` with curl, with the registry's credentials and CA.
+    fn put_manifest(&self, path: &str, media_type: &str, file: &Path) -> Result<HttpReply, String> {
+        let mut curl = Command::new("curl");
+        curl.args(["--silent", "--show-error", "--include", "--max-time", "10"])
+            .args([
+                "--request",
+                "PUT",
+                "--header",
+                &format!("Content-Type: {media_type}"),
+            ])
+            .arg("--data-binary")
+            .arg(format!("@{}", file.display()));
+        if let Some(ca) = self.ca_cert() {
+            curl.arg("--cacert").arg(ca);
+        }
+        if let Some((user, password)) = self.credentials() {
+            curl.args(["--user", &format!("{user}:{password}")]);
+        }
+        let output = curl
+            .arg(format!("{}{path}", self.base_url()))
+            .output()
+            .expect("run curl");
+        if !output.status.success() {
+            return Err(String::from_utf8_lossy(&output.stderr).into_owned());
+        }
+        HttpReply::parse(&output.stdout)
     }
 
     fn push_one(
