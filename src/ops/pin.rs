@@ -90,10 +90,8 @@ pub async fn pin(
         reporter,
     )
     .await?;
-    let mut checked = Checked::default();
-    if settings.pinned_tags == PinnedTags::Resolve {
-        let mut problems = verify(client, &resolution).await;
-        if let Some(policy) = &settings.signatures {
+    let signatures = match &settings.signatures {
+        Some(policy) => {
             let check = check_resolution(
                 policy,
                 client,
@@ -101,33 +99,31 @@ pub async fn pin(
                 settings.pinned_tags,
                 &settings.resolve,
             );
-            match check.await? {
-                Ok(outcomes) => checked = outcomes,
-                Err(refused) => problems.extend(refused.into_iter().map(|(image, message)| {
-                    let message = format!("{}: {message}", image.located.value);
-                    finding(
-                        FindingKind::UnverifiedSignature,
-                        line_problem(&resolution.found.sources, image, message),
-                        image,
-                    )
-                })),
-            }
+            check.await?
         }
+        None => Ok(Checked::default()),
+    };
+    let checked = if settings.pinned_tags == PinnedTags::Resolve {
+        // `--verify` reports a refused signature as a finding beside the others.
+        let mut problems = verify(client, &resolution).await;
+        let checked = signatures.unwrap_or_else(|refused| {
+            problems.extend(refused.into_iter().map(|(image, message)| {
+                let message = format!("{}: {message}", image.located.value);
+                finding(
+                    FindingKind::UnverifiedSignature,
+                    line_problem(&resolution.found.sources, image, message),
+                    image,
+                )
+            }));
+            Checked::default()
+        });
         if !problems.is_empty() {
             return Ok(PinOutcome::Unverified(problems));
         }
-    } else if let Some(policy) = &settings.signatures {
-        let check = check_resolution(
-            policy,
-            client,
-            &resolution,
-            settings.pinned_tags,
-            &settings.resolve,
-        );
-        checked = check
-            .await?
-            .map_err(|refused| refused_problems(&resolution.found.sources, refused))?;
-    }
+        checked
+    } else {
+        signatures.map_err(|refused| refused_problems(&resolution.found.sources, refused))?
+    };
     write_files(settings, &resolution, &checked)?;
     Ok(PinOutcome::Pinned(resolution, Box::new(checked)))
 }
