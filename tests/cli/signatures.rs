@@ -382,19 +382,21 @@ fn a_digest_is_looked_up_once_and_mirrors_name_the_source() {
         "rules:\n- images: acme.example/acme\n  key: acme.pub\n",
     );
     let mirror = format!("acme.example={}", proxy.host());
-    let run = Plugin::new([
-        "pin",
-        "-f",
-        &app,
-        "--registry-mirror",
-        &mirror,
-        "--insecure-registry",
-        &proxy.host(),
-        "--signature-policy",
-        &policy,
-    ])
-    .run()
-    .expect_code(0);
+    let pin = || {
+        Plugin::new([
+            "pin",
+            "-f",
+            &app,
+            "--registry-mirror",
+            &mirror,
+            "--insecure-registry",
+            &proxy.host(),
+            "--signature-policy",
+            &policy,
+        ])
+        .run()
+    };
+    let run = pin().expect_code(0);
     assert_eq!(run.stdout.matches(&format!("{image}@{digest}")).count(), 3);
     // The classic tag asked once; its signature settles it, so the referrers tag is not asked.
     let tag = format!("/v2/acme/app/manifests/{}", digest.replacen(':', "-", 1));
@@ -414,19 +416,7 @@ fn a_digest_is_looked_up_once_and_mirrors_name_the_source() {
     setup
         .registry
         .push_signatures("acme/app", &digest, &[(payload, signature)]);
-    let run = Plugin::new([
-        "pin",
-        "-f",
-        &app,
-        "--registry-mirror",
-        &mirror,
-        "--insecure-registry",
-        &proxy.host(),
-        "--signature-policy",
-        &policy,
-    ])
-    .run()
-    .expect_code(2);
+    let run = pin().expect_code(2);
     assert!(
         run.stderr.contains(&format!(
             "1 signature; the one verified by key acme.pub names the repository {}/acme/app)",
