@@ -6,7 +6,7 @@ use std::fs;
 use std::time::{Duration, Instant};
 
 use crate::common::{docker_config_auths, pod, snapshot};
-use crate::support::faults::{Fault, FaultProxy, TOKEN};
+use crate::support::faults::{Fault, FaultProxy, TOKEN, base64};
 use crate::support::plugin::Plugin;
 use crate::support::registry::{Kind, Platform, TestRegistry};
 
@@ -714,4 +714,106 @@ fn an_error_through_a_mirror_names_the_images_registry_and_the_mirror() {
             "error: -:4:12: quay.io/app/web:v1: not found on quay.io (through the mirror {host})\n"
         )
     );
+}
+
+#[test]
+fn the_first_request_asks_how_to_authenticate_and_no_v2_ping_is_sent() {
+    let registry = TestRegistry::start(Kind::Http);
+    let repositories = ["app/a", "app/b", "app/c"];
+    let refs: Vec<(&str, &str)> = repositories.iter().map(|r| (*r, "v1")).collect();
+    let digests = registry.push_many(&refs, &[Platform::LINUX_AMD64]);
+    let images = |host: &str| -> String {
+        repositories
+            .iter()
+            .map(|r| pod(&format!("{host}/{r}:v1")))
+            .collect::<Vec<_>>()
+            .join("---\n")
+    };
+    let pinned = |host: &str| -> String {
+        repositories
+            .iter()
+            .zip(&digests)
+            .map(|(r, digest)| pod(&format!("{host}/{r}:v1@{digest}")))
+            .collect::<Vec<_>>()
+            .join("---\n")
+    };
+    let manifests = |proxy: &FaultProxy| -> Vec<Option<String>> {
+        proxy
+            .requests(None, "/manifests/")
+            .into_iter()
+            .map(|seen| seen.authorization)
+            .collect()
+    };
+
+    // Anonymous: one HEAD an image, none with credentials, and no `/v2/`.
+    let proxy = FaultProxy::start(&registry.host());
+    let host = proxy.host();
+    let run = pin_through(&proxy, &["-f", "-"])
+        .stdin(&images(&host))
+        .run()
+        .expect_code(0);
+    assert_eq!(run.stdout, pinned(&host));
+    assert_eq!(manifests(&proxy), [None, None, None]);
+    assert!(
+        !proxy.seen().iter().any(|seen| seen.path == "/v2/"),
+        "{:?}",
+        proxy.seen()
+    );
+
+    // A token service that wants Basic credentials: the first HEAD goes without them, and its
+    // 401 says where the token is; then each repository gets its token, each HEAD carries it.
+    let (user, password) = ("robot", "token-secret-8d21");
+    let proxy = FaultProxy::start(&registry.host());
+    let host = proxy.host();
+    proxy.require_token(Some((user, password)));
+    let config = tempfile::tempdir().unwrap();
+    docker_config_auths(config.path(), &host, user, password);
+    let run = pin_through(&proxy, &["-f", "-"])
+        .env("DOCKER_CONFIG", config.path())
+        .stdin(&images(&host))
+        .run()
+        .expect_code(0);
+    assert_eq!(run.stdout, pinned(&host));
+    let bearer = Some(format!("Bearer {TOKEN}"));
+    let heads = manifests(&proxy);
+    assert_eq!(heads.len(), 4, "{heads:?}");
+    assert_eq!(heads[0], None, "the first HEAD is challenged");
+    assert!(heads[1..].iter().all(|h| *h == bearer), "{heads:?}");
+    let basic = format!("Basic {}", base64(format!("{user}:{password}").as_bytes()));
+    let tokens = proxy.requests(None, "/token");
+    assert_eq!(tokens.len(), 3, "a token a repository: {tokens:?}");
+    assert!(
+        tokens
+            .iter()
+            .all(|t| t.authorization.as_deref() == Some(basic.as_str()))
+    );
+    assert!(!proxy.seen().iter().any(|seen| seen.path == "/v2/"));
+    for output in [&run.stdout, &run.stderr] {
+        assert!(!output.contains(password) && !output.contains(TOKEN));
+    }
+
+    // Wrong credentials: the token service refuses them; one line an image, exit 2, and the
+    // password never shown.
+    let proxy = FaultProxy::start(&registry.host());
+    let host = proxy.host();
+    proxy.require_token(Some((user, password)));
+    let wrong = tempfile::tempdir().unwrap();
+    docker_config_auths(wrong.path(), &host, user, "not-the-secret-44c0");
+    let run = pin_through(&proxy, &["-f", "-"])
+        .env("DOCKER_CONFIG", wrong.path())
+        .stdin(&pod(&format!("{host}/app/a:v1")))
+        .run()
+        .expect_code(2);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: -:4:12: {host}/app/a:v1: {host} refused the credentials or asked for some (401)\n"
+        )
+    );
+    assert_eq!(
+        manifests(&proxy),
+        [None],
+        "no request without the token it needs"
+    );
+    assert!(!run.stderr.contains("not-the-secret-44c0"));
 }
