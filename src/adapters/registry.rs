@@ -34,6 +34,23 @@ pub trait DigestSource: Sync {
     ) -> impl Future<Output = Result<String, RegistryError>> + Send;
 }
 
+/// Where the cosign signatures of a digest come from: a registry.
+pub trait SignatureSource: Sync {
+    /// The signatures of `digest` in `reference`'s repository in cosign's classic layout.
+    fn classic_signatures(
+        &self,
+        reference: &ImageReference,
+        digest: &str,
+    ) -> impl Future<Output = Result<Vec<Signature>, RegistryError>> + Send;
+
+    /// The Sigstore bundles of `digest` in `reference`'s repository that its referrers list.
+    fn bundle_signatures(
+        &self,
+        reference: &ImageReference,
+        digest: &str,
+    ) -> impl Future<Output = Result<Vec<Signature>, RegistryError>> + Send;
+}
+
 /// Why a registry did not give a digest. Messages never hold credentials. A cause from the
 /// layers below (the HTTP client, the OCI client, a manifest that does not parse) is kept as
 /// the error's `source`; the message says the part of it a user acts on.
@@ -630,12 +647,12 @@ struct Descriptor {
     annotations: HashMap<String, String>,
 }
 
-impl RegistryClient {
+impl SignatureSource for RegistryClient {
     /// The cosign signatures of `digest` in `reference`'s repository in cosign's classic
     /// layout (through a mirror where one serves it): the layers of the `sha256-<hex>.sig`
     /// manifest that carry a signature annotation, each with its payload. None when there is no
     /// such tag.
-    pub async fn classic_signatures(
+    async fn classic_signatures(
         &self,
         reference: &ImageReference,
         digest: &str,
@@ -651,7 +668,7 @@ impl RegistryClient {
     /// The Sigstore bundles of `digest` in `reference`'s repository that the OCI referrers tag
     /// scheme lists under `sha256-<hex>` (through a mirror where one serves it). None when there
     /// is no such tag.
-    pub async fn bundle_signatures(
+    async fn bundle_signatures(
         &self,
         reference: &ImageReference,
         digest: &str,
@@ -663,7 +680,9 @@ impl RegistryClient {
         )
         .await
     }
+}
 
+impl RegistryClient {
     /// `request` of `tag` in `reference`'s repository where it is looked up (a mirror's, where
     /// one serves it), its errors named by the image's registry.
     async fn at_tag<F, Fut>(
