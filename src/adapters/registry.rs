@@ -21,7 +21,7 @@ use crate::core::platform::{self, ManifestPlatforms, Platform};
 use crate::core::reference::ImageReference;
 use crate::core::signature::{
     BUNDLE_ARTIFACT_TYPES, BUNDLE_PREDICATE_ANNOTATION, SIGN_PREDICATE, SIGNATURE_ANNOTATION,
-    Signature, referrers_tag, signature_tag,
+    Signature, expected_payloads, referrers_tag, signature_tag,
 };
 
 /// Where digests come from: a registry, or a lock file.
@@ -657,11 +657,10 @@ impl SignatureSource for RegistryClient {
         reference: &ImageReference,
         digest: &str,
     ) -> Result<Vec<Signature>, RegistryError> {
-        self.at_tag(
-            reference,
-            signature_tag(digest),
-            |host, target| async move { self.classic_signatures_at(&host, &target).await },
-        )
+        let expected = expected_payloads(&reference.name(), digest);
+        self.at_tag(reference, signature_tag(digest), |host, target| async move {
+            self.classic_signatures_at(&host, &target, &expected).await
+        })
         .await
     }
 
@@ -723,10 +722,14 @@ impl RegistryClient {
             })
     }
 
+    /// The signatures of the manifest at `target`, each payload fetched unless it is one of
+    /// `expected` (by digest), as a digest signed by `cosign sign` with no annotations is: one
+    /// round trip for the manifest alone.
     async fn classic_signatures_at(
         &self,
         host: &str,
         target: &Reference,
+        expected: &[(String, Vec<u8>)],
     ) -> Result<Vec<Signature>, RegistryError> {
         let Some(manifest) = self
             .optional_manifest::<SignatureManifest>(host, target)
@@ -739,7 +742,10 @@ impl RegistryClient {
             (layer.size <= MAX_PAYLOAD_BYTES).then_some((layer.digest, signature))
         });
         futures::future::try_join_all(layers.map(|(layer, signature)| async move {
-            let payload = self.blob(host, target, &layer).await?;
+            let payload = match expected.iter().find(|(digest, _)| *digest == layer) {
+                Some((_, payload)) => payload.clone(),
+                None => self.blob(host, target, &layer).await?,
+            };
             Ok(Signature::SimpleSigning { payload, signature })
         }))
         .await
