@@ -23,7 +23,7 @@ use crate::core::platform::{self, ManifestPlatforms, Platform};
 use crate::core::reference::ImageReference;
 use crate::core::signature::{
     BUNDLE_ARTIFACT_TYPES, BUNDLE_PREDICATE_ANNOTATION, SIGN_PREDICATE, SIGNATURE_ANNOTATION,
-    Signature, referrers_tag, signature_tag,
+    Signature, expected_payloads, referrers_tag, signature_tag,
 };
 
 /// Where digests come from: a registry, or a lock file.
@@ -34,6 +34,23 @@ pub trait DigestSource: Sync {
         reference: &ImageReference,
         platform: Option<&Platform>,
     ) -> impl Future<Output = Result<String, RegistryError>> + Send;
+}
+
+/// Where the cosign signatures of a digest come from: a registry.
+pub trait SignatureSource: Sync {
+    /// The signatures of `digest` in `reference`'s repository in cosign's classic layout.
+    fn classic_signatures(
+        &self,
+        reference: &ImageReference,
+        digest: &str,
+    ) -> impl Future<Output = Result<Vec<Signature>, RegistryError>> + Send;
+
+    /// The Sigstore bundles of `digest` in `reference`'s repository that its referrers list.
+    fn bundle_signatures(
+        &self,
+        reference: &ImageReference,
+        digest: &str,
+    ) -> impl Future<Output = Result<Vec<Signature>, RegistryError>> + Send;
 }
 
 /// Why a registry did not give a digest. Messages never hold credentials. A cause from the
@@ -676,28 +693,27 @@ struct Descriptor {
     annotations: HashMap<String, String>,
 }
 
-impl RegistryClient {
+impl SignatureSource for RegistryClient {
     /// The cosign signatures of `digest` in `reference`'s repository in cosign's classic
     /// layout (through a mirror where one serves it): the layers of the `sha256-<hex>.sig`
     /// manifest that carry a signature annotation, each with its payload. None when there is no
     /// such tag.
-    pub async fn classic_signatures(
+    async fn classic_signatures(
         &self,
         reference: &ImageReference,
         digest: &str,
     ) -> Result<Vec<Signature>, RegistryError> {
-        self.at_tag(
-            reference,
-            signature_tag(digest),
-            |host, target| async move { self.classic_signatures_at(&host, &target).await },
-        )
+        let expected = expected_payloads(&reference.name(), digest);
+        self.at_tag(reference, signature_tag(digest), |host, target| async move {
+            self.classic_signatures_at(&host, &target, &expected).await
+        })
         .await
     }
 
     /// The Sigstore bundles of `digest` in `reference`'s repository that the OCI referrers tag
     /// scheme lists under `sha256-<hex>` (through a mirror where one serves it). None when there
     /// is no such tag.
-    pub async fn bundle_signatures(
+    async fn bundle_signatures(
         &self,
         reference: &ImageReference,
         digest: &str,
@@ -709,7 +725,9 @@ impl RegistryClient {
         )
         .await
     }
+}
 
+impl RegistryClient {
     /// `request` of `tag` in `reference`'s repository where it is looked up (a mirror's, where
     /// one serves it), its errors named by the image's registry.
     async fn at_tag<F, Fut>(
@@ -750,10 +768,14 @@ impl RegistryClient {
             })
     }
 
+    /// The signatures of the manifest at `target`, each payload fetched unless it is one of
+    /// `expected` (by digest), as a digest signed by `cosign sign` with no annotations is: one
+    /// round trip for the manifest alone.
     async fn classic_signatures_at(
         &self,
         host: &str,
         target: &Reference,
+        expected: &[(String, Vec<u8>)],
     ) -> Result<Vec<Signature>, RegistryError> {
         let Some(manifest) = self
             .optional_manifest::<SignatureManifest>(host, target)
@@ -766,7 +788,10 @@ impl RegistryClient {
             (layer.size <= MAX_PAYLOAD_BYTES).then_some((layer.digest, signature))
         });
         futures::future::try_join_all(layers.map(|(layer, signature)| async move {
-            let payload = self.blob(host, target, &layer).await?;
+            let payload = match expected.iter().find(|(digest, _)| *digest == layer) {
+                Some((_, payload)) => payload.clone(),
+                None => self.blob(host, target, &layer).await?,
+            };
             Ok(Signature::SimpleSigning { payload, signature })
         }))
         .await

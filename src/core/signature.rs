@@ -456,6 +456,33 @@ pub fn signature_tag(digest: &str) -> String {
     format!("{}.sig", referrers_tag(digest))
 }
 
+/// The simple-signing payloads `cosign sign` writes for `digest` of repository `name` (a
+/// normalised name) when asked for no annotations, byte for byte as Go's `encoding/json` writes
+/// its struct, one for each way cosign may spell the repository (go-containerregistry calls
+/// Docker Hub `index.docker.io`), each with its digest. A signature layer of one of these
+/// digests holds that payload, so its blob need not be fetched: the same bytes, known by their
+/// sha256.
+pub fn expected_payloads(name: &str, digest: &str) -> Vec<(String, Vec<u8>)> {
+    let legacy = name
+        .strip_prefix("docker.io/")
+        .map(|path| format!("{LEGACY_DOCKER_DOMAIN}/{path}"));
+    std::iter::once(name.to_string())
+        .chain(legacy)
+        .map(|reference| {
+            let payload = format!(
+                r#"{{"critical":{{"identity":{{"docker-reference":{}}},"image":{{"docker-manifest-digest":{}}},"type":"{PAYLOAD_TYPE}"}},"optional":null}}"#,
+                serde_json::Value::from(reference),
+                serde_json::Value::from(digest),
+            )
+            .into_bytes();
+            (crate_digest(&payload), payload)
+        })
+        .collect()
+}
+
+/// How go-containerregistry, and so cosign, names Docker Hub's registry.
+const LEGACY_DOCKER_DOMAIN: &str = "index.docker.io";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -729,5 +756,36 @@ MCowBQYDK2VwAyEARei7KuIrVdYmsKHyjY6vCFkZarErLU2myUCz59v1CrQ=
             format!("{}.sig", referrers_tag(DIGEST)),
             signature_tag(DIGEST)
         );
+    }
+
+    #[test]
+    fn the_expected_payload_is_the_one_cosign_signs_byte_for_byte() {
+        // PAYLOAD is what `cosign sign --key` writes for the image (no annotations).
+        let expected = expected_payloads("ghcr.io/acme/app", DIGEST);
+        assert_eq!(expected.len(), 1);
+        let (digest, payload) = &expected[0];
+        assert_eq!(payload.as_slice(), PAYLOAD.as_bytes());
+        assert_eq!(*digest, crate_digest(PAYLOAD.as_bytes()));
+        let key = PublicKey::from_pem(P256_PUBLIC, None).unwrap();
+        assert!(key.verifies(payload, SIGNATURE));
+        // Docker Hub as go-containerregistry spells it too; both vouch for the image.
+        let hub = expected_payloads("docker.io/library/nginx", DIGEST);
+        let references: Vec<String> = hub
+            .iter()
+            .map(|(_, payload)| {
+                let payload: Payload = serde_json::from_slice(payload).unwrap();
+                payload.critical.identity.docker_reference
+            })
+            .collect();
+        assert_eq!(
+            references,
+            ["docker.io/library/nginx", "index.docker.io/library/nginx"]
+        );
+        for (_, payload) in &hub {
+            assert_eq!(
+                check_payload(payload, DIGEST, "docker.io/library/nginx"),
+                Ok(())
+            );
+        }
     }
 }

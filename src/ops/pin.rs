@@ -9,9 +9,9 @@ use futures::stream::FuturesUnordered;
 
 use super::Reporter;
 use super::resolve::{
-    FoundImage, PinnedTags, Resolution, ResolveSettings, line_problem, read_and_find, resolve,
+    FoundImage, PinnedTags, Resolution, ResolveSettings, line_problem, read_and_find,
 };
-use super::signatures::{Checked, check_resolution, refused_problems};
+use super::signatures::{Checked, refused_problems, resolve_and_check};
 use crate::adapters::fs;
 use crate::adapters::registry::{RegistryClient, RegistryError};
 use crate::core::findings::{Finding, FindingKind};
@@ -82,33 +82,22 @@ pub async fn pin(
             unpinnable: found.unpinnable,
         });
     }
-    let resolution = resolve(
+    let (resolution, signatures) = resolve_and_check(
         &settings.resolve,
         client,
         found,
         settings.pinned_tags,
+        settings.signatures.as_ref(),
         reporter,
     )
     .await?;
-    let signatures = match &settings.signatures {
-        Some(policy) => {
-            let check = check_resolution(
-                policy,
-                client,
-                &resolution,
-                settings.pinned_tags,
-                &settings.resolve,
-            );
-            check.await?
-        }
-        None => Ok(Checked::default()),
-    };
     let checked = if settings.pinned_tags == PinnedTags::Resolve {
         // `--verify` reports a refused signature as a finding beside the others.
         let mut problems = verify(client, &resolution).await;
         let checked = signatures.unwrap_or_else(|refused| {
-            problems.extend(refused.into_iter().map(|(image, message)| {
-                let message = format!("{}: {message}", image.located.value);
+            problems.extend(refused.into_iter().map(|refused| {
+                let image = &resolution.found.images[refused.image];
+                let message = format!("{}: {}", image.located.value, refused.message);
                 finding(
                     FindingKind::UnverifiedSignature,
                     line_problem(&resolution.found.sources, image, message),
@@ -122,7 +111,7 @@ pub async fn pin(
         }
         checked
     } else {
-        signatures.map_err(|refused| refused_problems(&resolution.found.sources, refused))?
+        signatures.map_err(|refused| refused_problems(&resolution, refused))?
     };
     write_files(settings, &resolution, &checked)?;
     Ok(PinOutcome::Pinned(resolution, Box::new(checked)))

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::Reporter;
-use super::resolve::{PinnedTags, ResolveSettings, read_and_find, resolve};
-use super::signatures::{check_resolution, refused_problems};
+use super::resolve::{PinnedTags, ResolveSettings, read_and_find};
+use super::signatures::{refused_problems, resolve_and_check};
 use super::sources;
 use crate::adapters::cluster::Resource;
 use crate::adapters::registry::RegistryClient;
@@ -119,12 +119,10 @@ pub async fn prepare(
         return Ok(Problems::or(problems, release)?);
     }
     let found = read_and_find(settings)?;
-    let resolution = resolve(settings, client, found, PinnedTags::Leave, reporter).await?;
-    if let Some(policy) = policy {
-        check_resolution(policy, client, &resolution, PinnedTags::Leave, settings)
-            .await?
-            .map_err(|refused| refused_problems(&resolution.found.sources, refused))?;
-    }
+    let pinned_tags = PinnedTags::Leave;
+    let checked = resolve_and_check(settings, client, found, pinned_tags, policy, reporter);
+    let (resolution, signatures) = checked.await?;
+    signatures.map_err(|refused| refused_problems(&resolution, refused))?;
     let sources = &resolution.found.sources;
     for (source, pinned) in sources.iter().zip(resolution.texts()) {
         match (parse_objects(pinned), parse_documents(&source.text)) {

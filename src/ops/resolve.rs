@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::Reporter;
 use super::sources;
 use crate::adapters::fs::Source;
-use crate::adapters::registry::{DigestSource, RegistryClient, RegistryError, RegistrySettings};
+use crate::adapters::registry::{DigestSource, RegistryError, RegistrySettings};
 use crate::core::image_paths::ImagePath;
 use crate::core::locate::{LocatedImage, locate_in_parallel};
 use crate::core::lock::{LockFile, lock_key};
@@ -358,23 +358,37 @@ impl Resolution {
     }
 }
 
-/// Resolves every distinct tag once (from the lock file with `offline`, else from `client`'s
-/// registries) and finds the new values. Every reference that does not resolve is reported, at
-/// every place it is written, unless `allow_unpinned` names it. `pinned_tags` says what becomes
-/// of `tag@digest` values.
+/// Called with each reference the moment its digest resolves, and that digest.
+pub type OnResolved<'a> = &'a (dyn Fn(&ImageReference, &str) + Sync);
+
+/// Resolves every distinct tag once (from the lock file with `offline`, else from `registry`)
+/// and finds the new values. Every reference that does not resolve is reported, at every place
+/// it is written, unless `allow_unpinned` names it. `pinned_tags` says what becomes of
+/// `tag@digest` values. `on_resolved` hears of each digest resolved, as it resolves.
 pub async fn resolve(
     settings: &ResolveSettings,
-    client: &RegistryClient,
+    registry: &impl DigestSource,
     found: Found,
     pinned_tags: PinnedTags,
     reporter: &dyn Reporter,
+    on_resolved: OnResolved<'_>,
 ) -> anyhow::Result<Resolution> {
     match offline_lock(settings)? {
         Some(lock) => {
             let source = LockSource(&lock);
-            resolve_from(settings, &source, found, pinned_tags, reporter).await
+            resolve_from(settings, &source, found, pinned_tags, reporter, on_resolved).await
         }
-        None => resolve_from(settings, client, found, pinned_tags, reporter).await,
+        None => {
+            resolve_from(
+                settings,
+                registry,
+                found,
+                pinned_tags,
+                reporter,
+                on_resolved,
+            )
+            .await
+        }
     }
 }
 
@@ -393,6 +407,7 @@ async fn resolve_from(
     found: Found,
     pinned_tags: PinnedTags,
     reporter: &dyn Reporter,
+    on_resolved: OnResolved<'_>,
 ) -> anyhow::Result<Resolution> {
     let from = if settings.offline {
         "lock file"
@@ -407,7 +422,7 @@ async fn resolve_from(
             .filter(|image| image.reference.tag_or_latest().is_some())
             .map(|image| &image.reference),
     );
-    let digests = resolve_all(source, &to_resolve, settings, from, reporter).await;
+    let digests = resolve_all(source, &to_resolve, settings, from, reporter, on_resolved).await;
     report_failures(&found, &digests, &settings.allow_unpinned)?;
 
     let mut pinned = Vec::new();
@@ -523,6 +538,7 @@ async fn resolve_all(
     settings: &ResolveSettings,
     from: &str,
     reporter: &dyn Reporter,
+    on_resolved: OnResolved<'_>,
 ) -> HashMap<String, Result<String, RegistryError>> {
     reporter.resolving(references.len(), from);
     let platform = settings.platform.as_ref();
@@ -530,6 +546,9 @@ async fn resolve_all(
         .iter()
         .map(|reference| async move {
             let digest = source.digest(reference, platform).await;
+            if let Ok(digest) = &digest {
+                on_resolved(reference, digest);
+            }
             reporter.resolved_one();
             (lock_key(reference), digest)
         })

@@ -728,3 +728,79 @@ fn rollback_writes_only_a_signed_digest_of_the_revision() {
         format!("{host}/acme/web:v1@{ran}")
     );
 }
+
+#[test]
+fn a_payload_known_by_its_digest_is_not_fetched_and_one_with_annotations_is() {
+    let setup = Setup::new(Kind::Http);
+    let proxy = FaultProxy::start(&setup.host());
+    // `acme/plain` signed as `cosign sign` signs without annotations: the `.sig` layer's digest
+    // is that of the payload pin expects, so the payload is not fetched. `acme/annotated`
+    // signed with an annotation (`cosign sign -a commit=…`): its payload is fetched.
+    let plain = setup.push("acme/plain", "v1");
+    let payload = simple_signing_payload("acme.example/acme/plain", &plain);
+    let signature = setup.key.sign(&payload);
+    setup
+        .registry
+        .push_signatures("acme/plain", &plain, &[(payload, signature)]);
+    let annotated = setup.push("acme/annotated", "v1");
+    let mut payload: Value = serde_json::from_slice(&simple_signing_payload(
+        "acme.example/acme/annotated",
+        &annotated,
+    ))
+    .unwrap();
+    payload["optional"] = serde_json::json!({ "commit": "0123abc" });
+    let payload = serde_json::to_vec(&payload).unwrap();
+    let signature = setup.key.sign(&payload);
+    assert!(setup.key.openssl_verifies(&payload, &signature));
+    setup
+        .registry
+        .push_signatures("acme/annotated", &annotated, &[(payload, signature)]);
+    let app = setup.write(
+        "app.yaml",
+        &[
+            pod("acme.example/acme/plain:v1"),
+            pod("acme.example/acme/annotated:v1"),
+        ]
+        .join("---\n"),
+    );
+    let policy = setup.write(
+        "policy.yaml",
+        "rules:\n- images: acme.example/acme\n  key: acme.pub\n",
+    );
+    let mirror = format!("acme.example={}", proxy.host());
+    let run = Plugin::new([
+        "pin",
+        "-f",
+        &app,
+        "--registry-mirror",
+        &mirror,
+        "--insecure-registry",
+        &proxy.host(),
+        "--signature-policy",
+        &policy,
+    ])
+    .run()
+    .expect_code(0);
+    assert!(
+        run.stdout
+            .contains(&format!("acme.example/acme/plain:v1@{plain}"))
+    );
+    assert!(
+        run.stdout
+            .contains(&format!("acme.example/acme/annotated:v1@{annotated}"))
+    );
+    for (repo, digest, blobs) in [("plain", &plain, 0), ("annotated", &annotated, 1)] {
+        let sig = format!(
+            "/v2/acme/{repo}/manifests/{}.sig",
+            digest.replacen(':', "-", 1)
+        );
+        assert_eq!(
+            proxy.requests(Some("GET"), &sig).len(),
+            1,
+            "{:?}",
+            proxy.seen()
+        );
+        let fetched = proxy.requests(Some("GET"), &format!("/v2/acme/{repo}/blobs/"));
+        assert_eq!(fetched.len(), blobs, "acme/{repo}: {:?}", proxy.seen());
+    }
+}
