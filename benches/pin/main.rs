@@ -591,9 +591,8 @@ impl Bench<'_> {
                             mib(sample.max_rss_kib)
                         ),
                     );
-                    let met =
-                        median <= Duration::from_millis(500)
-                            && sample.max_rss_kib.is_some_and(|kib| kib <= DIFF_RSS_KIB);
+                    let met = median <= Duration::from_millis(500)
+                        && sample.max_rss_kib.is_some_and(|kib| kib <= DIFF_RSS_KIB);
                     self.verdict(row, DIFF_TARGET, met)
                 }
                 Err(error) => {
