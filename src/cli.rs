@@ -283,7 +283,9 @@ pub struct RegistryArgs {
 
     /// Requests in flight at once to each registry that speaks HTTP/1.1, each on its own
     /// connection. A registry that answers in HTTP/2 gets every request at once on one
-    /// connection, as many as it lets run together.
+    /// connection, as many as it lets run together. The default keeps a run to 64 connections
+    /// to a registry (a browser opens 6 a host) while 200 references still take only 4 waves
+    /// after the first answer.
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..), help_heading = "Registry")]
     pub concurrency: u16,
 

@@ -5,9 +5,11 @@
 //! so every repository costs one token and every reference one HEAD.
 
 use std::collections::HashMap;
+use std::pin::pin;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
+use futures::future::Either;
 use oci_client::client::{ClientConfig, ClientProtocol};
 use oci_client::errors::{OciDistributionError, OciErrorCode};
 use oci_client::secrets::RegistryAuth;
@@ -245,6 +247,20 @@ enum Transport {
 /// over HTTP/2.
 type Gate = Option<Arc<Semaphore>>;
 
+/// How requests reach a host: found out from the answer to its first request.
+#[derive(Clone)]
+struct Route {
+    transport: Transport,
+    gate: Gate,
+}
+
+/// A host's route, and the lock its first request holds while it finds the route out.
+#[derive(Default)]
+struct Host {
+    route: OnceCell<Route>,
+    first: Mutex<()>,
+}
+
 pub struct RegistryClient {
     settings: RegistrySettings,
     /// One client per transport, each made when first needed: making one loads the system's
@@ -252,11 +268,9 @@ pub struct RegistryClient {
     verified: OnceLock<Client>,
     unverified: OnceLock<Client>,
     plain: OnceLock<Client>,
-    /// For insecure hosts, the transport each speaks, found out once.
-    transports: Mutex<HashMap<String, Arc<OnceCell<Transport>>>>,
-    /// Per host, what bounds its requests in flight: `None` over HTTP/2, else a permit per
-    /// HTTP/1.1 connection. Found out once, from the answer to the host's `/v2/`.
-    gates: Mutex<HashMap<String, Arc<OnceCell<Gate>>>>,
+    /// Per host, the transport it speaks and what bounds its requests in flight, found out
+    /// once, by its first request: the others wait for that answer.
+    hosts: Mutex<HashMap<String, Arc<Host>>>,
     /// Credentials per host, looked up once: the requests in flight wait for the first lookup.
     auths: Mutex<HashMap<String, Arc<OnceCell<RegistryAuth>>>>,
 }
@@ -268,8 +282,7 @@ impl RegistryClient {
             verified: OnceLock::new(),
             unverified: OnceLock::new(),
             plain: OnceLock::new(),
-            transports: Mutex::new(HashMap::new()),
-            gates: Mutex::new(HashMap::new()),
+            hosts: Mutex::new(HashMap::new()),
             auths: Mutex::new(HashMap::new()),
         }
     }
@@ -354,143 +367,176 @@ impl RegistryClient {
     }
 
     /// Runs `request` with the host's client and credentials, retrying transient faults with
-    /// jittered exponential backoff. For an insecure host, TLS without verification is tried
-    /// first and plain HTTP after it, as Docker does; the one that answers is kept.
+    /// jittered exponential backoff. A host's first request finds out how to reach it (see
+    /// [`Self::first_request`]); the requests in flight meanwhile wait for its answer.
     async fn with_client<T, F, Fut>(&self, host: &str, request: F) -> Result<T, RegistryError>
     where
         F: Fn(Client, RegistryAuth) -> Fut,
         Fut: Future<Output = Result<T, OciDistributionError>>,
     {
         let auth = self.auth_for(host).await?;
-        let client = self.client(self.transport_for(host).await);
-        let gate = self.gate(host, client).await;
-        self.with_retries(host, gate.as_deref(), || {
-            request(client.clone(), auth.clone())
-        })
-        .await
-    }
-
-    /// What bounds the requests in flight to `host`: nothing where it answers in HTTP/2 (they
-    /// share one connection, as many at once as the server allows), else
-    /// [`RegistrySettings::connections_per_host`]. The host's `/v2/` answer says which; the
-    /// client asks it before its first request anyway, and remembers it.
-    async fn gate(&self, host: &str, client: &Client) -> Gate {
-        let cell = self
-            .gates
+        let state = self
+            .hosts
             .lock()
             .await
             .entry(host.to_string())
             .or_default()
             .clone();
-        cell.get_or_init(|| async {
-            let timeout = self.settings.request_timeout;
-            match tokio::time::timeout(timeout, client.ping(host)).await {
-                Ok(Ok(reqwest::Version::HTTP_2)) => {
-                    tracing::debug!("{host}: HTTP/2, every request at once on one connection");
-                    None
+        self.with_retries(host, || async {
+            let route = match state.route.get() {
+                Some(route) => route.clone(),
+                None => {
+                    let _first = state.first.lock().await;
+                    match state.route.get() {
+                        Some(route) => route.clone(),
+                        None => {
+                            let (answer, route) = self.first_request(host, &auth, &request).await;
+                            let _ = state.route.set(route);
+                            return answer;
+                        }
+                    }
                 }
-                // Without an answer the requests that follow report why; they stay bounded.
-                _ => {
-                    let connections = self.settings.connections_per_host;
-                    tracing::debug!("{host}: HTTP/1.1, at most {connections} connections");
-                    Some(Arc::new(Semaphore::new(connections)))
-                }
-            }
+            };
+            // A permit is held while the request runs, not while it waits to be retried.
+            let _permit = match &route.gate {
+                Some(gate) => Some(gate.acquire().await.expect("the gate is never closed")),
+                None => None,
+            };
+            self.timed(
+                host,
+                request(self.client(route.transport).clone(), auth.clone()),
+            )
+            .await
         })
         .await
-        .clone()
     }
 
-    /// Verified TLS, unless the user named the host insecure: then TLS without verification if
-    /// the host speaks TLS, else plain HTTP, as Docker does. The host is asked once, by the first
-    /// reference that needs it; the others in flight wait for that answer. Both transports are
-    /// asked at once (as go-containerregistry does for insecure hosts), so a plain HTTP host
-    /// costs no extra round trip, and the answer each gives is the `/v2/` ping its client
-    /// would otherwise send before the first request. The ping carries no credentials.
-    async fn transport_for(&self, host: &str) -> Transport {
-        if !self.settings.insecure_hosts.iter().any(|h| h == host) {
-            return Transport::VerifiedTls;
-        }
-        let cell = self
-            .transports
-            .lock()
-            .await
-            .entry(host.to_string())
-            .or_default()
-            .clone();
-        *cell
-            .get_or_init(|| async {
-                let timeout = self.settings.request_timeout;
-                let plain = tokio::spawn({
-                    let (client, host) =
-                        (self.client(Transport::PlainHttp).clone(), host.to_string());
-                    async move { tokio::time::timeout(timeout, client.ping(&host)).await }
-                });
-                match tokio::time::timeout(
-                    timeout,
-                    self.client(Transport::UnverifiedTls).ping(host),
-                )
-                .await
-                {
-                    Ok(Ok(_)) => {
-                        plain.abort();
-                        tracing::info!(
-                            "{host} speaks TLS: its certificate is not verified (--insecure-registry)"
-                        );
-                        Transport::UnverifiedTls
-                    }
-                    tls => {
-                        // Its answer is remembered by the plain client; a failure is reported
-                        // by the request that follows.
-                        let _ = plain.await;
-                        let why = match tls {
-                            Ok(Err(error)) => match classify(host, timeout, error) {
-                                RegistryError::NotTls { .. } => "it does not speak TLS".into(),
-                                RegistryError::Unreachable { source, .. } => innermost(&source),
-                                other => other.to_string(),
-                            },
-                            _ => format!("no TLS answer within {}s", timeout.as_secs()),
-                        };
-                        tracing::info!(
-                            "{host}: plain HTTP (--insecure-registry), as the TLS probe failed: {why}"
-                        );
-                        Transport::PlainHttp
-                    }
-                }
-            })
-            .await
-    }
-
-    /// `request` until it succeeds or fails for good, each try holding a permit of `gate` (an
-    /// HTTP/1.1 connection) while it runs, not while it waits to be retried.
-    async fn with_retries<T, F, Fut>(
+    /// A host's first request, and the route its answer shows. No `GET /v2/` goes first: the
+    /// request itself is sent without credentials, and a `401` says how to authenticate (the
+    /// client then sends it once more with them). Its answer says the HTTP version, so what
+    /// bounds the requests that follow (see [`Self::gate`]).
+    ///
+    /// Verified TLS, unless the user named the host insecure: then the request goes over TLS
+    /// without verification and over plain HTTP at once (as go-containerregistry asks both for
+    /// insecure hosts), so a plain HTTP host costs no extra round trip, and the TLS answer wins
+    /// if any came, as Docker prefers TLS. The plain HTTP request carries no credentials:
+    /// they go over plain HTTP only to a host that does not speak TLS, in the request sent
+    /// again where the plain answer asked for them.
+    async fn first_request<T, F, Fut>(
         &self,
         host: &str,
-        gate: Option<&Semaphore>,
-        request: F,
-    ) -> Result<T, RegistryError>
+        auth: &RegistryAuth,
+        request: &F,
+    ) -> (Result<T, RegistryError>, Route)
+    where
+        F: Fn(Client, RegistryAuth) -> Fut,
+        Fut: Future<Output = Result<T, OciDistributionError>>,
+    {
+        if !self.settings.insecure_hosts.iter().any(|h| h == host) {
+            let client = self.client(Transport::VerifiedTls);
+            let answer = self
+                .timed(host, request(client.clone(), auth.clone()))
+                .await;
+            let gate = self.gate(host, client.http_version(host).await);
+            let route = Route {
+                transport: Transport::VerifiedTls,
+                gate,
+            };
+            return (answer, route);
+        }
+        let tls = self.client(Transport::UnverifiedTls);
+        let plain = self.client(Transport::PlainHttp);
+        let over_tls = pin!(self.timed(host, request(tls.clone(), auth.clone())));
+        let over_plain = pin!(self.timed(
+            host,
+            request(plain.unauthenticated(), RegistryAuth::Anonymous)
+        ));
+        let (tls_answer, plain_answer) = match futures::future::select(over_tls, over_plain).await {
+            Either::Left((tls_answer, over_plain)) => {
+                if let Some(version) = tls.http_version(host).await {
+                    return (tls_answer, self.tls_route(host, version));
+                }
+                (tls_answer, over_plain.await)
+            }
+            Either::Right((plain_answer, over_tls)) => (over_tls.await, plain_answer),
+        };
+        if let Some(version) = tls.http_version(host).await {
+            return (tls_answer, self.tls_route(host, version));
+        }
+        let why = match tls_answer {
+            Err(RegistryError::NotTls { .. }) => "it does not speak TLS".into(),
+            Err(RegistryError::Unreachable { source, .. }) => innermost(&source),
+            Err(RegistryError::Timeout { seconds, .. }) => {
+                format!("no TLS answer within {seconds}s")
+            }
+            Err(other) => other.to_string(),
+            Ok(_) => "it answered from elsewhere".into(),
+        };
+        tracing::info!("{host}: plain HTTP (--insecure-registry), as the TLS probe failed: {why}");
+        let answer = match plain_answer {
+            // Asked for credentials: sent again with them (the client knows the challenge now).
+            Err(RegistryError::Unauthorized { .. } | RegistryError::Denied { .. }) => {
+                self.timed(host, request(plain.clone(), auth.clone())).await
+            }
+            other => other,
+        };
+        let gate = self.gate(host, plain.http_version(host).await);
+        let route = Route {
+            transport: Transport::PlainHttp,
+            gate,
+        };
+        (answer, route)
+    }
+
+    fn tls_route(&self, host: &str, version: reqwest::Version) -> Route {
+        tracing::info!("{host} speaks TLS: its certificate is not verified (--insecure-registry)");
+        Route {
+            transport: Transport::UnverifiedTls,
+            gate: self.gate(host, Some(version)),
+        }
+    }
+
+    /// What bounds the requests in flight to `host`, given the HTTP version it answered in:
+    /// nothing over HTTP/2 (they share one connection, as many at once as the server allows),
+    /// else [`RegistrySettings::connections_per_host`]. Without an answer the requests that
+    /// follow report why; they stay bounded.
+    fn gate(&self, host: &str, version: Option<reqwest::Version>) -> Gate {
+        if version == Some(reqwest::Version::HTTP_2) {
+            tracing::debug!("{host}: HTTP/2, every request at once on one connection");
+            return None;
+        }
+        let connections = self.settings.connections_per_host;
+        tracing::debug!("{host}: HTTP/1.1, at most {connections} connections");
+        Some(Arc::new(Semaphore::new(connections)))
+    }
+
+    /// `request`'s answer within the request timeout, its error one a user can act on.
+    async fn timed<T>(
+        &self,
+        host: &str,
+        request: impl Future<Output = Result<T, OciDistributionError>>,
+    ) -> Result<T, RegistryError> {
+        let timeout = self.settings.request_timeout;
+        match tokio::time::timeout(timeout, request).await {
+            Ok(result) => result.map_err(|error| classify(host, timeout, error)),
+            Err(_) => Err(RegistryError::Timeout {
+                host: host.to_string(),
+                seconds: timeout.as_secs(),
+            }),
+        }
+    }
+
+    /// `request` until it succeeds or fails for good.
+    async fn with_retries<T, F, Fut>(&self, host: &str, request: F) -> Result<T, RegistryError>
     where
         F: Fn() -> Fut,
-        Fut: Future<Output = Result<T, OciDistributionError>>,
+        Fut: Future<Output = Result<T, RegistryError>>,
     {
         let timeout = self.settings.request_timeout;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let permit = match gate {
-                Some(gate) => Some(gate.acquire().await.expect("the gate is never closed")),
-                None => None,
-            };
-            let answer = tokio::time::timeout(timeout, request()).await;
-            drop(permit);
-            let result = match answer {
-                Ok(result) => result.map_err(|error| classify(host, timeout, error)),
-                Err(_) => Err(RegistryError::Timeout {
-                    host: host.to_string(),
-                    seconds: timeout.as_secs(),
-                }),
-            };
-            match result {
+            match request().await {
                 Err(error) if error.is_transient() && attempt < self.settings.attempts => {
                     // A Retry-After is waited for up to the request timeout, at least the backoff.
                     let wait = match error.retry_after() {

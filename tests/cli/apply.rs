@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::common::deployment;
 use crate::support::cluster::{TestCluster, cluster};
 use crate::support::plugin::{Plugin, Run};
 use crate::support::registry::{Kind, Platform, TestRegistry};
@@ -22,29 +23,6 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
     let path = dir.join(name);
     fs::write(&path, text).unwrap();
     path.display().to_string()
-}
-
-fn deployment(ns: &str, name: &str, image: &str) -> String {
-    format!(
-        "\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: {name}
-  namespace: {ns}
-spec:
-  replicas: 2
-  selector:
-    matchLabels: {{app: {name}}}
-  template:
-    metadata:
-      labels: {{app: {name}}}
-    spec:
-      containers:
-      - name: {name}
-        image: {image}
-"
-    )
 }
 
 /// A namespace of its own and a file with one Deployment whose image is already pinned, so no
@@ -63,7 +41,7 @@ fn pinned_web(cluster: &TestCluster, prefix: &str, digit: char) -> PinnedWeb {
         "registry.test/web:1@sha256:{}",
         digit.to_string().repeat(64)
     );
-    let file = write(dir.path(), "web.yaml", &deployment(&ns, "web", &image));
+    let file = write(dir.path(), "web.yaml", &deployment(&ns, "web", 2, &image));
     PinnedWeb {
         ns,
         file,
@@ -98,7 +76,7 @@ fn pins_applies_and_records_the_original_images() {
     let file = write(
         dir.path(),
         "web.yaml",
-        &deployment(&ns, "web", &format!("{host}/shop/web:1.4")),
+        &deployment(&ns, "web", 2, &format!("{host}/shop/web:1.4")),
     );
 
     let run = apply(cluster, &["-f", &file, "--insecure-registry", &host])
@@ -173,12 +151,12 @@ fn nothing_is_sent_when_an_image_or_a_kind_is_unknown() {
     write(
         dir.path(),
         "a-web.yaml",
-        &deployment(&ns, "web", &format!("{host}/shop/web:1")),
+        &deployment(&ns, "web", 2, &format!("{host}/shop/web:1")),
     );
     write(
         dir.path(),
         "b-worker.yaml",
-        &deployment(&ns, "worker", &format!("{host}/shop/missing:1")),
+        &deployment(&ns, "worker", 2, &format!("{host}/shop/missing:1")),
     );
     let dir_arg = dir.path().display().to_string();
     let run = apply(cluster, &["-f", &dir_arg, "--insecure-registry", &host])
@@ -346,8 +324,8 @@ fn a_user_without_rights_gets_one_line_per_object() {
         "two.yaml",
         &format!(
             "{}---\n{}",
-            deployment(&ns, "web", &pinned),
-            deployment(&ns, "api", &pinned)
+            deployment(&ns, "web", 2, &pinned),
+            deployment(&ns, "api", 2, &pinned)
         ),
     );
     let kubeconfig = cluster.nobody_kubeconfig().display().to_string();
@@ -356,7 +334,7 @@ fn a_user_without_rights_gets_one_line_per_object() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(lines.len() >= 2, "{}", run.stderr);
     // Each named at the line its document starts on.
-    let api_line = deployment(&ns, "web", &pinned).lines().count() + 2;
+    let api_line = deployment(&ns, "web", 2, &pinned).lines().count() + 2;
     for (line, (name, at)) in lines.iter().zip([("web", 1), ("api", api_line)]) {
         assert!(
             line.starts_with(&format!("error: {file}:{at}: deployment.apps/{name}: "))
@@ -520,7 +498,7 @@ fn allow_unpinned_lets_a_named_image_through_as_written() {
     let file = write(
         dir.path(),
         "worker.yaml",
-        &deployment(&ns, "worker", &missing),
+        &deployment(&ns, "worker", 2, &missing),
     );
 
     let other = apply(

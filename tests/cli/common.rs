@@ -1,4 +1,4 @@
-//! Helpers more than one suite of this binary uses: a Pod manifest, a snapshot of a folder's
+//! Helpers more than one suite of this binary uses: a Pod and a Deployment manifest, a snapshot of a folder's
 //! files, and the checks that a run did not panic and that a docker config holds credentials.
 
 use std::fs;
@@ -10,6 +10,31 @@ use crate::support::plugin::Run;
 /// A one-container Pod manifest running `image`.
 pub fn pod(image: &str) -> String {
     format!("kind: Pod\nspec:\n  containers:\n  - image: {image}\n")
+}
+
+/// A Deployment `name` in `ns` with `replicas` pods of one container `name` running `image`,
+/// selected by the label `app: name`.
+pub fn deployment(ns: &str, name: &str, replicas: u32, image: &str) -> String {
+    format!(
+        "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {name}
+  namespace: {ns}
+spec:
+  replicas: {replicas}
+  selector:
+    matchLabels: {{app: {name}}}
+  template:
+    metadata:
+      labels: {{app: {name}}}
+    spec:
+      containers:
+      - name: {name}
+        image: {image}
+"
+    )
 }
 
 pub fn assert_no_panic(run: &Run) {

@@ -268,8 +268,8 @@ fn over_tls_every_request_in_flight_shares_one_connection() {
                 .contains(&format!("{host}/{repository}:v1@{digest}"))
         );
     }
-    // HTTP/2: the connection that asked `/v2/` over TLS carries the 12 HEADs; the other is the
-    // plain-HTTP question asked at the same time. Over HTTP/1.1 they would take 12.
+    // HTTP/2: the connection of the first HEAD over TLS carries the other 11; the other is the
+    // same HEAD over plain HTTP, asked at the same time. Over HTTP/1.1 they would take 12.
     assert!(
         proxy.accepted() <= 2,
         "{} connections for 12 images",

@@ -6,7 +6,7 @@ use std::fs;
 use std::time::{Duration, Instant};
 
 use crate::common::{docker_config_auths, pod, snapshot};
-use crate::support::faults::{Fault, FaultProxy, TOKEN};
+use crate::support::faults::{Fault, FaultProxy, TOKEN, base64};
 use crate::support::plugin::Plugin;
 use crate::support::registry::{Kind, Platform, TestRegistry};
 
@@ -67,12 +67,12 @@ fn server_errors_are_retried_with_jittered_backoff_then_succeed() {
     let digests = registry.push_many(&refs, &[Platform::LINUX_AMD64]);
     let proxy = FaultProxy::start(&registry.host());
     let host = proxy.host();
-    // Three tries fail, each on its HEAD and on the GET the client falls back to after it.
+    // Three tries fail, each on its HEAD: a failed HEAD is the answer, no GET follows it.
     for repository in repositories {
         proxy.script(
             None,
             &format!("/v2/{repository}/manifests/"),
-            [500, 500, 502, 502, 503, 503].map(Fault::status),
+            [500, 502, 503].map(Fault::status),
         );
     }
     let input: String = repositories
@@ -104,6 +104,7 @@ fn server_errors_are_retried_with_jittered_backoff_then_succeed() {
         assert_eq!(tries.len(), 4, "{repository}: three failures and a success");
         jitters.push(assert_backoff(&tries));
     }
+    assert!(proxy.requests(Some("GET"), "/manifests/").is_empty());
     // Four clients that failed together do not retry together: without jitter their retries
     // would land within a few milliseconds of each other.
     let spread = jitters
@@ -481,10 +482,17 @@ fn a_failing_token_service_is_retried_and_then_named_in_one_line() {
         .expect_code(0);
     assert_eq!(run.stdout, pod(&format!("{host}/app/web:v1@{digest}")));
     assert_eq!(proxy.requests(None, "/token").len(), 2);
+    let bearer = format!("Bearer {TOKEN}");
+    let heads: Vec<Option<String>> = proxy
+        .requests(Some("HEAD"), "/manifests/")
+        .into_iter()
+        .map(|seen| seen.authorization)
+        .collect();
     assert_eq!(
-        proxy.requests(Some("HEAD"), "/manifests/").len(),
-        1,
-        "no request goes without the token it needs"
+        heads,
+        [None, Some(bearer)],
+        "the first request goes without credentials and its 401 says how to authenticate; \
+         after that, no request goes without the token it needs"
     );
 
     // It keeps failing: the plugin says so, naming the token service's host (here the proxy
@@ -502,7 +510,13 @@ fn a_failing_token_service_is_retried_and_then_named_in_one_line() {
         format!("error: -:4:12: {host}/app/web:v1: {host} keeps answering 503\n")
     );
     assert_eq!(proxy.requests(None, "/token").len(), 4);
-    assert!(proxy.requests(None, "/manifests/").is_empty());
+    let manifests = proxy.requests(None, "/manifests/");
+    assert_eq!(
+        manifests.len(),
+        1,
+        "only the first, challenged: {manifests:?}"
+    );
+    assert_eq!(manifests[0].authorization, None);
 }
 
 #[test]
@@ -536,13 +550,19 @@ fn an_auth_loop_stops_after_one_refusal() {
             "error: -:4:12: {host}/app/web:v1: {host} refused the credentials or asked for some (401)\n"
         )
     );
-    let manifests = proxy.requests(None, "/manifests/");
-    assert_eq!(manifests.len(), 2, "HEAD and the GET after it, no loop");
-    assert!(
-        manifests
-            .iter()
-            .all(|seen| seen.authorization.as_deref() == Some(&format!("Bearer {TOKEN}"))),
-        "{manifests:?}"
+    let manifests: Vec<(String, Option<String>)> = proxy
+        .requests(None, "/manifests/")
+        .into_iter()
+        .map(|seen| (seen.method, seen.authorization))
+        .collect();
+    assert_eq!(
+        manifests,
+        [
+            ("HEAD".to_string(), None),
+            ("HEAD".to_string(), Some(format!("Bearer {TOKEN}")))
+        ],
+        "challenged without credentials, refused with the token: no loop, and no GET a \
+         refused HEAD would not change"
     );
     assert_eq!(proxy.requests(None, "/token").len(), 1);
     assert!(started.elapsed() < Duration::from_secs(5));
@@ -558,6 +578,20 @@ fn a_redirect_to_another_host_is_followed_without_the_credentials() {
     let host = proxy.host();
     let (user, password) = ("robot", "redirect-secret-31f9");
     proxy.require_token(Some((user, password)));
+    // As a registry does, the first request (without credentials) is challenged; the one with
+    // the token is redirected.
+    proxy.script(
+        None,
+        "/manifests/",
+        [Fault::Respond {
+            status: 401,
+            headers: vec![(
+                "WWW-Authenticate".into(),
+                format!(r#"Bearer realm="http://{host}/token",service="fault-proxy""#),
+            )],
+            body: r#"{"errors":[{"code":"UNAUTHORIZED","message":"token required"}]}"#.into(),
+        }],
+    );
     proxy.always(None, "/manifests/", Fault::Redirect(elsewhere.base_url()));
     let config = tempfile::tempdir().unwrap();
     docker_config_auths(config.path(), &host, user, password);
@@ -569,9 +603,10 @@ fn a_redirect_to_another_host_is_followed_without_the_credentials() {
         .expect_code(0);
     assert_eq!(run.stdout, pod(&format!("{host}/app/web:v1@{digest}")));
     let asked = proxy.requests(Some("HEAD"), "/manifests/");
-    assert_eq!(asked.len(), 1);
+    assert_eq!(asked.len(), 2, "{asked:?}");
+    assert_eq!(asked[0].authorization, None, "challenged");
     assert_eq!(
-        asked[0].authorization.as_deref(),
+        asked[1].authorization.as_deref(),
         Some(format!("Bearer {TOKEN}").as_str()),
         "the registry itself gets the token"
     );
@@ -679,4 +714,106 @@ fn an_error_through_a_mirror_names_the_images_registry_and_the_mirror() {
             "error: -:4:12: quay.io/app/web:v1: not found on quay.io (through the mirror {host})\n"
         )
     );
+}
+
+#[test]
+fn the_first_request_asks_how_to_authenticate_and_no_v2_ping_is_sent() {
+    let registry = TestRegistry::start(Kind::Http);
+    let repositories = ["app/a", "app/b", "app/c"];
+    let refs: Vec<(&str, &str)> = repositories.iter().map(|r| (*r, "v1")).collect();
+    let digests = registry.push_many(&refs, &[Platform::LINUX_AMD64]);
+    let images = |host: &str| -> String {
+        repositories
+            .iter()
+            .map(|r| pod(&format!("{host}/{r}:v1")))
+            .collect::<Vec<_>>()
+            .join("---\n")
+    };
+    let pinned = |host: &str| -> String {
+        repositories
+            .iter()
+            .zip(&digests)
+            .map(|(r, digest)| pod(&format!("{host}/{r}:v1@{digest}")))
+            .collect::<Vec<_>>()
+            .join("---\n")
+    };
+    let manifests = |proxy: &FaultProxy| -> Vec<Option<String>> {
+        proxy
+            .requests(None, "/manifests/")
+            .into_iter()
+            .map(|seen| seen.authorization)
+            .collect()
+    };
+
+    // Anonymous: one HEAD an image, none with credentials, and no `/v2/`.
+    let proxy = FaultProxy::start(&registry.host());
+    let host = proxy.host();
+    let run = pin_through(&proxy, &["-f", "-"])
+        .stdin(&images(&host))
+        .run()
+        .expect_code(0);
+    assert_eq!(run.stdout, pinned(&host));
+    assert_eq!(manifests(&proxy), [None, None, None]);
+    assert!(
+        !proxy.seen().iter().any(|seen| seen.path == "/v2/"),
+        "{:?}",
+        proxy.seen()
+    );
+
+    // A token service that wants Basic credentials: the first HEAD goes without them, and its
+    // 401 says where the token is; then each repository gets its token, each HEAD carries it.
+    let (user, password) = ("robot", "token-secret-8d21");
+    let proxy = FaultProxy::start(&registry.host());
+    let host = proxy.host();
+    proxy.require_token(Some((user, password)));
+    let config = tempfile::tempdir().unwrap();
+    docker_config_auths(config.path(), &host, user, password);
+    let run = pin_through(&proxy, &["-f", "-"])
+        .env("DOCKER_CONFIG", config.path())
+        .stdin(&images(&host))
+        .run()
+        .expect_code(0);
+    assert_eq!(run.stdout, pinned(&host));
+    let bearer = Some(format!("Bearer {TOKEN}"));
+    let heads = manifests(&proxy);
+    assert_eq!(heads.len(), 4, "{heads:?}");
+    assert_eq!(heads[0], None, "the first HEAD is challenged");
+    assert!(heads[1..].iter().all(|h| *h == bearer), "{heads:?}");
+    let basic = format!("Basic {}", base64(format!("{user}:{password}").as_bytes()));
+    let tokens = proxy.requests(None, "/token");
+    assert_eq!(tokens.len(), 3, "a token a repository: {tokens:?}");
+    assert!(
+        tokens
+            .iter()
+            .all(|t| t.authorization.as_deref() == Some(basic.as_str()))
+    );
+    assert!(!proxy.seen().iter().any(|seen| seen.path == "/v2/"));
+    for output in [&run.stdout, &run.stderr] {
+        assert!(!output.contains(password) && !output.contains(TOKEN));
+    }
+
+    // Wrong credentials: the token service refuses them; one line an image, exit 2, and the
+    // password never shown.
+    let proxy = FaultProxy::start(&registry.host());
+    let host = proxy.host();
+    proxy.require_token(Some((user, password)));
+    let wrong = tempfile::tempdir().unwrap();
+    docker_config_auths(wrong.path(), &host, user, "not-the-secret-44c0");
+    let run = pin_through(&proxy, &["-f", "-"])
+        .env("DOCKER_CONFIG", wrong.path())
+        .stdin(&pod(&format!("{host}/app/a:v1")))
+        .run()
+        .expect_code(2);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: -:4:12: {host}/app/a:v1: {host} refused the credentials or asked for some (401)\n"
+        )
+    );
+    assert_eq!(
+        manifests(&proxy),
+        [None],
+        "no request without the token it needs"
+    );
+    assert!(!run.stderr.contains("not-the-secret-44c0"));
 }

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::{docker_config_auths, pod, snapshot};
+use crate::common::{deployment, docker_config_auths, pod, snapshot};
 use crate::support::cluster::cluster;
 use crate::support::faults::{FaultProxy, base64};
 use crate::support::plugin::{Plugin, Run};
@@ -487,17 +487,10 @@ fn apply_sends_nothing_when_one_image_is_not_signed() {
     let signed = setup.push_signed("acme/web", "v1");
     setup.push("acme/worker", "v1");
     let ns = cluster.namespace("signed");
-    let deployment = |name: &str| {
-        format!(
-            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: {ns}\n\
-             spec:\n  selector:\n    matchLabels: {{app: {name}}}\n  template:\n    metadata:\n      \
-             labels: {{app: {name}}}\n    spec:\n      containers:\n      - name: {name}\n        \
-             image: {host}/acme/{name}:v1\n"
-        )
-    };
+    let acme = |name: &str| deployment(&ns, name, 1, &format!("{host}/acme/{name}:v1"));
     let release = setup.write(
         "release.yaml",
-        &format!("{}---\n{}", deployment("web"), deployment("worker")),
+        &format!("{}---\n{}", acme("web"), acme("worker")),
     );
     let policy = setup.policy("deny");
     let kubeconfig = cluster.kubeconfig().display().to_string();
@@ -526,7 +519,7 @@ fn apply_sends_nothing_when_one_image_is_not_signed() {
     let deployments = cluster.kubectl_json(&["get", "deployments", "-n", &ns]);
     assert_eq!(deployments["items"], serde_json::json!([]), "nothing sent");
 
-    let web = setup.write("web.yaml", &deployment("web"));
+    let web = setup.write("web.yaml", &acme("web"));
     apply(&web).expect_code(0);
     let stored = cluster.kubectl_json(&["get", "deployment", "web", "-n", &ns]);
     assert_eq!(
@@ -678,23 +671,16 @@ fn rollback_writes_only_a_signed_digest_of_the_revision() {
     let ran = setup.push("acme/web", "v1");
     setup.push("acme/web", "v2");
     let ns = cluster.namespace("signed-rollback");
-    let deployment = |tag: &str| {
-        format!(
-            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: {ns}\n\
-             spec:\n  selector:\n    matchLabels: {{app: web}}\n  template:\n    metadata:\n      \
-             labels: {{app: web}}\n    spec:\n      containers:\n      - name: web\n        \
-             image: {host}/acme/web:{tag}\n"
-        )
-    };
+    let web_at = |tag: &str| deployment(&ns, "web", 1, &format!("{host}/acme/web:{tag}"));
     // Applied by tag with kubectl; its pod reports the digest it ran, as a kubelet would.
-    cluster.kubectl_ok(&["apply", "-f", &setup.write("v1.yaml", &deployment("v1"))]);
+    cluster.kubectl_ok(&["apply", "-f", &setup.write("v1.yaml", &web_at("v1"))]);
     let wait = std::time::Duration::from_secs(60);
     let pod = cluster.wait_for("the pod of revision 1", wait, || {
         cluster.pod_names(&ns, "app=web").into_iter().next()
     });
     cluster.mark_pod_ready(&ns, &pod);
     cluster.set_image_id(&ns, &pod, "web", &format!("{host}/acme/web@{ran}"));
-    cluster.kubectl_ok(&["apply", "-f", &setup.write("v2.yaml", &deployment("v2"))]);
+    cluster.kubectl_ok(&["apply", "-f", &setup.write("v2.yaml", &web_at("v2"))]);
 
     let policy = setup.policy("deny");
     let kubeconfig = cluster.kubeconfig().display().to_string();

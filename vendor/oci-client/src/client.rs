@@ -302,19 +302,23 @@ pub struct Client {
     auth_store: Arc<RwLock<HashMap<String, RegistryAuth>>>,
     /// Token cache for the client
     pub tokens: TokenCache,
-    // Registry -> the `WWW-Authenticate` challenge its `/v2/` endpoint answered with, if any,
-    // and the HTTP version it answered in. Neither depends on the repository or the operation,
-    // so they are asked once per registry.
+    // Registry -> what its answers said: how it authenticates (the `WWW-Authenticate`
+    // challenge of a request sent without credentials, or none) and the HTTP version it
+    // answers in. Neither depends on the repository or the operation, so they are learnt once
+    // per registry, from the first answer.
     ping_answers: Arc<RwLock<HashMap<String, PingAnswer>>>,
     client: reqwest::Client,
     push_chunk_size: usize,
+    /// Whether requests are authenticated at all; see [`Client::unauthenticated`].
+    authenticate: bool,
 }
 
-/// A registry's answer to an anonymous `GET /v2/`.
+/// What a registry's answers have said about it.
 #[derive(Clone, Debug)]
 struct PingAnswer {
-    /// Its `WWW-Authenticate` challenge, if any.
-    challenge: Option<HeaderValue>,
+    /// Its `WWW-Authenticate` challenge to a request without credentials, if any; `None`
+    /// while no answer has said how it authenticates (only a 5xx or 429 came).
+    challenge: Option<Option<HeaderValue>>,
     /// The HTTP version it answered in.
     version: reqwest::Version,
 }
@@ -328,6 +332,7 @@ impl Default for Client {
             ping_answers: Arc::default(),
             client: reqwest::Client::default(),
             push_chunk_size: PUSH_CHUNK_MAX_SIZE,
+            authenticate: true,
         }
     }
 }
@@ -404,6 +409,7 @@ impl TryFrom<ClientConfig> for Client {
             ping_answers: Arc::default(),
             client: client_builder.build()?,
             push_chunk_size: PUSH_CHUNK_MAX_SIZE,
+            authenticate: true,
         })
     }
 }
@@ -856,27 +862,87 @@ impl Client {
         }
     }
 
-    /// Asks the registry's `/v2/` endpoint how it authenticates, without credentials, and
-    /// remembers the answer: the next request to the registry does not ask again. Fails only
-    /// where no HTTP answer came (connection refused, TLS not spoken, timeout). Returns the HTTP
-    /// version the registry answered in: over HTTP/2 every request to it shares one
-    /// connection, so a caller need not bound how many it sends at once.
-    pub async fn ping(&self, registry: &str) -> Result<reqwest::Version> {
-        self.ping_answer(registry).await.map(|answer| answer.version)
+    /// The HTTP version `registry` answered in, once any request to it got an answer: over
+    /// HTTP/2 every request to it shares one connection, so a caller need not bound how many
+    /// it sends at once.
+    pub async fn http_version(&self, registry: &str) -> Option<reqwest::Version> {
+        self.ping_answers
+            .read()
+            .await
+            .get(registry)
+            .map(|answer| answer.version)
     }
 
-    /// The registry's `WWW-Authenticate` challenge to an anonymous `/v2/` request, if any. It
-    /// depends on neither the repository nor the operation, so it is asked once per registry.
+    /// This client's connections and what registries answered it, without its credentials:
+    /// every request goes as it is, never authenticated, and a `401` is the answer. For a
+    /// request that must not carry credentials, such as one asking whether a host speaks
+    /// plain HTTP while it may speak TLS.
+    pub fn unauthenticated(&self) -> Client {
+        Client {
+            auth_store: Arc::default(),
+            tokens: TokenCache::new(self.tokens.default_expiration_secs),
+            authenticate: false,
+            ..self.clone()
+        }
+    }
+
+    /// The registry's `WWW-Authenticate` challenge to a request without credentials, if any.
+    /// It depends on neither the repository nor the operation, so it is learnt once per
+    /// registry: from the first answer to a request (see `send_authorized`), else by asking
+    /// `/v2/`.
     async fn challenge(&self, registry: &str) -> Result<Option<HeaderValue>> {
+        if let Some(challenge) = self.known_challenge(registry).await {
+            return Ok(challenge);
+        }
         self.ping_answer(registry)
             .await
-            .map(|answer| answer.challenge)
+            .map(|answer| answer.challenge.flatten())
+    }
+
+    /// The registry's challenge, once an answer said it (`Some(None)`: it needs none).
+    async fn known_challenge(&self, registry: &str) -> Option<Option<HeaderValue>> {
+        self.ping_answers
+            .read()
+            .await
+            .get(registry)
+            .and_then(|answer| answer.challenge.clone())
+    }
+
+    /// Remembers what `res`, the answer to a request to `registry` sent with credentials or
+    /// not (`authorized`), says about it: the HTTP version; a `401`'s challenge; and for a
+    /// request without credentials answered otherwise, that none is needed, unless an
+    /// answer already said. Only an answer about authentication says how it authenticates: a
+    /// 429 or a 5xx does not, nor an answer from another host a redirect led to.
+    async fn learn(&self, registry: &str, res: &Response, authorized: bool) {
+        let registry_url = format!("{}://{}", self.config.protocol.scheme_for(registry), registry);
+        let from_registry = Url::parse(&registry_url).is_ok_and(|url| {
+            url.host_str() == res.url().host_str()
+                && url.port_or_known_default() == res.url().port_or_known_default()
+        });
+        if !from_registry {
+            return;
+        }
+        let status = res.status();
+        let mut answers = self.ping_answers.write().await;
+        let answer = answers
+            .entry(registry.to_string())
+            .or_insert_with(|| PingAnswer {
+                challenge: None,
+                version: res.version(),
+            });
+        answer.version = res.version();
+        if status == StatusCode::UNAUTHORIZED {
+            answer.challenge = Some(res.headers().get(reqwest::header::WWW_AUTHENTICATE).cloned());
+        } else if !authorized
+            && answer.challenge.is_none()
+            && !status.is_server_error()
+            && status != StatusCode::TOO_MANY_REQUESTS
+        {
+            answer.challenge = Some(None);
+        }
     }
 
     async fn ping_answer(&self, registry: &str) -> Result<PingAnswer> {
-        if let Some(answer) = self.ping_answers.read().await.get(registry) {
-            return Ok(answer.clone());
-        }
         // The version request will tell us where to go.
         let url = format!(
             "{}://{}/v2/",
@@ -886,7 +952,7 @@ impl Client {
         debug!(?url);
         let res = self.client.get(&url).send_traced().await?;
         let answer = PingAnswer {
-            challenge: res.headers().get(reqwest::header::WWW_AUTHENTICATE).cloned(),
+            challenge: Some(res.headers().get(reqwest::header::WWW_AUTHENTICATE).cloned()),
             version: res.version(),
         };
         // Only an answer about authentication is remembered: a 429 or a 5xx is not one.
@@ -994,7 +1060,7 @@ impl Client {
     /// use the bearer token. Otherwise, this will attempt an anonymous pull.
     ///
     /// Will first attempt to read the `Docker-Content-Digest` header using a
-    /// HEAD request. If this header is not present, will make a second GET
+    /// HEAD request. If a successful answer lacks this header, will make a second GET
     /// request and return the SHA256 of the response body.
     pub async fn fetch_manifest_digest(
         &self,
@@ -1008,13 +1074,15 @@ impl Client {
         debug!("HEAD image manifest from {}", url);
         let res = RequestBuilderWrapper::from_client(self, |client| client.head(&url))
             .apply_accept(MIME_TYPES_DISTRIBUTION_MANIFEST)?
-            .apply_auth(image, RegistryOperation::Pull)
-            .await?
-            .into_request_builder()
-            .send_traced()
+            .send_authorized(image, RegistryOperation::Pull)
             .await?;
         if let Some(error) = retry_after_error(&res, &url) {
             return Err(error);
+        }
+        // A HEAD refused or failed is the answer: a GET would fail the same way, a round trip
+        // later (and, refused, with or without credentials, the same).
+        if !res.status().is_success() {
+            return validate_registry_response(res.status(), &[], &url).map(|()| String::new());
         }
 
         if let Some(digest) = digest_header_value(res.headers().clone())? {
@@ -1043,10 +1111,7 @@ impl Client {
             debug!("GET image manifest from {}", url);
             let res = RequestBuilderWrapper::from_client(self, |client| client.get(&url))
                 .apply_accept(MIME_TYPES_DISTRIBUTION_MANIFEST)?
-                .apply_auth(image, RegistryOperation::Pull)
-                .await?
-                .into_request_builder()
-                .send_traced()
+                .send_authorized(image, RegistryOperation::Pull)
                 .await?;
             if let Some(error) = retry_after_error(&res, &url) {
                 return Err(error);
@@ -1243,10 +1308,7 @@ impl Client {
 
         let res = RequestBuilderWrapper::from_client(self, |client| client.get(&url))
             .apply_accept(accepted_media_types)?
-            .apply_auth(image, RegistryOperation::Pull)
-            .await?
-            .into_request_builder()
-            .send_traced()
+            .send_authorized(image, RegistryOperation::Pull)
             .await?;
         if let Some(error) = retry_after_error(&res, &url) {
             return Err(error);
@@ -1575,24 +1637,24 @@ impl Client {
         let layer = layer.as_layer_descriptor();
         let url = self.to_v2_blob_url(image, layer.digest);
 
-        let mut request = RequestBuilderWrapper::from_client(self, |client| client.get(&url))
-            .apply_accept(MIME_TYPES_DISTRIBUTION_MANIFEST)?
-            .apply_auth(image, RegistryOperation::Pull)
-            .await?
-            .into_request_builder();
-        if let (Some(off), Some(len)) = (offset, length) {
-            let end = (off + len).saturating_sub(1);
-            request = request.header(
-                RANGE,
-                HeaderValue::from_str(&format!("bytes={off}-{end}")).unwrap(),
-            );
-        } else if let Some(offset) = offset {
-            request = request.header(
-                RANGE,
-                HeaderValue::from_str(&format!("bytes={offset}-")).unwrap(),
-            );
-        }
-        let mut response = request.send_traced().await?;
+        let range = match (offset, length) {
+            (Some(off), Some(len)) => {
+                let end = (off + len).saturating_sub(1);
+                Some(format!("bytes={off}-{end}"))
+            }
+            (Some(offset), None) => Some(format!("bytes={offset}-")),
+            _ => None,
+        };
+        let mut response = RequestBuilderWrapper::from_client(self, |client| {
+            let request = client.get(&url);
+            match &range {
+                Some(range) => request.header(RANGE, HeaderValue::from_str(range).unwrap()),
+                None => request,
+            }
+        })
+        .apply_accept(MIME_TYPES_DISTRIBUTION_MANIFEST)?
+        .send_authorized(image, RegistryOperation::Pull)
+        .await?;
 
         if let Some(urls) = &layer.urls {
             for url in urls {
@@ -1607,7 +1669,7 @@ impl Client {
                     // NOTE: we must not authenticate on additional URLs as those
                     // can be abused to leak credentials or tokens.  Please
                     // refer to CVE-2020-15157 for more information.
-                    request =
+                    let mut request =
                         RequestBuilderWrapper::from_client(self, |client| client.get(url.clone()))
                             .apply_accept(MIME_TYPES_DISTRIBUTION_MANIFEST)?
                             .into_request_builder();
@@ -2491,6 +2553,59 @@ impl<'a> RequestBuilderWrapper<'a> {
         }
 
         Ok(true)
+    }
+
+    /// Sends the request, authenticated the way the registry asks, as containerd and Docker
+    /// do: while no answer has said how the registry authenticates, the request goes without
+    /// credentials (no `GET /v2/` first, which would cost a round trip) and its answer says it;
+    /// after that, each request carries what the registry asks for (a token for its scope,
+    /// Basic credentials, or nothing). A request sent without credentials and answered `401`
+    /// with a challenge is sent once more with them; one sent with them and refused is
+    /// answered as it was, never in a loop.
+    async fn send_authorized(
+        &self,
+        image: &Reference,
+        op: RegistryOperation,
+    ) -> Result<Response> {
+        let client = self.client;
+        let registry = image.resolve_registry();
+        let bearer_given = matches!(
+            client.auth_store.read().await.get(registry),
+            Some(RegistryAuth::Bearer(_))
+        );
+        let request = if client.authenticate
+            && (bearer_given || client.known_challenge(registry).await.is_some())
+        {
+            self.apply_auth(image, op).await?
+        } else {
+            RequestBuilderWrapper {
+                client,
+                request_builder: self.cloned_request_builder()?,
+            }
+        };
+        let authorized = request.has_authorization()?;
+        let res = request.into_request_builder().send_traced().await?;
+        client.learn(registry, &res, authorized).await;
+        if !client.authenticate
+            || authorized
+            || res.status() != StatusCode::UNAUTHORIZED
+            || !res.headers().contains_key(reqwest::header::WWW_AUTHENTICATE)
+        {
+            return Ok(res);
+        }
+        let retry = self.apply_auth(image, op).await?;
+        if !retry.has_authorization()? {
+            return Ok(res);
+        }
+        // Read to its end, the refused answer's connection is free for the next request.
+        let _ = res.bytes().await;
+        Ok(retry.into_request_builder().send_traced().await?)
+    }
+
+    /// Whether the request carries an `Authorization` header.
+    fn has_authorization(&self) -> Result<bool> {
+        let request = self.cloned_request_builder()?.build()?;
+        Ok(request.headers().contains_key(reqwest::header::AUTHORIZATION))
     }
 
     /// Updates request as necessary for authentication.
