@@ -262,7 +262,7 @@ impl Bench<'_> {
                 rows.push(self.floor_row(label, "HTTP/1.1, plain", &floor, median));
                 self.kbld_row(rows, &references, median);
             }
-            let pin_memory = (count == 200).then_some(pin.max_rss_kib);
+            let pin_memory = (count == 200).then_some(pin.max_rss_kib).flatten();
 
             let parallelism: &[usize] = if count == 1 {
                 &[1]
@@ -303,7 +303,7 @@ impl Bench<'_> {
                 rows.push(Row::new(
                     "6a. peak memory (RSS), `pin` 200 images",
                     pin.times.len(),
-                    mib(kib),
+                    mib(Some(kib)),
                 ));
             }
         }
@@ -403,7 +403,7 @@ impl Bench<'_> {
         let mut connections = Vec::new();
         for _ in 0..self.settings.runs {
             let before = proxy.connections();
-            let run = measure::run(
+            let run = measure::run_measuring_memory(
                 self.plugin()
                     .args(["pin", "-q", "-f"])
                     .arg(&manifest)
@@ -494,7 +494,7 @@ impl Bench<'_> {
         ));
         let mut sample = Sample::default();
         for _ in 0..self.settings.runs {
-            let run = measure::run(
+            let run = measure::run_measuring_memory(
                 self.plugin()
                     .args(["pin", "-q", "--offline", "--lock"])
                     .arg(&lock)
@@ -527,13 +527,18 @@ impl Bench<'_> {
             ),
         );
         rows.push(self.verdict(row, "≥ 250 MB/s", rate >= 250.0));
-        let ratio = (sample.max_rss_kib * 1024) as f64 / input_len as f64;
+        let ratio = sample
+            .max_rss_kib
+            .map(|kib| (kib * 1024) as f64 / input_len as f64);
         let row = Row::new(
             "6b. peak memory (RSS), `pin --offline` 50 MB",
             sample.times.len(),
-            format!("{} = {ratio:.2}× the input", mib(sample.max_rss_kib)),
+            match ratio {
+                Some(ratio) => format!("{} = {ratio:.2}× the input", mib(sample.max_rss_kib)),
+                None => mib(None),
+            },
         );
-        rows.push(self.verdict(row, "≤ 1.3× input", ratio <= 1.3));
+        rows.push(self.verdict(row, "≤ 1.3× input", ratio.is_some_and(|r| r <= 1.3)));
     }
 
     /// Row 4: `diff A B` over 10,000 objects a side, 5% changed, if the binary has `diff`: the
@@ -586,8 +591,8 @@ impl Bench<'_> {
                             mib(sample.max_rss_kib)
                         ),
                     );
-                    let met =
-                        median <= Duration::from_millis(500) && sample.max_rss_kib <= DIFF_RSS_KIB;
+                    let met = median <= Duration::from_millis(500)
+                        && sample.max_rss_kib.is_some_and(|kib| kib <= DIFF_RSS_KIB);
                     self.verdict(row, DIFF_TARGET, met)
                 }
                 Err(error) => {
@@ -627,7 +632,7 @@ impl Bench<'_> {
         }
         let mut sample = Sample::default();
         for _ in 0..self.settings.runs {
-            let run = measure::run(
+            let run = measure::run_measuring_memory(
                 self.plugin().arg("diff").arg(a).arg(b),
                 Some(&stdout),
                 Some(&stderr),
@@ -700,7 +705,7 @@ impl Bench<'_> {
         let (stdout, stderr) = (self.work.join("tree.out"), self.work.join("tree.err"));
         let mut sample = Sample::default();
         for _ in 0..self.settings.runs {
-            let run = measure::run(
+            let run = measure::run_measuring_memory(
                 self.plugin()
                     .args(["pin", "--check", "-R", "-f"])
                     .arg(&root),
@@ -846,6 +851,9 @@ fn range(sample: &Sample) -> String {
     format!("{} – {}", unit(sample.min()), unit(sample.max()))
 }
 
-fn mib(kib: u64) -> String {
-    format!("{:.1} MiB", kib as f64 / 1024.0)
+fn mib(kib: Option<u64>) -> String {
+    match kib {
+        Some(kib) => format!("{:.1} MiB", kib as f64 / 1024.0),
+        None => "not measured".to_string(),
+    }
 }

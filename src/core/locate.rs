@@ -130,6 +130,10 @@ impl Located for LocateError {
 /// Sources larger than this are split at document boundaries and located on every core.
 const PARALLEL_THRESHOLD: usize = 4 << 20;
 
+/// Pieces per core: the cores take pieces in turn, so a core slowed by other processes on the
+/// machine holds up the end by one small piece, not by half the stream.
+const PIECES_PER_THREAD: usize = 4;
+
 /// [`locate_all`] over a large stream on every core: YAML forbids a `---` line inside any
 /// scalar, so each piece between such lines is a stream of whole documents; spans and lines are
 /// shifted back into the whole. On a problem the whole stream is located again, so the messages
@@ -146,9 +150,10 @@ pub fn locate_in_parallel(
     if threads < 2 {
         return locate_all(text, rules);
     }
+    let count = threads * PIECES_PER_THREAD;
     let mut starts = vec![0];
-    for piece in 1..threads {
-        let wanted = text.len() * piece / threads;
+    for piece in 1..count {
+        let wanted = text.len() * piece / count;
         if let Some(offset) = text[wanted..].find("\n---") {
             let start = wanted + offset + 1;
             let after = text.as_bytes().get(start + 3);
@@ -164,29 +169,52 @@ pub fn locate_in_parallel(
         .windows(2)
         .map(|bounds| (bounds[0], &text[bounds[0]..bounds[1]]))
         .collect();
-    let located: Vec<Result<Vec<LocatedImage>, LocateError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = pieces
-            .iter()
-            .map(|&(_, piece)| scope.spawn(move || locate_images(piece, rules)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|handle| handle.join().expect("the locator does not panic"))
-            .collect()
-    });
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut located: Vec<(usize, Result<Vec<LocatedImage>, LocateError>, usize)> =
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads.min(pieces.len()))
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut done = Vec::new();
+                        loop {
+                            let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(&(_, piece)) = pieces.get(index) else {
+                                return done;
+                            };
+                            done.push((index, locate_images(piece, rules), newlines(piece)));
+                        }
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|handle| handle.join().expect("the locator does not panic"))
+                .collect()
+        });
+    located.sort_by_key(|(index, ..)| *index);
     let mut images = Vec::new();
-    for ((start, _), result) in pieces.iter().zip(located) {
+    let mut lines_before = 0;
+    for ((start, _), (_, result, lines)) in pieces.iter().zip(located) {
         let Ok(found) = result else {
             return locate_all(text, rules);
         };
-        let lines_before = text[..*start].bytes().filter(|&b| b == b'\n').count();
         images.extend(found.into_iter().map(|mut image| {
             image.span = image.span.start + start..image.span.end + start;
             image.line += lines_before;
             image
         }));
+        lines_before += lines;
     }
     (images, Vec::new())
+}
+
+/// How many `\n` bytes `text` holds: counted in bytes over runs of 255, which the compiler
+/// vectorises (a count in `usize` it does not).
+fn newlines(text: &str) -> usize {
+    text.as_bytes()
+        .chunks(255)
+        .map(|run| run.iter().map(|&b| u8::from(b == b'\n')).sum::<u8>() as usize)
+        .sum()
 }
 
 /// Finds every image value that `rules` name in `source` (one or more YAML documents, or JSON).
@@ -558,11 +586,15 @@ impl<'a> Locator<'a> {
         span: Span,
     ) -> Result<(), LocateError> {
         let has_properties = anchor != 0 || has_tag;
-        let found = (style == ScalarStyle::Plain && !has_tag)
-            .then(|| non_string_kind(&value))
-            .flatten();
+        // Asked only of scalars that may be images: most scalars are in skipped subtrees.
+        let found = |value: &str| {
+            (style == ScalarStyle::Plain && !has_tag)
+                .then(|| non_string_kind(value))
+                .flatten()
+        };
         if anchor != 0 {
             let image = self.located(&value, style, has_properties, span);
+            let found = found(&value);
             self.anchored_scalars
                 .insert(anchor, AnchoredScalar { image, found });
         }
@@ -621,7 +653,7 @@ impl<'a> Locator<'a> {
         let complete = self.completed_rules(completes);
         if !complete.is_empty() {
             let image = self.located(&value, style, has_properties, span);
-            self.add_candidates(&complete, checked(image, found));
+            self.add_candidates(&complete, checked(image, found(&value)));
         }
         self.end_key();
         Ok(())
