@@ -31,7 +31,12 @@ pub fn deployments(references: &[String]) -> String {
 /// The digests written after `image: …@` in `yaml`, in order.
 pub fn pinned_digests(yaml: &str) -> Vec<&str> {
     yaml.lines()
-        .filter_map(|line| line.trim_start().strip_prefix("image: "))
+        .filter_map(|line| {
+            // `- image:` too: kbld writes a container's keys in order, `image` first.
+            line.trim_start()
+                .trim_start_matches("- ")
+                .strip_prefix("image: ")
+        })
         .filter_map(|image| image.split_once('@').map(|(_, digest)| digest))
         .collect()
 }
