@@ -118,6 +118,13 @@ pub enum RegistryError {
     CredentialLookup(#[from] tokio::task::JoinError),
     #[error("not in the lock file (run without --offline to resolve it)")]
     NotLocked,
+    /// The HTTP client could not be made, as where the system has no CA certificates: every
+    /// client loads them, the plain-HTTP one too (a token service or a redirect may be HTTPS).
+    #[error(
+        "cannot make an HTTP client: {} (install the system's CA certificates, or name a bundle with SSL_CERT_FILE)",
+        innermost(.source)
+    )]
+    NoHttpClient { source: Arc<OciDistributionError> },
 }
 
 impl RegistryError {
@@ -282,9 +289,9 @@ pub struct RegistryClient {
     settings: RegistrySettings,
     /// One client per transport, each made when first needed: making one loads the system's
     /// root certificates, tens of milliseconds.
-    verified: OnceLock<Client>,
-    unverified: OnceLock<Client>,
-    plain: OnceLock<Client>,
+    verified: OnceLock<Result<Client, Arc<OciDistributionError>>>,
+    unverified: OnceLock<Result<Client, Arc<OciDistributionError>>>,
+    plain: OnceLock<Result<Client, Arc<OciDistributionError>>>,
     /// Per host, the transport it speaks and what bounds its requests in flight, found out
     /// once, by its first request: the others wait for that answer.
     hosts: Mutex<HashMap<String, Arc<Host>>>,
@@ -304,7 +311,7 @@ impl RegistryClient {
         }
     }
 
-    fn client(&self, transport: Transport) -> &Client {
+    fn client(&self, transport: Transport) -> Result<&Client, RegistryError> {
         let (cell, protocol, accept_invalid_certificates) = match transport {
             Transport::VerifiedTls => (&self.verified, ClientProtocol::Https, false),
             Transport::UnverifiedTls => (&self.unverified, ClientProtocol::Https, true),
@@ -314,7 +321,8 @@ impl RegistryClient {
             // reqwest is built without a provider of its own (see Cargo.toml); an Err only says
             // the process has one already.
             let _ = rustls::crypto::ring::default_provider().install_default();
-            Client::new(ClientConfig {
+            // Not `Client::new`: where this fails, its fallback (a default client) panics.
+            Client::try_from(ClientConfig {
                 protocol,
                 accept_invalid_certificates,
                 read_timeout: Some(self.settings.request_timeout),
@@ -324,6 +332,11 @@ impl RegistryClient {
                 user_agent: concat!("kubectl-immutable/", env!("CARGO_PKG_VERSION")),
                 ..ClientConfig::default()
             })
+            .map_err(Arc::new)
+        })
+        .as_ref()
+        .map_err(|source| RegistryError::NoHttpClient {
+            source: source.clone(),
         })
     }
 
@@ -421,7 +434,7 @@ impl RegistryClient {
             };
             self.timed(
                 host,
-                request(self.client(route.transport).clone(), auth.clone()),
+                request(self.client(route.transport)?.clone(), auth.clone()),
             )
             .await
         })
@@ -449,8 +462,21 @@ impl RegistryClient {
         F: Fn(Client, RegistryAuth) -> Fut,
         Fut: Future<Output = Result<T, OciDistributionError>>,
     {
+        // Without a client for a transport, every request to the host fails as this one does.
+        let unusable = |transport, error| {
+            (
+                Err(error),
+                Route {
+                    transport,
+                    gate: None,
+                },
+            )
+        };
         if !self.settings.insecure_hosts.iter().any(|h| h == host) {
-            let client = self.client(Transport::VerifiedTls);
+            let client = match self.client(Transport::VerifiedTls) {
+                Ok(client) => client,
+                Err(error) => return unusable(Transport::VerifiedTls, error),
+            };
             let answer = self
                 .timed(host, request(client.clone(), auth.clone()))
                 .await;
@@ -461,8 +487,14 @@ impl RegistryClient {
             };
             return (answer, route);
         }
-        let tls = self.client(Transport::UnverifiedTls);
-        let plain = self.client(Transport::PlainHttp);
+        let (tls, plain) = match (
+            self.client(Transport::UnverifiedTls),
+            self.client(Transport::PlainHttp),
+        ) {
+            (Ok(tls), Ok(plain)) => (tls, plain),
+            (Err(error), _) => return unusable(Transport::UnverifiedTls, error),
+            (_, Err(error)) => return unusable(Transport::PlainHttp, error),
+        };
         let over_tls = pin!(self.timed(host, request(tls.clone(), auth.clone())));
         let over_plain = pin!(self.timed(
             host,

@@ -157,6 +157,40 @@ fn tls_is_verified_unless_the_host_is_named_insecure() {
     assert!(run.stdout.contains(&format!("{host}/app/web:v1@{digest}")));
 }
 
+#[test]
+fn without_ca_certificates_pin_says_so_and_writes_nothing() {
+    let registry = TestRegistry::start(Kind::Http);
+    let host = registry.host();
+    registry.push_image("app/web", "v1", Platform::LINUX_AMD64);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pod.yaml");
+    let input = format!("kind: Pod\nspec:\n  containers:\n  - image: {host}/app/web:v1\n");
+    fs::write(&file, &input).unwrap();
+    // Where rustls looks for the system's CA certificates: an empty folder and no bundle.
+    let no_certificates = tempfile::tempdir().unwrap();
+    for insecure in [true, false] {
+        let mut args = vec!["pin", "-i", "-f", file.to_str().unwrap()];
+        if insecure {
+            args.extend(["--insecure-registry", &host]);
+        }
+        let run = Plugin::new(args)
+            .env("SSL_CERT_FILE", no_certificates.path().join("none.pem"))
+            .env("SSL_CERT_DIR", no_certificates.path())
+            .run();
+        assert_eq!(run.code, 2, "insecure: {insecure}; {}", run.stderr);
+        assert!(
+            run.stderr.contains(
+                "cannot make an HTTP client: unexpected error: No CA certificates were loaded from the system \
+                 (install the system's CA certificates, or name a bundle with SSL_CERT_FILE)"
+            ),
+            "{}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+        assert_eq!(fs::read_to_string(&file).unwrap(), input, "nothing written");
+    }
+}
+
 /// A docker config.json with Basic credentials for `host`.
 fn docker_config(dir: &Path, host: &str, user: &str, password: &str) {
     use std::io::Write as _;

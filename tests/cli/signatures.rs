@@ -78,6 +78,17 @@ impl Setup {
         digest
     }
 
+    /// `repo:tag` pushed and signed by the policy's key, the payload naming `name` (as cosign
+    /// signing it under that name wrote it, e.g. through a mirror); its digest.
+    fn push_signed_as(&self, repo: &str, tag: &str, name: &str) -> String {
+        let digest = self.push(repo, tag);
+        let payload = simple_signing_payload(name, &digest);
+        let signature = self.key.sign(&payload);
+        self.registry
+            .push_signatures(repo, &digest, &[(payload, signature)]);
+        digest
+    }
+
     /// The policy: `acme/*` of this registry needs the policy's key, `library/*` is skipped,
     /// then `default`.
     fn policy(&self, default: &str) -> String {
@@ -366,12 +377,7 @@ fn a_digest_is_looked_up_once_and_mirrors_name_the_source() {
     let proxy = FaultProxy::start(&setup.host());
     // The images are written as `acme.example/…` and served by the proxy as a mirror: the
     // payload names the source, as cosign signing `acme.example/app` wrote it.
-    let digest = setup.push("acme/app", "v1");
-    let payload = simple_signing_payload("acme.example/acme/app", &digest);
-    let signature = setup.key.sign(&payload);
-    setup
-        .registry
-        .push_signatures("acme/app", &digest, &[(payload, signature)]);
+    let digest = setup.push_signed_as("acme/app", "v1", "acme.example/acme/app");
     let image = "acme.example/acme/app:v1";
     let app = setup.write(
         "app.yaml",
@@ -736,12 +742,7 @@ fn a_payload_known_by_its_digest_is_not_fetched_and_one_with_annotations_is() {
     // `acme/plain` signed as `cosign sign` signs without annotations: the `.sig` layer's digest
     // is that of the payload pin expects, so the payload is not fetched. `acme/annotated`
     // signed with an annotation (`cosign sign -a commit=…`): its payload is fetched.
-    let plain = setup.push("acme/plain", "v1");
-    let payload = simple_signing_payload("acme.example/acme/plain", &plain);
-    let signature = setup.key.sign(&payload);
-    setup
-        .registry
-        .push_signatures("acme/plain", &plain, &[(payload, signature)]);
+    let plain = setup.push_signed_as("acme/plain", "v1", "acme.example/acme/plain");
     let annotated = setup.push("acme/annotated", "v1");
     let mut payload: Value = serde_json::from_slice(&simple_signing_payload(
         "acme.example/acme/annotated",
