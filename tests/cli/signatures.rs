@@ -89,6 +89,28 @@ impl Setup {
         digest
     }
 
+    /// `pin -f app` of images written as `acme.example/…`, resolved through `proxy` as its
+    /// mirror, under a policy that `acme.example/acme` needs the policy's key.
+    fn pin_through_mirror(&self, proxy: &FaultProxy, app: &str) -> Run {
+        let policy = self.write(
+            "policy.yaml",
+            "rules:\n- images: acme.example/acme\n  key: acme.pub\n",
+        );
+        let mirror = format!("acme.example={}", proxy.host());
+        Plugin::new([
+            "pin",
+            "-f",
+            app,
+            "--registry-mirror",
+            &mirror,
+            "--insecure-registry",
+            &proxy.host(),
+            "--signature-policy",
+            &policy,
+        ])
+        .run()
+    }
+
     /// The policy: `acme/*` of this registry needs the policy's key, `library/*` is skipped,
     /// then `default`.
     fn policy(&self, default: &str) -> String {
@@ -383,25 +405,7 @@ fn a_digest_is_looked_up_once_and_mirrors_name_the_source() {
         "app.yaml",
         &[pod(image), pod(image), pod(image)].join("---\n"),
     );
-    let policy = setup.write(
-        "policy.yaml",
-        "rules:\n- images: acme.example/acme\n  key: acme.pub\n",
-    );
-    let mirror = format!("acme.example={}", proxy.host());
-    let pin = || {
-        Plugin::new([
-            "pin",
-            "-f",
-            &app,
-            "--registry-mirror",
-            &mirror,
-            "--insecure-registry",
-            &proxy.host(),
-            "--signature-policy",
-            &policy,
-        ])
-        .run()
-    };
+    let pin = || setup.pin_through_mirror(&proxy, &app);
     let run = pin().expect_code(0);
     assert_eq!(run.stdout.matches(&format!("{image}@{digest}")).count(), 3);
     // The classic tag asked once; its signature settles it, so the referrers tag is not asked.
@@ -764,24 +768,7 @@ fn a_payload_known_by_its_digest_is_not_fetched_and_one_with_annotations_is() {
         ]
         .join("---\n"),
     );
-    let policy = setup.write(
-        "policy.yaml",
-        "rules:\n- images: acme.example/acme\n  key: acme.pub\n",
-    );
-    let mirror = format!("acme.example={}", proxy.host());
-    let run = Plugin::new([
-        "pin",
-        "-f",
-        &app,
-        "--registry-mirror",
-        &mirror,
-        "--insecure-registry",
-        &proxy.host(),
-        "--signature-policy",
-        &policy,
-    ])
-    .run()
-    .expect_code(0);
+    let run = setup.pin_through_mirror(&proxy, &app).expect_code(0);
     assert!(
         run.stdout
             .contains(&format!("acme.example/acme/plain:v1@{plain}"))
