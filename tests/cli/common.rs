@@ -1,9 +1,11 @@
-//! Helpers more than one suite of this binary uses: a Pod and a Deployment manifest, a snapshot of a folder's
-//! files, and the checks that a run did not panic and that a docker config holds credentials.
+//! Helpers more than one suite of this binary uses: a Pod and a Deployment manifest, the image a live
+//! workload runs, a snapshot of a folder's files, and the checks that a run did not panic and that a
+//! docker config holds credentials.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::support::cluster::TestCluster;
 use crate::support::faults::base64;
 use crate::support::plugin::Run;
 
@@ -35,6 +37,15 @@ spec:
         image: {image}
 "
     )
+}
+
+/// The image of the first container of a live workload's template (`object`: `TYPE/NAME`).
+pub fn template_image(cluster: &TestCluster, ns: &str, object: &str) -> String {
+    cluster.kubectl_json(&["get", object, "-n", ns])["spec"]["template"]["spec"]["containers"][0]
+        ["image"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 pub fn assert_no_panic(run: &Run) {

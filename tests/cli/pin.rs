@@ -3,6 +3,7 @@
 use std::fs;
 use std::path::Path;
 
+use crate::common::pod;
 use crate::support::faults::base64;
 use crate::support::plugin::Plugin;
 use crate::support::registry::{Kind, Platform, TestRegistry};
@@ -164,7 +165,7 @@ fn without_ca_certificates_pin_says_so_and_writes_nothing() {
     registry.push_image("app/web", "v1", Platform::LINUX_AMD64);
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("pod.yaml");
-    let input = format!("kind: Pod\nspec:\n  containers:\n  - image: {host}/app/web:v1\n");
+    let input = pod(&format!("{host}/app/web:v1"));
     fs::write(&file, &input).unwrap();
     // Where rustls looks for the system's CA certificates: an empty folder and no bundle.
     let no_certificates = tempfile::tempdir().unwrap();
@@ -289,7 +290,7 @@ fn over_tls_every_request_in_flight_shares_one_connection() {
     let host = proxy.host();
     let input: String = repositories
         .iter()
-        .map(|r| format!("kind: Pod\nspec:\n  containers:\n  - image: {host}/{r}:v1\n---\n"))
+        .map(|r| pod(&format!("{host}/{r}:v1")) + "---\n")
         .collect();
 
     let run = Plugin::new(["pin", "--insecure-registry", &host, "-f", "-"])
@@ -320,7 +321,7 @@ fn over_http2_concurrency_does_not_bound_the_requests_in_flight() {
     let host = registry.host();
     let input: String = repositories
         .iter()
-        .map(|r| format!("kind: Pod\nspec:\n  containers:\n  - image: {host}/{r}:v1\n---\n"))
+        .map(|r| pod(&format!("{host}/{r}:v1")) + "---\n")
         .collect();
 
     // `--concurrency 1` bounds HTTP/1.1 connections; this registry answers in HTTP/2.

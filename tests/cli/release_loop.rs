@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::common::template_image;
 use crate::support::cluster::{TestCluster, cluster};
 use crate::support::plugin::{Plugin, Run};
 use crate::support::registry::{Kind, Platform, TestRegistry};
@@ -404,14 +405,6 @@ fn mark_ready_once_created(cluster: &TestCluster, ns: &str, name: &str, image: &
 /// `kubectl get TYPE/NAME -n NS -o json`.
 fn live(cluster: &TestCluster, ns: &str, object: &str) -> Value {
     cluster.kubectl_json(&["get", object, "-n", ns])
-}
-
-/// The image of the first container of a live workload's template.
-fn template_image(cluster: &TestCluster, ns: &str, object: &str) -> String {
-    live(cluster, ns, object)["spec"]["template"]["spec"]["containers"][0]["image"]
-        .as_str()
-        .unwrap()
-        .to_string()
 }
 
 /// `kubectl rollout status --watch=false`: kubectl's own judgement, for comparison.

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::{deployment, docker_config_auths, pod, snapshot};
+use crate::common::{deployment, docker_config_auths, pod, snapshot, template_image};
 use crate::support::cluster::cluster;
 use crate::support::faults::{FaultProxy, base64};
 use crate::support::plugin::{Plugin, Run};
@@ -531,9 +531,8 @@ fn apply_sends_nothing_when_one_image_is_not_signed() {
 
     let web = setup.write("web.yaml", &acme("web"));
     apply(&web).expect_code(0);
-    let stored = cluster.kubectl_json(&["get", "deployment", "web", "-n", &ns]);
     assert_eq!(
-        stored["spec"]["template"]["spec"]["containers"][0]["image"],
+        template_image(cluster, &ns, "deployment/web"),
         format!("{host}/acme/web:v1@{signed}")
     );
 }
@@ -732,9 +731,8 @@ fn rollback_writes_only_a_signed_digest_of_the_revision() {
         .registry
         .push_signatures("acme/web", &ran, &[signature]);
     rollback().expect_code(0);
-    let stored = cluster.kubectl_json(&["get", "deployment", "web", "-n", &ns]);
     assert_eq!(
-        stored["spec"]["template"]["spec"]["containers"][0]["image"],
+        template_image(cluster, &ns, "deployment/web"),
         format!("{host}/acme/web:v1@{ran}")
     );
 }
