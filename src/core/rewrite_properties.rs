@@ -845,3 +845,81 @@ proptest! {
         }
     }
 }
+
+/// Every event (with its span) or the first error, as the parser reads `source` through `input`.
+fn read_through<I: saphyr_parser::Input>(
+    parser: Parser<'_, I>,
+) -> Vec<Result<(Event<'_>, saphyr_parser::Span), saphyr_parser::ScanError>> {
+    let mut read = Vec::new();
+    for event in parser {
+        let failed = event.is_err();
+        read.push(event);
+        if failed {
+            break;
+        }
+    }
+    read
+}
+
+/// The vendored parser reads a `&str` a run of bytes at a time (vendor/saphyr-parser/PATCHES.md,
+/// 2) and any other input a character at a time, as published; both must read the same.
+fn reads_alike(source: &str) -> Result<(), TestCaseError> {
+    let by_runs = read_through(Parser::new_from_str(source));
+    let by_chars = read_through(Parser::new_from_iter(source.chars()));
+    prop_assert_eq!(by_runs, by_chars, "{:?}", source);
+    Ok(())
+}
+
+/// Text made of what YAML's scanner decides on: blanks, breaks, indicators, quotes, a byte order
+/// mark, NUL, and letters of one, two and three bytes.
+fn yaml_like_text() -> impl Strategy<Value = String> {
+    const PIECES: &[&str] = &[
+        " ", "  ", "    ", "\t", "\n", "\r\n", "\r", ":", ": ", "-", "- ", "#", " #", ",", "[",
+        "]", "{", "}", "|", "|-", ">", "\"", "'", "\\", "&a", "*a", "!t", "?", "---", "...", "%",
+        "a", "key", "im", "é", "注", "\u{FEFF}", "\0", "1", ".",
+    ];
+    prop::collection::vec(prop::sample::select(PIECES), 0..120).prop_map(|pieces| pieces.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2048))]
+
+    /// Generated manifests in every layout read alike.
+    #[test]
+    fn the_byte_runs_read_manifests_as_characters_do(manifest in manifest()) {
+        reads_alike(&manifest.render().0)?;
+    }
+
+    /// So do YAML-like texts, valid or not: the same events, spans and first error.
+    #[test]
+    fn the_byte_runs_read_any_text_as_characters_do(text in yaml_like_text()) {
+        reads_alike(&text)?;
+    }
+}
+
+/// ... and every YAML and JSON file of the repository's test data.
+#[test]
+fn the_byte_runs_read_every_test_file_as_characters_do() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let mut files = 0;
+    let mut pending = vec![data];
+    while let Some(path) = pending.pop() {
+        if path.is_dir() {
+            pending.extend(
+                std::fs::read_dir(&path)
+                    .unwrap()
+                    .map(|entry| entry.unwrap().path()),
+            );
+        } else if path
+            .extension()
+            .is_some_and(|extension| matches!(extension.to_str(), Some("yaml" | "yml" | "json")))
+        {
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            reads_alike(&text).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+            files += 1;
+        }
+    }
+    assert!(files > 100, "only {files} files under tests/data");
+}

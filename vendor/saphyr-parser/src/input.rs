@@ -461,6 +461,53 @@ pub trait Input {
         }
         n_chars
     }
+
+    /// Fetch the characters that continue a plain scalar and store them in `out`: up to a
+    /// blank, a break, the end of the input, a byte order mark, a `:` followed by one of those
+    /// (or, in flow context, by a flow indicator), or a flow indicator in flow context.
+    ///
+    /// # Return
+    /// Return the number of characters that were consumed; none is a break.
+    fn fetch_plain_scalar_chars(&mut self, in_flow: bool, out: &mut String) -> usize {
+        let mut n_chars = 0;
+        loop {
+            self.lookahead(2);
+            if self.next_is_blank_or_breakz() || !self.next_can_be_plain_scalar(in_flow) {
+                return n_chars;
+            }
+            out.push(self.peek());
+            self.skip();
+            n_chars += 1;
+        }
+    }
+
+    /// Skip at most `max` spaces (not tabs).
+    ///
+    /// # Return
+    /// Return the number of spaces that were consumed.
+    fn skip_spaces(&mut self, max: usize) -> usize {
+        let mut n_chars = 0;
+        while n_chars < max && self.look_ch() == ' ' {
+            n_chars += 1;
+            self.skip();
+        }
+        n_chars
+    }
+
+    /// Fetch characters up to a break, the end of the input or a byte order mark and store them
+    /// in `out`.
+    ///
+    /// # Return
+    /// Return the number of characters that were consumed.
+    fn fetch_while_non_breakz(&mut self, out: &mut String) -> usize {
+        let mut n_chars = 0;
+        while is_yaml_non_break(self.look_ch()) {
+            n_chars += 1;
+            out.push(self.peek());
+            self.skip();
+        }
+        n_chars
+    }
 }
 
 /// Behavior to adopt regarding treating tabs as whitespace.

@@ -586,6 +586,14 @@ impl<'input, T: Input> Scanner<'input, T> {
         self.mark.col += 1;
     }
 
+    /// Consume the spaces (not tabs) that follow.
+    #[inline]
+    fn skip_spaces(&mut self) {
+        let n_spaces = self.input.skip_spaces(usize::MAX);
+        self.mark.index += n_spaces;
+        self.mark.col += n_spaces;
+    }
+
     /// Consume the next character. It is assumed the next character is not a blank.
     #[inline]
     fn skip_non_blank(&mut self) {
@@ -906,7 +914,8 @@ impl<'input, T: Input> Scanner<'input, T> {
                         ));
                     }
                 }
-                '\t' | ' ' => self.skip_blank(),
+                ' ' => self.skip_spaces(),
+                '\t' => self.skip_blank(),
                 '\n' | '\r' => {
                     self.input.lookahead(2);
                     self.skip_linebreak();
@@ -1812,7 +1821,6 @@ impl<'input, T: Input> Scanner<'input, T> {
             ));
         }
 
-        let mut line_buffer = String::with_capacity(100);
         let start_mark = self.mark;
         while self.mark.col == indent && is_yaml_non_break(self.input.peek()) {
             if indent == 0 {
@@ -1840,7 +1848,7 @@ impl<'input, T: Input> Scanner<'input, T> {
 
             leading_blank = self.input.next_is_blank();
 
-            self.scan_block_scalar_content_line(&mut string, &mut line_buffer);
+            self.scan_block_scalar_content_line(&mut string);
 
             // break unless the line ends with a line break, e.g., on EOF
             self.input.lookahead(2);
@@ -1877,48 +1885,11 @@ impl<'input, T: Input> Scanner<'input, T> {
 
     /// Retrieve the contents of the line, parsing it as a block scalar.
     ///
-    /// The contents will be appended to `string`. `line_buffer` is used as a temporary buffer to
-    /// store bytes before pushing them to `string` and thus avoiding reallocating more than
-    /// necessary. `line_buffer` is assumed to be empty upon calling this function. It will be
-    /// `clear`ed before the end of the function.
-    ///
-    /// This function assumed the first character to read is the first content character in the
-    /// line. This function does not consume the line break character(s) after the line.
-    fn scan_block_scalar_content_line(&mut self, string: &mut String, line_buffer: &mut String) {
-        // Start by evaluating characters in the buffer.
-        while !self.input.buf_is_empty() && is_yaml_non_break(self.input.peek()) {
-            string.push(self.input.peek());
-            // We may technically skip non-blank characters. However, the only distinction is
-            // to determine what is leading whitespace and what is not. Here, we read the
-            // contents of the line until either eof or a linebreak. We know we will not read
-            // `self.leading_whitespace` until the end of the line, where it will be reset.
-            // This allows us to call a slightly less expensive function.
-            self.skip_blank();
-        }
-
-        // All characters that were in the buffer were consumed. We need to check if more
-        // follow.
-        if self.input.buf_is_empty() {
-            // We will read all consecutive non-breakz characters. We push them into a
-            // temporary buffer. The main difference with going through `self.buffer` is that
-            // characters are appended here as their real size (1B for ascii, or up to 4 bytes for
-            // UTF-8). We can then use the internal `line_buffer` `Vec` to push data into `string`
-            // (using `String::push_str`).
-            while let Some(c) = self.input.raw_read_non_breakz_ch() {
-                line_buffer.push(c);
-            }
-
-            // We need to manually update our position; we haven't called a `skip` function.
-            let n_chars = line_buffer.chars().count();
-            self.mark.col += n_chars;
-            self.mark.index += n_chars;
-
-            // We can now append our bytes to our `string`.
-            string.reserve(line_buffer.len());
-            string.push_str(line_buffer);
-            // This clears the _contents_ without touching the _capacity_.
-            line_buffer.clear();
-        }
+    /// The contents will be appended to `string`.
+    fn scan_block_scalar_content_line(&mut self, string: &mut String) {
+        let n_chars = self.input.fetch_while_non_breakz(string);
+        self.mark.col += n_chars;
+        self.mark.index += n_chars;
     }
 
     /// Skip the block scalar indentation and empty lines.
@@ -1927,9 +1898,9 @@ impl<'input, T: Input> Scanner<'input, T> {
             // Consume all spaces. Tabs cannot be used as indentation.
             if indent < self.input.bufmaxlen() - 2 {
                 self.input.lookahead(self.input.bufmaxlen());
-                while self.mark.col < indent && self.input.peek() == ' ' {
-                    self.skip_blank();
-                }
+                let n_spaces = self.input.skip_spaces(indent.saturating_sub(self.mark.col));
+                self.mark.index += n_spaces;
+                self.mark.col += n_spaces;
             } else {
                 loop {
                     self.input.lookahead(self.input.bufmaxlen());
@@ -1969,9 +1940,7 @@ impl<'input, T: Input> Scanner<'input, T> {
         let mut max_indent = 0;
         loop {
             // Consume all spaces. Tabs cannot be used as indentation.
-            while self.input.look_ch() == ' ' {
-                self.skip_blank();
-            }
+            self.skip_spaces();
 
             if self.mark.col > max_indent {
                 max_indent = self.mark.col;
@@ -2366,23 +2335,11 @@ impl<'input, T: Input> Scanner<'input, T> {
                 // reserved, and reserving 128 more reallocated every one of them.
 
                 // Add content non-blank characters to the scalar.
-                let mut end = false;
-                while !end {
-                    // Fill the buffer once and process all characters in the buffer until the next
-                    // fetch. Note that `next_can_be_plain_scalar` needs 2 lookahead characters,
-                    // hence the `for` loop looping `self.input.bufmaxlen() - 1` times.
-                    self.input.lookahead(self.input.bufmaxlen());
-                    for _ in 0..self.input.bufmaxlen() - 1 {
-                        if self.input.next_is_blank_or_breakz()
-                            || !self.input.next_can_be_plain_scalar(self.flow_level > 0)
-                        {
-                            end = true;
-                            break;
-                        }
-                        string.push(self.input.peek());
-                        self.skip_non_blank();
-                    }
-                }
+                let n_chars = self
+                    .input
+                    .fetch_plain_scalar_chars(self.flow_level > 0, &mut string);
+                self.mark.index += n_chars;
+                self.mark.col += n_chars;
                 end_mark = self.mark;
             }
 
@@ -2411,6 +2368,8 @@ impl<'input, T: Input> Scanner<'input, T> {
                                 "while scanning a plain scalar, found a tab",
                             ));
                         }
+                    } else if self.input.peek() == ' ' {
+                        self.skip_spaces();
                     } else {
                         self.skip_blank();
                     }

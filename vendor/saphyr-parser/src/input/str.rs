@@ -390,12 +390,79 @@ impl Input for StrInput<'_> {
         };
 
         let n_bytes_to_append = remaining_string.as_ptr() as usize - self.buffer.as_ptr() as usize;
-        out.reserve(n_bytes_to_append);
-        out.push_str(&self.buffer[..n_bytes_to_append]);
+        let fetched = &self.buffer[..n_bytes_to_append];
+        out.push_str(fetched);
         self.buffer = remaining_string;
 
-        n_bytes_to_append
+        // Characters, as the trait says, not bytes: the scanner advances its marks by this.
+        count_chars(fetched)
     }
+
+    // The three below read bytes, not characters: every byte they stop at is ASCII or starts a
+    // byte order mark, so they stop on a character boundary, and a character is counted by its
+    // first byte (not a continuation byte, `0b10xx_xxxx`).
+
+    fn fetch_plain_scalar_chars(&mut self, in_flow: bool, out: &mut String) -> usize {
+        let bytes = self.buffer.as_bytes();
+        let ends_after_colon = |next: Option<&u8>| {
+            next.is_none_or(|&next| {
+                is_blank_or_breakz(next as char) || (in_flow && is_flow(next as char))
+            })
+        };
+        let mut end = 0;
+        while let Some(&byte) = bytes.get(end) {
+            let ends = match byte {
+                b' ' | b'\t' | b'\n' | b'\r' | 0 => true,
+                b':' => ends_after_colon(bytes.get(end + 1)),
+                b',' | b'[' | b']' | b'{' | b'}' => in_flow,
+                0xEF => bytes[end..].starts_with(BOM),
+                _ => false,
+            };
+            if ends {
+                break;
+            }
+            end += 1;
+        }
+        let (run, rest) = self.buffer.split_at(end);
+        out.push_str(run);
+        self.buffer = rest;
+        count_chars(run)
+    }
+
+    fn skip_spaces(&mut self, max: usize) -> usize {
+        let spaces = self
+            .buffer
+            .bytes()
+            .take(max)
+            .take_while(|&byte| byte == b' ')
+            .count();
+        self.buffer = &self.buffer[spaces..];
+        spaces
+    }
+
+    fn fetch_while_non_breakz(&mut self, out: &mut String) -> usize {
+        let bytes = self.buffer.as_bytes();
+        let mut end = 0;
+        while let Some(&byte) = bytes.get(end) {
+            if matches!(byte, b'\n' | b'\r' | 0) || (byte == 0xEF && bytes[end..].starts_with(BOM))
+            {
+                break;
+            }
+            end += 1;
+        }
+        let (run, rest) = self.buffer.split_at(end);
+        out.push_str(run);
+        self.buffer = rest;
+        count_chars(run)
+    }
+}
+
+/// A byte order mark in UTF-8.
+const BOM: &[u8] = "\u{FEFF}".as_bytes();
+
+/// The characters of `text`: its bytes that are not UTF-8 continuation bytes.
+fn count_chars(text: &str) -> usize {
+    text.bytes().filter(|&byte| byte & 0xC0 != 0x80).count()
 }
 
 /// The buffer size we return to the scanner.
