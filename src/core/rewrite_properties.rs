@@ -862,7 +862,7 @@ fn read_through<I: saphyr_parser::Input>(
 }
 
 /// The vendored parser reads a `&str` a run of bytes at a time (vendor/saphyr-parser/PATCHES.md,
-/// 2) and any other input a character at a time, as published; both must read the same.
+/// 2) and any other input a character at a time; both must read the same.
 fn reads_alike(source: &str) -> Result<(), TestCaseError> {
     let by_runs = read_through(Parser::new_from_str(source));
     let by_chars = read_through(Parser::new_from_iter(source.chars()));
