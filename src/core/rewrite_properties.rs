@@ -897,6 +897,51 @@ proptest! {
     }
 }
 
+/// ... and every input of the YAML test suite (tests/data/yaml-test-suite), valid or not.
+#[test]
+fn the_byte_runs_read_the_yaml_test_suite_as_characters_do() {
+    #[derive(serde::Deserialize)]
+    struct Case {
+        yaml: Option<String>,
+    }
+    /// The suite's stand-ins (its ReadMe), longest tab first.
+    const SHOWN: [(&str, &str); 8] = [
+        ("———»", "\t"),
+        ("——»", "\t"),
+        ("—»", "\t"),
+        ("»", "\t"),
+        ("␣", " "),
+        ("←", "\r"),
+        ("⇔", "\u{FEFF}"),
+        ("↵", ""),
+    ];
+    let suite = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/yaml-test-suite");
+    let mut inputs = 0;
+    for entry in std::fs::read_dir(&suite).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|extension| extension != "yaml") {
+            continue;
+        }
+        let cases: Vec<Case> = serde_saphyr::from_str(&std::fs::read_to_string(&path).unwrap())
+            .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+        // A case without `yaml` reads its predecessor's.
+        let mut input = None;
+        for case in cases {
+            input = case.yaml.or(input);
+            let Some(shown) = &input else { continue };
+            let mut text = SHOWN.iter().fold(shown.clone(), |text, (stand_in, meant)| {
+                text.replace(stand_in, meant)
+            });
+            if let Some(unterminated) = text.strip_suffix("∎\n") {
+                text = unterminated.to_owned();
+            }
+            reads_alike(&text).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+            inputs += 1;
+        }
+    }
+    assert_eq!(inputs, 406, "the suite's inputs at ccfa74e5");
+}
+
 /// ... and every YAML and JSON file of the repository's test data.
 #[test]
 fn the_byte_runs_read_every_test_file_as_characters_do() {
