@@ -494,6 +494,28 @@ pub trait Input {
         n_chars
     }
 
+    /// Fetch the characters of a quoted scalar that stand for themselves and store them in `out`:
+    /// up to a blank, a break, the end of the input, or a `'` (in a single-quoted scalar) or a
+    /// `"` or `\\` (in a double-quoted one).
+    ///
+    /// # Return
+    /// Return the number of characters that were consumed; none is a break.
+    fn fetch_quoted_scalar_chars(&mut self, single: bool, out: &mut String) -> usize {
+        let mut n_chars = 0;
+        loop {
+            let c = self.look_ch();
+            if is_blank_or_breakz(c)
+                || (single && c == '\'')
+                || (!single && matches!(c, '"' | '\\'))
+            {
+                return n_chars;
+            }
+            out.push(c);
+            self.skip();
+            n_chars += 1;
+        }
+    }
+
     /// Fetch characters up to a break, the end of the input or a byte order mark and store them
     /// in `out`.
     ///

@@ -2160,9 +2160,11 @@ impl<'input, T: Input> Scanner<'input, T> {
                 '\\' if !single => {
                     string.push(self.resolve_flow_scalar_escape_sequence(start_mark)?);
                 }
-                c => {
-                    string.push(c);
-                    self.skip_non_blank();
+                _ => {
+                    let n_chars = self.input.fetch_quoted_scalar_chars(single, string);
+                    self.mark.index += n_chars;
+                    self.mark.col += n_chars;
+                    self.leading_whitespace = false;
                 }
             }
             self.input.lookahead(2);

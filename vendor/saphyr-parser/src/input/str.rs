@@ -398,7 +398,7 @@ impl Input for StrInput<'_> {
         count_chars(fetched)
     }
 
-    // The three below read bytes, not characters: every byte they stop at is ASCII or starts a
+    // The four below read bytes, not characters: every byte they stop at is ASCII or starts a
     // byte order mark, so they stop on a character boundary, and a character is counted by its
     // first byte (not a continuation byte, `0b10xx_xxxx`).
 
@@ -423,6 +423,23 @@ impl Input for StrInput<'_> {
             }
             end += 1;
         }
+        let (run, rest) = self.buffer.split_at(end);
+        out.push_str(run);
+        self.buffer = rest;
+        count_chars(run)
+    }
+
+    fn fetch_quoted_scalar_chars(&mut self, single: bool, out: &mut String) -> usize {
+        let end = self
+            .buffer
+            .bytes()
+            .position(|byte| match byte {
+                b' ' | b'\t' | b'\n' | b'\r' | 0 => true,
+                b'\'' => single,
+                b'"' | b'\\' => !single,
+                _ => false,
+            })
+            .unwrap_or(self.buffer.len());
         let (run, rest) = self.buffer.split_at(end);
         out.push_str(run);
         self.buffer = rest;
