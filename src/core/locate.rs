@@ -14,6 +14,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span};
 use super::image_paths::{Condition, ImagePath, Segment};
 use super::problem::{Located, Position};
 use super::reference::ImageReference;
+use super::skim;
 
 /// How a scalar is written in the source; decides how its replacement is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,21 +135,26 @@ const PARALLEL_THRESHOLD: usize = 4 << 20;
 /// machine holds up the end by one small piece, not by half the stream.
 const PIECES_PER_THREAD: usize = 4;
 
-/// [`locate_all`] over a large stream on every core: YAML forbids a `---` line inside any
-/// scalar, so each piece between such lines is a stream of whole documents; spans and lines are
-/// shifted back into the whole. On a problem the whole stream is located again, so the messages
-/// are exactly the ones a single pass gives.
+/// [`locate_all`], skipping the documents [`skim`] proves hold no image, and over a large
+/// stream on every core: YAML forbids a `---` line inside any scalar, so each piece between such
+/// lines is a stream of whole documents; spans and lines are shifted back into the whole. On a
+/// problem the whole stream is located again, so the messages are exactly the ones a single
+/// pass gives.
 pub fn locate_in_parallel(
     text: &str,
     rules: &[ImagePath],
 ) -> (Vec<LocatedImage>, Vec<LocateError>) {
+    let skimmed_or_all = || match locate_skimming(text, rules) {
+        Ok(images) => (images, Vec::new()),
+        Err(_) => locate_all(text, rules),
+    };
     if text.len() < PARALLEL_THRESHOLD {
-        return locate_all(text, rules);
+        return skimmed_or_all();
     }
     // Asked only here: the answer costs a few files read from /proc and /sys each time.
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     if threads < 2 {
-        return locate_all(text, rules);
+        return skimmed_or_all();
     }
     let count = threads * PIECES_PER_THREAD;
     let mut starts = vec![0];
@@ -181,7 +187,7 @@ pub fn locate_in_parallel(
                             let Some(&(_, piece)) = pieces.get(index) else {
                                 return done;
                             };
-                            done.push((index, locate_images(piece, rules), newlines(piece)));
+                            done.push((index, locate_skimming(piece, rules), newlines(piece)));
                         }
                     })
                 })
@@ -206,6 +212,53 @@ pub fn locate_in_parallel(
         lines_before += lines;
     }
     (images, Vec::new())
+}
+
+/// [`locate_images`] over a stream or a piece of one, without parsing the documents
+/// [`skim::holds_no_image`] proves hold no image: each run of the others is located on its own
+/// (a document starts at a `---` line, between documents, as for the pieces above), and its
+/// spans and lines shifted back.
+fn locate_skimming(piece: &str, rules: &[ImagePath]) -> Result<Vec<LocatedImage>, LocateError> {
+    let mut starts = vec![0];
+    starts.extend(
+        piece
+            .match_indices("\n---")
+            .map(|(at, _)| at + 1)
+            .filter(|&start| {
+                matches!(
+                    piece.as_bytes().get(start + 3),
+                    None | Some(b'\n' | b'\r' | b' ' | b'\t')
+                )
+            }),
+    );
+    starts.push(piece.len());
+    let mut images = Vec::new();
+    let (mut counted_to, mut lines_before) = (0, 0);
+    let mut locate_run = |run: std::ops::Range<usize>| {
+        lines_before += newlines(&piece[counted_to..run.start]);
+        counted_to = run.start;
+        let found = locate_images(&piece[run.clone()], rules)?;
+        images.extend(found.into_iter().map(|mut image| {
+            image.span = image.span.start + run.start..image.span.end + run.start;
+            image.line += lines_before;
+            image
+        }));
+        Ok::<_, LocateError>(())
+    };
+    let mut run_start = None;
+    for bounds in starts.windows(2) {
+        if skim::holds_no_image(&piece[bounds[0]..bounds[1]], rules) {
+            if let Some(start) = run_start.take() {
+                locate_run(start..bounds[0])?;
+            }
+        } else {
+            run_start.get_or_insert(bounds[0]);
+        }
+    }
+    if let Some(start) = run_start {
+        locate_run(start..piece.len())?;
+    }
+    Ok(images)
 }
 
 /// How many `\n` bytes `text` holds: counted in bytes over runs of 255, which the compiler

@@ -21,4 +21,5 @@ pub mod rollback;
 pub mod rollout;
 pub mod rollout_status;
 pub mod signature;
+pub mod skim;
 pub mod source_kind;
