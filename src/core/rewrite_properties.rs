@@ -897,14 +897,14 @@ proptest! {
     }
 }
 
-/// ... and every input of the YAML test suite (tests/data/yaml-test-suite), valid or not.
-#[test]
-fn the_byte_runs_read_the_yaml_test_suite_as_characters_do() {
+/// The inputs of the YAML test suite (tests/data/yaml-test-suite), valid or not, with the file
+/// each is from: a case's `yaml` with the suite's stand-ins (its ReadMe) replaced.
+pub(super) fn yaml_test_suite_inputs() -> Vec<(std::path::PathBuf, String)> {
     #[derive(serde::Deserialize)]
     struct Case {
         yaml: Option<String>,
     }
-    /// The suite's stand-ins (its ReadMe), longest tab first.
+    /// Longest tab first.
     const SHOWN: [(&str, &str); 8] = [
         ("———»", "\t"),
         ("——»", "\t"),
@@ -915,11 +915,9 @@ fn the_byte_runs_read_the_yaml_test_suite_as_characters_do() {
         ("⇔", "\u{FEFF}"),
         ("↵", ""),
     ];
-    let suite = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/yaml-test-suite");
-    let mut inputs = 0;
-    for entry in std::fs::read_dir(&suite).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|extension| extension != "yaml") {
+    let mut inputs = Vec::new();
+    for path in test_data_files(&["yaml"]) {
+        if !path.starts_with(test_data().join("yaml-test-suite")) {
             continue;
         }
         let cases: Vec<Case> = serde_saphyr::from_str(&std::fs::read_to_string(&path).unwrap())
@@ -935,19 +933,22 @@ fn the_byte_runs_read_the_yaml_test_suite_as_characters_do() {
             if let Some(unterminated) = text.strip_suffix("∎\n") {
                 text = unterminated.to_owned();
             }
-            reads_alike(&text).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
-            inputs += 1;
+            inputs.push((path.clone(), text));
         }
     }
-    assert_eq!(inputs, 406, "the suite's inputs at ccfa74e5");
+    assert_eq!(inputs.len(), 406, "the suite's inputs at ccfa74e5");
+    inputs
 }
 
-/// ... and every YAML and JSON file of the repository's test data.
-#[test]
-fn the_byte_runs_read_every_test_file_as_characters_do() {
-    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
-    let mut files = 0;
-    let mut pending = vec![data];
+/// `tests/data`.
+fn test_data() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
+}
+
+/// Every file under `tests/data` whose extension is one of `extensions`.
+pub(super) fn test_data_files(extensions: &[&str]) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![test_data()];
     while let Some(path) = pending.pop() {
         if path.is_dir() {
             pending.extend(
@@ -957,14 +958,35 @@ fn the_byte_runs_read_every_test_file_as_characters_do() {
             );
         } else if path
             .extension()
-            .is_some_and(|extension| matches!(extension.to_str(), Some("yaml" | "yml" | "json")))
+            .and_then(|extension| extension.to_str())
+            .is_some_and(|extension| extensions.contains(&extension))
         {
-            let Ok(text) = std::fs::read_to_string(&path) else {
-                continue;
-            };
-            reads_alike(&text).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
-            files += 1;
+            files.push(path);
         }
     }
-    assert!(files > 100, "only {files} files under tests/data");
+    assert!(
+        files.len() > 100,
+        "only {} files under tests/data",
+        files.len()
+    );
+    files
+}
+
+/// ... and every input of the YAML test suite, valid or not.
+#[test]
+fn the_byte_runs_read_the_yaml_test_suite_as_characters_do() {
+    for (path, text) in yaml_test_suite_inputs() {
+        reads_alike(&text).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    }
+}
+
+/// ... and every YAML and JSON file of the repository's test data.
+#[test]
+fn the_byte_runs_read_every_test_file_as_characters_do() {
+    for path in test_data_files(&["yaml", "yml", "json"]) {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        reads_alike(&text).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    }
 }

@@ -430,6 +430,7 @@ mod tests {
     use super::*;
     use crate::core::image_paths::builtin_image_paths;
     use crate::core::locate::locate_images;
+    use crate::core::rewrite_properties::{test_data_files, yaml_test_suite_inputs};
 
     /// The parser reads `text` without an error.
     fn parses(text: &str) -> bool {
@@ -804,31 +805,15 @@ mod tests {
     /// The YAML test suite's inputs, made to be hard: whatever is proven parses.
     #[test]
     fn every_proven_input_of_the_yaml_test_suite_parses() {
-        #[derive(serde::Deserialize)]
-        struct Case {
-            yaml: Option<String>,
-        }
-        let suite =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/yaml-test-suite");
         let mut proven = 0;
-        for entry in std::fs::read_dir(&suite).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_none_or(|extension| extension != "yaml") {
-                continue;
-            }
-            let cases: Vec<Case> =
-                serde_saphyr::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-            for case in cases {
-                let Some(input) = case.yaml else { continue };
-                let input = input.replace('␣', " ").replace('↵', "");
-                if plain_shape(&input).is_some() {
-                    proven += 1;
-                    assert!(
-                        parses(&input),
-                        "{}: proven, not parsed: {input:?}",
-                        path.display()
-                    );
-                }
+        for (path, input) in yaml_test_suite_inputs() {
+            if plain_shape(&input).is_some() {
+                proven += 1;
+                assert!(
+                    parses(&input),
+                    "{}: proven, not parsed: {input:?}",
+                    path.display()
+                );
             }
         }
         assert!(
@@ -841,21 +826,16 @@ mod tests {
     /// image; and the argo-cd CRDs, most of its bytes, are proven.
     #[test]
     fn every_proven_test_document_parses_and_the_crds_are_proven() {
-        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
-        let mut pending = vec![data.clone()];
-        while let Some(path) = pending.pop() {
-            if path.is_dir() {
-                pending.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
-            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-                let Ok(text) = std::fs::read_to_string(&path) else {
-                    continue;
-                };
-                for document in documents(&text) {
-                    proven_means_parsed(document)
-                        .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
-                }
+        for path in test_data_files(&["yaml", "yml"]) {
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            for document in documents(&text) {
+                proven_means_parsed(document)
+                    .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
             }
         }
+        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
         let argo = std::fs::read_to_string(data.join("corpus/argo-cd-install.yaml")).unwrap();
         let skipped: usize = documents(&argo)
             .into_iter()
