@@ -162,10 +162,7 @@ pub fn locate_in_parallel(
         let wanted = text.len() * piece / count;
         if let Some(offset) = text[wanted..].find("\n---") {
             let start = wanted + offset + 1;
-            let after = text.as_bytes().get(start + 3);
-            if matches!(after, None | Some(b'\n' | b'\r' | b' ' | b'\t'))
-                && start > *starts.last().expect("starts with 0")
-            {
+            if starts_document(text, start) && start > *starts.last().expect("starts with 0") {
                 starts.push(start);
             }
         }
@@ -218,26 +215,20 @@ pub fn locate_in_parallel(
 /// [`skim::holds_no_image`] proves hold no image: each run of the others is located on its own
 /// (a document starts at a `---` line, between documents, as for the pieces above), and its
 /// spans and lines shifted back.
-fn locate_skimming(piece: &str, rules: &[ImagePath]) -> Result<Vec<LocatedImage>, LocateError> {
+fn locate_skimming(text: &str, rules: &[ImagePath]) -> Result<Vec<LocatedImage>, LocateError> {
     let mut starts = vec![0];
     starts.extend(
-        piece
-            .match_indices("\n---")
+        text.match_indices("\n---")
             .map(|(at, _)| at + 1)
-            .filter(|&start| {
-                matches!(
-                    piece.as_bytes().get(start + 3),
-                    None | Some(b'\n' | b'\r' | b' ' | b'\t')
-                )
-            }),
+            .filter(|&start| starts_document(text, start)),
     );
-    starts.push(piece.len());
+    starts.push(text.len());
     let mut images = Vec::new();
     let (mut counted_to, mut lines_before) = (0, 0);
     let mut locate_run = |run: std::ops::Range<usize>| {
-        lines_before += newlines(&piece[counted_to..run.start]);
+        lines_before += newlines(&text[counted_to..run.start]);
         counted_to = run.start;
-        let found = locate_images(&piece[run.clone()], rules)?;
+        let found = locate_images(&text[run.clone()], rules)?;
         images.extend(found.into_iter().map(|mut image| {
             image.span = image.span.start + run.start..image.span.end + run.start;
             image.line += lines_before;
@@ -247,7 +238,7 @@ fn locate_skimming(piece: &str, rules: &[ImagePath]) -> Result<Vec<LocatedImage>
     };
     let mut run_start = None;
     for bounds in starts.windows(2) {
-        if skim::holds_no_image(&piece[bounds[0]..bounds[1]], rules) {
+        if skim::holds_no_image(&text[bounds[0]..bounds[1]], rules) {
             if let Some(start) = run_start.take() {
                 locate_run(start..bounds[0])?;
             }
@@ -256,9 +247,18 @@ fn locate_skimming(piece: &str, rules: &[ImagePath]) -> Result<Vec<LocatedImage>
         }
     }
     if let Some(start) = run_start {
-        locate_run(start..piece.len())?;
+        locate_run(start..text.len())?;
     }
     Ok(images)
+}
+
+/// Whether the `---` at `start` (a line's start) is a document marker: followed by a blank or
+/// the end.
+fn starts_document(text: &str, start: usize) -> bool {
+    matches!(
+        text.as_bytes().get(start + 3),
+        None | Some(b'\n' | b'\r' | b' ' | b'\t')
+    )
 }
 
 /// How many `\n` bytes `text` holds: counted in bytes over runs of 255, which the compiler
