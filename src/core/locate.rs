@@ -216,13 +216,7 @@ pub fn locate_in_parallel(
 /// (a document starts at a `---` line, between documents, as for the pieces above), and its
 /// spans and lines shifted back.
 fn locate_skimming(text: &str, rules: &[ImagePath]) -> Result<Vec<LocatedImage>, LocateError> {
-    let mut starts = vec![0];
-    starts.extend(
-        text.match_indices("\n---")
-            .map(|(at, _)| at + 1)
-            .filter(|&start| starts_document(text, start)),
-    );
-    starts.push(text.len());
+    let starts = document_bounds(text);
     let mut images = Vec::new();
     let (mut counted_to, mut lines_before) = (0, 0);
     let mut locate_run = |run: std::ops::Range<usize>| {
@@ -250,6 +244,19 @@ fn locate_skimming(text: &str, rules: &[ImagePath]) -> Result<Vec<LocatedImage>,
         locate_run(start..text.len())?;
     }
     Ok(images)
+}
+
+/// Where the documents of `text` start, and its end: 0 and each `---` line that is a document
+/// marker.
+pub(super) fn document_bounds(text: &str) -> Vec<usize> {
+    let mut bounds = vec![0];
+    bounds.extend(
+        text.match_indices("\n---")
+            .map(|(at, _)| at + 1)
+            .filter(|&start| starts_document(text, start)),
+    );
+    bounds.push(text.len());
+    bounds
 }
 
 /// Whether the `---` at `start` (a line's start) is a document marker: followed by a blank or

@@ -17,11 +17,15 @@ use super::image_paths::ImagePath;
 /// Whether `document` (one document's text, from its `---` line if it has one) is proven
 /// well-formed and of a kind no rule of `rules` applies to.
 pub fn holds_no_image(document: &str, rules: &[ImagePath]) -> bool {
-    plain_shape(document).is_some_and(|kind| {
-        kind.is_some_and(|kind| {
-            !kind.ends_with("List") && !rules.iter().any(|rule| rule.matches_kind(kind))
-        })
-    })
+    let uncovered =
+        |kind: &str| !kind.ends_with("List") && !rules.iter().any(|rule| rule.matches_kind(kind));
+    // A proven kind is a `kind:` line at the start of a line, most often the second: a workload
+    // is known by it without proving the rest.
+    let written = document.lines().find_map(|line| line.strip_prefix("kind:"));
+    if !written.is_some_and(|kind| uncovered(kind.trim())) {
+        return false;
+    }
+    plain_shape(document).is_some_and(|kind| kind.is_some_and(uncovered))
 }
 
 /// Nesting beyond this is left to the parser (and the locator's own limits).
@@ -429,7 +433,7 @@ mod tests {
 
     use super::*;
     use crate::core::image_paths::builtin_image_paths;
-    use crate::core::locate::locate_images;
+    use crate::core::locate::{document_bounds, locate_images};
     use crate::core::rewrite_properties::{test_data_files, yaml_test_suite_inputs};
 
     /// The parser reads `text` without an error.
@@ -449,12 +453,9 @@ mod tests {
         Ok(())
     }
 
-    /// The documents of `text`, each from its `---` line.
+    /// The documents of `text`, each from its `---` line, as the locator cuts them.
     fn documents(text: &str) -> Vec<&str> {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices("\n---").map(|(at, _)| at + 1));
-        starts.push(text.len());
-        starts
+        document_bounds(text)
             .windows(2)
             .map(|pair| &text[pair[0]..pair[1]])
             .collect()
