@@ -29,6 +29,7 @@ mod workloads;
 
 use std::cell::RefCell;
 use std::fs;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
@@ -173,6 +174,7 @@ fn main() {
         proxy: &proxy,
         tls_proxy: &tls_proxy,
         registry: &registry,
+        tls_registry: tls_registry.addr(),
         plain_connections: RefCell::new(Vec::new()),
     };
 
@@ -200,6 +202,8 @@ struct Bench<'a> {
     /// In front of the second registry process, which serves the same storage over TLS.
     tls_proxy: &'a LatencyProxy,
     registry: &'a SeededRegistry,
+    /// The second registry process, straight (no proxy): what it answers with no round trip.
+    tls_registry: SocketAddr,
     /// Connections `pin` of the 200 images opened per run over plain HTTP, for row 7a.
     plain_connections: RefCell<Vec<usize>>,
 }
@@ -260,6 +264,12 @@ impl Bench<'_> {
                     self.work,
                 );
                 rows.push(self.floor_row(label, "HTTP/1.1, plain", &floor, median));
+                rows.push(self.registry_alone_row(
+                    label,
+                    self.registry.addr(),
+                    peers::Wire::Http1,
+                    &references,
+                ));
                 self.kbld_row(rows, &references, median);
             }
             let pin_memory = (count == 200).then_some(pin.max_rss_kib).flatten();
@@ -350,6 +360,12 @@ impl Bench<'_> {
             median <= Duration::from_millis(250) && of_floor <= 1.25,
         ));
         rows.push(self.floor_row("7.", "HTTP/2 over TLS", &floor, median));
+        rows.push(self.registry_alone_row(
+            "7.",
+            self.tls_registry,
+            peers::Wire::Http2Tls,
+            &references,
+        ));
         note(&format!(
             "skopeo inspect over TLS, {count} images, {SKOPEO_PARALLEL} at a time"
         ));
@@ -660,6 +676,36 @@ impl Bench<'_> {
                 seconds(floor.median()),
                 range(floor),
                 seconds(floor.median_cpu())
+            ),
+        )
+    }
+
+    /// The floor's curl straight at the registry process `addr`, no proxy: how long the registry
+    /// itself takes to answer the 200 HEADs on this machine, with no round trip to wait for.
+    fn registry_alone_row(
+        &self,
+        label: &str,
+        addr: SocketAddr,
+        wire: peers::Wire,
+        references: &[String],
+    ) -> Row {
+        note("the registry alone: curl, 200 manifests, no proxy");
+        let alone = peers::curl_floor(
+            &addr.to_string(),
+            wire,
+            references,
+            &self.registry.digests,
+            self.settings.runs,
+            self.work,
+        );
+        Row::new(
+            format!("{label} the registry alone: the floor's curl straight at it, no proxy, 0 RTT"),
+            alone.times.len(),
+            format!(
+                "{} (range {}; CPU {})",
+                seconds(alone.median()),
+                range(&alone),
+                seconds(alone.median_cpu())
             ),
         )
     }
