@@ -671,12 +671,7 @@ impl Bench<'_> {
                 peers::CURL_PARALLEL
             ),
             floor.times.len(),
-            format!(
-                "{} (range {}; CPU {}); pin takes **{ratio:.2}×** as long",
-                seconds(floor.median()),
-                range(floor),
-                seconds(floor.median_cpu())
-            ),
+            format!("{}; pin takes **{ratio:.2}×** as long", timed(floor)),
         )
     }
 
@@ -701,12 +696,7 @@ impl Bench<'_> {
         Row::new(
             format!("{label} the registry alone: the floor's curl straight at it, no proxy, 0 RTT"),
             alone.times.len(),
-            format!(
-                "{} (range {}; CPU {})",
-                seconds(alone.median()),
-                range(&alone),
-                seconds(alone.median_cpu())
-            ),
+            timed(&alone),
         )
     }
 
@@ -877,6 +867,16 @@ fn in_round_trips(pin: &Sample, rtt: Duration) -> String {
         median.as_secs_f64() / rtt.as_secs_f64(),
         range(pin),
         seconds(pin.median_cpu())
+    )
+}
+
+/// A peer's median, with its range and CPU time.
+fn timed(sample: &Sample) -> String {
+    format!(
+        "{} (range {}; CPU {})",
+        seconds(sample.median()),
+        range(sample),
+        seconds(sample.median_cpu())
     )
 }
 
