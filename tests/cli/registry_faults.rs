@@ -656,6 +656,56 @@ fn concurrency_bounds_the_requests_in_flight() {
 }
 
 #[test]
+fn a_registry_that_does_not_do_head_is_asked_with_get_and_a_400_says_its_reason() {
+    let (registry, digest, proxy) = web_behind_proxy();
+    let host = proxy.host();
+    let input = pod(&format!("{host}/app/web:v1"));
+
+    // HEAD answered 405 (or 501): the manifest is fetched with a GET and its digest computed
+    // and checked against the answer's, so the pin is the one skopeo sees.
+    for status in [405, 501] {
+        let proxy = FaultProxy::start(&registry.host());
+        let host = proxy.host();
+        proxy.always(Some("HEAD"), "/manifests/", Fault::status(status));
+        let run = pin_through(&proxy, &["-f", "-"])
+            .stdin(&pod(&format!("{host}/app/web:v1")))
+            .run()
+            .expect_code(0);
+        assert_eq!(run.stdout, pod(&format!("{host}/app/web:v1@{digest}")));
+        let manifests: Vec<String> = proxy
+            .requests(None, "/manifests/")
+            .into_iter()
+            .map(|seen| seen.method)
+            .collect();
+        assert_eq!(manifests, ["HEAD", "GET"], "HEAD answered {status}");
+    }
+
+    // A 400 to the HEAD carries no reason; the GET's error body does, and the line says it.
+    proxy.always(Some("HEAD"), "/manifests/", Fault::status(400));
+    proxy.always(
+        Some("GET"),
+        "/manifests/",
+        Fault::Respond {
+            status: 400,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: r#"{"errors":[{"code":"NAME_INVALID","message":"invalid repository name"}]}"#
+                .into(),
+        },
+    );
+    let run = pin_through(&proxy, &["-f", "-"])
+        .stdin(&input)
+        .run()
+        .expect_code(2);
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: -:4:12: {host}/app/web:v1: {host} answered with something unexpected: invalid repository name\n"
+        )
+    );
+}
+
+#[test]
 fn a_plain_http_registry_is_asked_in_plain_http_at_once() {
     let (_registry, digest, proxy) = web_behind_proxy();
     let host = proxy.host();

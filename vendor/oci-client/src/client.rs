@@ -1080,12 +1080,25 @@ impl Client {
             return Err(error);
         }
         // A HEAD refused or failed is the answer: a GET would fail the same way, a round trip
-        // later (and, refused, with or without credentials, the same).
-        if !res.status().is_success() {
+        // later (and, refused, with or without credentials, the same). Except where the HEAD
+        // itself is the trouble: a registry that does not do HEAD (405, 501), or a 400, whose
+        // reason only a body can say; the GET below asks again and reads it.
+        let head_is_the_trouble = matches!(
+            res.status(),
+            reqwest::StatusCode::BAD_REQUEST
+                | reqwest::StatusCode::METHOD_NOT_ALLOWED
+                | reqwest::StatusCode::NOT_IMPLEMENTED
+        );
+        if !res.status().is_success() && !head_is_the_trouble {
             return validate_registry_response(res.status(), &[], &url).map(|()| String::new());
         }
 
-        if let Some(digest) = digest_header_value(res.headers().clone())? {
+        let head_digest = if head_is_the_trouble {
+            None
+        } else {
+            digest_header_value(res.headers().clone())?
+        };
+        if let Some(digest) = head_digest {
             let status = res.status();
             let body = res.bytes().await?;
             validate_registry_response(status, &body, &url)?;
