@@ -104,6 +104,9 @@ pub enum RegistryError {
     NoSuchPlatform { platform: String, available: String },
     #[error("{host} answered with something unexpected: {detail}")]
     Protocol { host: String, detail: String },
+    /// A client error the registry gave its reason for (a 4xx other than those above).
+    #[error("{host} refused the request: {detail}")]
+    Refused { host: String, detail: String },
     /// An answer the OCI client could not take, or a manifest or image config that does not
     /// parse.
     #[error("{host} answered with something unexpected: {source}")]
@@ -170,6 +173,10 @@ impl RegistryError {
                 source,
             },
             RegistryError::Protocol { host, detail } => RegistryError::Protocol {
+                host: named(host),
+                detail,
+            },
+            RegistryError::Refused { host, detail } => RegistryError::Refused {
                 host: named(host),
                 detail,
             },
@@ -974,13 +981,17 @@ fn classify(host: &str, timeout: Duration, error: OciDistributionError) -> Regis
                     retry_after: None,
                 }
             } else {
+                // The spec's code beside each message: `NAME_INVALID` says more than its text.
                 let detail = envelope
                     .errors
                     .iter()
-                    .map(|e| e.message.clone())
+                    .map(|e| match serde_json::to_value(&e.code) {
+                        Ok(serde_json::Value::String(code)) => format!("{} ({code})", e.message),
+                        _ => e.message.clone(),
+                    })
                     .collect::<Vec<_>>()
                     .join("; ");
-                RegistryError::Protocol { host, detail }
+                RegistryError::Refused { host, detail }
             }
         }
         // A token service's failure names the token service, not the registry it serves.
@@ -991,7 +1002,7 @@ fn classify(host: &str, timeout: Duration, error: OciDistributionError) -> Regis
                 retry_after: None,
             }
         }
-        OciDistributionError::ServerError { code, .. } => match code {
+        OciDistributionError::ServerError { code, message, .. } => match code {
             401 => RegistryError::Unauthorized { host },
             403 => RegistryError::Denied { host },
             404 => RegistryError::NotFound { host },
@@ -999,6 +1010,10 @@ fn classify(host: &str, timeout: Duration, error: OciDistributionError) -> Regis
                 host,
                 status: code,
                 retry_after: None,
+            },
+            400..=499 => RegistryError::Refused {
+                host,
+                detail: status_with_reason(code, &message),
             },
             _ => RegistryError::Protocol {
                 host,
@@ -1036,6 +1051,20 @@ fn classify(host: &str, timeout: Duration, error: OciDistributionError) -> Regis
             host,
             source: other.into(),
         },
+    }
+}
+
+/// `HTTP 400 Bad Request`, and the first line of the answer's body where it has one: a
+/// registry's error in plain text, kept short as it is one line of the run's errors.
+fn status_with_reason(code: u16, body: &str) -> String {
+    let reason = reqwest::StatusCode::from_u16(code)
+        .ok()
+        .and_then(|status| status.canonical_reason())
+        .unwrap_or_default();
+    let status = format!("HTTP {code} {reason}").trim_end().to_string();
+    match body.lines().map(str::trim).find(|line| !line.is_empty()) {
+        Some(line) => format!("{status}: {}", line.chars().take(200).collect::<String>()),
+        None => status,
     }
 }
 
@@ -1187,6 +1216,45 @@ mod tests {
         );
         let cause = std::error::Error::source(&unexpected).expect("the parse error is kept");
         assert!(cause.is::<serde_json::Error>(), "{cause:?}");
+    }
+
+    #[test]
+    fn a_client_error_says_the_registrys_reason() {
+        let url = "http://r:5000/v2/app/manifests/v1".to_string();
+        let refused = |error| classify("r:5000", Duration::from_secs(1), error).to_string();
+        let envelope: oci_client::errors::OciEnvelope = serde_json::from_str(
+            r#"{"errors":[{"code":"NAME_INVALID","message":"invalid repository name"},
+                          {"code":"TAG_INVALID","message":"manifest tag did not match URI"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            refused(OciDistributionError::RegistryError {
+                envelope,
+                url: url.clone()
+            }),
+            "r:5000 refused the request: invalid repository name (NAME_INVALID); manifest tag did not match URI (TAG_INVALID)"
+        );
+        let server = |code, message: &str| OciDistributionError::ServerError {
+            code,
+            url: url.clone(),
+            message: message.into(),
+        };
+        assert_eq!(
+            refused(server(400, "\n  bad Accept header\nsecond line\n")),
+            "r:5000 refused the request: HTTP 400 Bad Request: bad Accept header"
+        );
+        assert_eq!(
+            refused(server(405, "")),
+            "r:5000 refused the request: HTTP 405 Method Not Allowed"
+        );
+        assert_eq!(
+            refused(server(499, &"x".repeat(500))),
+            format!("r:5000 refused the request: HTTP 499: {}", "x".repeat(200))
+        );
+        assert_eq!(
+            refused(server(302, "moved")),
+            "r:5000 answered with something unexpected: HTTP status 302"
+        );
     }
 
     #[test]

@@ -241,7 +241,9 @@ impl Sender<'_> {
         let dry = dry.expect("failures were refused");
         let (stored, outcome) = if self.dry_run {
             (dry, Outcome::DryRun)
-        } else if let Some(live) = live.filter(|live| same_as_live(&dry, live)) {
+        } else if let Some(live) =
+            live.filter(|live| same_as_live(&dry, live, &self.options.manager))
+        {
             (live, Outcome::Unchanged)
         } else {
             (self.send(cluster, object, false).await?, Outcome::Applied)
@@ -317,12 +319,12 @@ fn explain(error: &ClusterError) -> String {
 }
 
 /// Whether a dry run's result is what is already stored: equal but for `status`,
-/// `resourceVersion` and the times in `managedFields`.
-fn same_as_live(dry: &Value, live: &Value) -> bool {
-    comparable(dry) == comparable(live)
+/// `resourceVersion` and the `managedFields` of other managers and their times.
+fn same_as_live(dry: &Value, live: &Value, manager: &str) -> bool {
+    comparable(dry, manager) == comparable(live, manager)
 }
 
-fn comparable(object: &Value) -> Value {
+fn comparable(object: &Value, manager: &str) -> Value {
     let mut object = object.clone();
     if let Value::Object(map) = &mut object {
         map.remove("status");
@@ -330,10 +332,12 @@ fn comparable(object: &Value) -> Value {
     if let Some(Value::Object(metadata)) = object.get_mut("metadata") {
         metadata.remove("resourceVersion");
         if let Some(Value::Array(entries)) = metadata.get_mut("managedFields") {
-            // The server adds a `before-first-apply` entry the first time it applies to an
-            // object that has none (a Namespace created by apply on 1.20); it records no
-            // change of ours, so it does not make a write worthwhile.
-            entries.retain(|entry| entry["manager"] != "before-first-apply");
+            // Only this manager's entries say whether applying would change what it owns. The
+            // others change on their own: a controller writing status between the read of the
+            // live object and the dry run, or the `before-first-apply` entry the server adds
+            // the first time it applies to an object that has none (1.20); fields taken from
+            // another manager show in this one's entry.
+            entries.retain(|entry| entry["manager"] == manager);
             for entry in entries.iter_mut() {
                 if let Value::Object(entry) = entry {
                     entry.remove("time");
@@ -352,6 +356,42 @@ mod tests {
     use super::*;
     use crate::ops::memory::MemoryCluster;
     use serde_json::json;
+
+    #[test]
+    fn only_this_managers_fields_decide_whether_an_object_is_unchanged() {
+        let stored = |ours: Value, controller: Value, time: &str| {
+            json!({"kind": "Deployment", "metadata": {"name": "web", "resourceVersion": time,
+                "managedFields": [
+                    {"manager": "kubectl-immutable", "operation": "Apply", "time": time,
+                     "fieldsV1": ours},
+                    {"manager": "kube-controller-manager", "operation": "Update", "time": time,
+                     "fieldsV1": controller},
+                    {"manager": "before-first-apply", "operation": "Update", "time": time,
+                     "fieldsV1": {}}]},
+                "spec": {"replicas": 2}, "status": {"replicas": time}})
+        };
+        let ours = json!({"f:spec": {"f:replicas": {}}});
+        let live = stored(ours.clone(), json!({"f:status": {}}), "1");
+        // The controller wrote status between the read and the dry run.
+        let dry = stored(
+            ours.clone(),
+            json!({"f:status": {"f:availableReplicas": {}}}),
+            "2",
+        );
+        assert!(same_as_live(&dry, &live, "kubectl-immutable"));
+        // Applying would take a field: this manager's entry changes.
+        let taking = stored(
+            json!({"f:spec": {"f:replicas": {}, "f:paused": {}}}),
+            json!({"f:status": {}}),
+            "2",
+        );
+        assert!(!same_as_live(&taking, &live, "kubectl-immutable"));
+        // Another manager's name: its own entry is what counts.
+        assert!(!same_as_live(&dry, &live, "kube-controller-manager"));
+        let mut changed = dry.clone();
+        changed["spec"]["replicas"] = json!(3);
+        assert!(!same_as_live(&changed, &live, "kubectl-immutable"));
+    }
 
     fn object(api_version: &str, kind: &str, name: &str) -> ReleaseObject {
         ReleaseObject {

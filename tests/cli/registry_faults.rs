@@ -656,7 +656,7 @@ fn concurrency_bounds_the_requests_in_flight() {
 }
 
 #[test]
-fn a_registry_that_does_not_do_head_is_asked_with_get_and_a_400_says_its_reason() {
+fn a_registry_that_does_not_do_head_is_asked_with_get_and_a_refusal_says_its_reason() {
     let (registry, digest, proxy) = web_behind_proxy();
     let host = proxy.host();
     let input = pod(&format!("{host}/app/web:v1"));
@@ -680,8 +680,25 @@ fn a_registry_that_does_not_do_head_is_asked_with_get_and_a_400_says_its_reason(
         assert_eq!(manifests, ["HEAD", "GET"], "HEAD answered {status}");
     }
 
-    // A 400 to the HEAD carries no reason; the GET's error body does, and the line says it.
+    // A 400 is the answer, as a 404 is: no GET after it, and the line says the status.
     proxy.always(Some("HEAD"), "/manifests/", Fault::status(400));
+    let run = pin_through(&proxy, &["-f", "-"])
+        .stdin(&input)
+        .run()
+        .expect_code(2);
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: -:4:12: {host}/app/web:v1: {host} refused the request: HTTP 400 Bad Request\n"
+        )
+    );
+    assert!(proxy.requests(Some("GET"), "/manifests/").is_empty());
+
+    // A GET after a 405 that the registry refuses: the line says the reason its body gives.
+    let proxy = FaultProxy::start(&registry.host());
+    let host = proxy.host();
+    proxy.always(Some("HEAD"), "/manifests/", Fault::status(405));
     proxy.always(
         Some("GET"),
         "/manifests/",
@@ -693,14 +710,14 @@ fn a_registry_that_does_not_do_head_is_asked_with_get_and_a_400_says_its_reason(
         },
     );
     let run = pin_through(&proxy, &["-f", "-"])
-        .stdin(&input)
+        .stdin(&pod(&format!("{host}/app/web:v1")))
         .run()
         .expect_code(2);
     assert_eq!(run.stdout, "");
     assert_eq!(
         run.stderr,
         format!(
-            "error: -:4:12: {host}/app/web:v1: {host} answered with something unexpected: invalid repository name\n"
+            "error: -:4:12: {host}/app/web:v1: {host} refused the request: invalid repository name (NAME_INVALID)\n"
         )
     );
 }

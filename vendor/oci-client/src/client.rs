@@ -1081,13 +1081,12 @@ impl Client {
         }
         // A HEAD refused or failed is the answer: a GET would fail the same way, a round trip
         // later (and, refused, with or without credentials, the same). Except where the HEAD
-        // itself is the trouble: a registry that does not do HEAD (405, 501), or a 400, whose
-        // reason only a body can say; the GET below asks again and reads it.
+        // itself is the trouble: a registry or proxy that does not do HEAD (405, 501); the GET
+        // below asks again. Not a 400: an HTTPS server asked in plain HTTP answers it, and a
+        // GET would only open one more connection to hear it again.
         let head_is_the_trouble = matches!(
             res.status(),
-            reqwest::StatusCode::BAD_REQUEST
-                | reqwest::StatusCode::METHOD_NOT_ALLOWED
-                | reqwest::StatusCode::NOT_IMPLEMENTED
+            reqwest::StatusCode::METHOD_NOT_ALLOWED | reqwest::StatusCode::NOT_IMPLEMENTED
         );
         if !res.status().is_success() && !head_is_the_trouble {
             return validate_registry_response(res.status(), &[], &url).map(|()| String::new());
