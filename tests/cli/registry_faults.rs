@@ -658,8 +658,6 @@ fn concurrency_bounds_the_requests_in_flight() {
 #[test]
 fn a_registry_that_does_not_do_head_is_asked_with_get_and_a_refusal_says_its_reason() {
     let (registry, digest, proxy) = web_behind_proxy();
-    let host = proxy.host();
-    let input = pod(&format!("{host}/app/web:v1"));
 
     // HEAD answered 405 (or 501): the manifest is fetched with a GET and its digest computed
     // and checked against the answer's, so the pin is the one skopeo sees.
@@ -680,24 +678,27 @@ fn a_registry_that_does_not_do_head_is_asked_with_get_and_a_refusal_says_its_rea
         assert_eq!(manifests, ["HEAD", "GET"], "HEAD answered {status}");
     }
 
+    // Refused: one line with the reason, exit 2, nothing written.
+    let refused = |proxy: &FaultProxy, reason: &str| {
+        let host = proxy.host();
+        let run = pin_through(proxy, &["-f", "-"])
+            .stdin(&pod(&format!("{host}/app/web:v1")))
+            .run()
+            .expect_code(2);
+        assert_eq!(run.stdout, "");
+        assert_eq!(
+            run.stderr,
+            format!("error: -:4:12: {host}/app/web:v1: {host} refused the request: {reason}\n")
+        );
+    };
+
     // A 400 is the answer, as a 404 is: no GET after it, and the line says the status.
     proxy.always(Some("HEAD"), "/manifests/", Fault::status(400));
-    let run = pin_through(&proxy, &["-f", "-"])
-        .stdin(&input)
-        .run()
-        .expect_code(2);
-    assert_eq!(run.stdout, "");
-    assert_eq!(
-        run.stderr,
-        format!(
-            "error: -:4:12: {host}/app/web:v1: {host} refused the request: HTTP 400 Bad Request\n"
-        )
-    );
+    refused(&proxy, "HTTP 400 Bad Request");
     assert!(proxy.requests(Some("GET"), "/manifests/").is_empty());
 
     // A GET after a 405 that the registry refuses: the line says the reason its body gives.
     let proxy = FaultProxy::start(&registry.host());
-    let host = proxy.host();
     proxy.always(Some("HEAD"), "/manifests/", Fault::status(405));
     proxy.always(
         Some("GET"),
@@ -709,17 +710,7 @@ fn a_registry_that_does_not_do_head_is_asked_with_get_and_a_refusal_says_its_rea
                 .into(),
         },
     );
-    let run = pin_through(&proxy, &["-f", "-"])
-        .stdin(&pod(&format!("{host}/app/web:v1")))
-        .run()
-        .expect_code(2);
-    assert_eq!(run.stdout, "");
-    assert_eq!(
-        run.stderr,
-        format!(
-            "error: -:4:12: {host}/app/web:v1: {host} refused the request: invalid repository name (NAME_INVALID)\n"
-        )
-    );
+    refused(&proxy, "invalid repository name (NAME_INVALID)");
 }
 
 #[test]
