@@ -58,6 +58,7 @@ gitlab\t''
 sarif\t''"
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -s v -l v -d 'Log to stderr what is sent and received, as kubectl\'s -v: 1-5 retries and why, insecure-registry probes, credentials found or not, the API server\'s refusals; 6 also every registry and API request with its status and time, and mirror routing; 7 request headers; 8 answer headers; 9 the libraries\' debug events. Credentials, tokens and cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug) adds tracing targets' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -s R -l recursive -d 'Read directories recursively'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l follow-links-outside -d 'Follow a directory\'s symbolic links that lead out of it. Without it such a link is an error (exit 2, nothing read, printed or written), so a link added in a pull request cannot have the tool print or rewrite a file elsewhere (~/.docker/config.json)'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l offline -d 'Resolve only from the lock file; no network'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -s i -l in-place -d 'Rewrite the files instead of printing them; a file that does not change is not touched'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l digest-only -d 'Write name@sha256:... instead of name:tag@sha256:....'
@@ -106,6 +107,7 @@ json\t''"
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l timeout -d 'How long --wait waits, e.g. 90s, 5m' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -s v -l v -d 'Log to stderr what is sent and received, as kubectl\'s -v: 1-5 retries and why, insecure-registry probes, credentials found or not, the API server\'s refusals; 6 also every registry and API request with its status and time, and mirror routing; 7 request headers; 8 answer headers; 9 the libraries\' debug events. Credentials, tokens and cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug) adds tracing targets' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -s R -l recursive -d 'Read directories recursively'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l follow-links-outside -d 'Follow a directory\'s symbolic links that lead out of it. Without it such a link is an error (exit 2, nothing read, printed or written), so a link added in a pull request cannot have the tool print or rewrite a file elsewhere (~/.docker/config.json)'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l offline -d 'Resolve only from the lock file; no network'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l force-conflicts -d 'Take over fields another field manager owns'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand apply" -l wait -d 'Wait for Deployments, StatefulSets and DaemonSets to finish their rollout, as `kubectl rollout status` judges it'
@@ -120,6 +122,7 @@ complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l image-path -d 'Where custom resources keep images, as KIND:dotted.path. Repeatable' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l config -d 'Config file [default: .kubectl-immutable.yaml in the working directory, if present]' -r -F
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l ignore -d 'Fields not to compare, in Argo CD\'s ignoreDifferences shape: entries of group, kind, name, namespace, jsonPointers and jqPathExpressions, removed from both sides first' -r -F
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l ignore-timeout -d 'How long one of --ignore\'s jqPathExpressions may run on one object (Argo CD\'s default); longer is an error. Each also sees an empty environment and at most 1 GiB of memory' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s o -l output -d 'Output format: markdown is for a pull-request comment (cut between objects, with a note, past GitHub\'s 65,536 characters)' -r -f -a "text\t''
 json\t''
 markdown\t''"
@@ -136,6 +139,7 @@ complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l registry-timeout -d 'Seconds each registry request may take before it is retried; also the longest wait a registry\'s Retry-After is honoured for (a longer one fails at once)' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s v -l v -d 'Log to stderr what is sent and received, as kubectl\'s -v: 1-5 retries and why, insecure-registry probes, credentials found or not, the API server\'s refusals; 6 also every registry and API request with its status and time, and mirror routing; 7 request headers; 8 answer headers; 9 the libraries\' debug events. Credentials, tokens and cookies never show. RUST_LOG=target=level,... (e.g. oci_client=debug,hyper_util=debug) adds tracing targets' -r
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s R -l recursive -d 'Read directories recursively'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l follow-links-outside -d 'Follow a directory\'s symbolic links that lead out of it (an error without it)'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l no-pin -d 'With -f: compare the manifests as written, not pinned as `apply` would send them'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -l offline -d 'Resolve only from the lock file; no network'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand diff" -s q -l quiet -d 'Print nothing on stderr but errors'

@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 
 use crate::adapters::cluster::ClusterSettings;
+use crate::adapters::fs::Links;
 use crate::adapters::registry::RegistrySettings;
 use crate::cli::{ClusterArgs, RegistryArgs, ResolveArgs, SourceArgs};
 use crate::core::ignore::IgnoreRules;
@@ -201,6 +202,7 @@ pub fn resolve_settings(
     Ok(ResolveSettings {
         filenames: sources.filenames,
         recursive: sources.recursive,
+        links: links(sources.follow_links_outside),
         rules,
         digest_only: false,
         platform: resolve.platform,
@@ -235,5 +237,14 @@ pub fn cluster_settings(args: &ClusterArgs) -> ClusterSettings {
         namespace: args.namespace.clone(),
         // kubectl's 0: no timeout.
         request_timeout: Some(args.request_timeout).filter(|timeout| !timeout.is_zero()),
+    }
+}
+
+/// `--follow-links-outside` as the reader takes it.
+pub fn links(follow_links_outside: bool) -> Links {
+    if follow_links_outside {
+        Links::Anywhere
+    } else {
+        Links::InsideTree
     }
 }

@@ -52,6 +52,7 @@ pub async fn run(args: PinArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
         output,
         pinned_tags,
         signatures,
+        report_file: args.report_file.clone(),
     };
     // Cheap to make: its HTTP clients, and the root certificates they load, are made when a
     // registry is first asked, so `--offline` never makes one.
