@@ -137,12 +137,18 @@ pub struct Config {
 }
 
 impl Config {
-    /// Reads `--config FILE`, else `.kubectl-immutable.yaml` in the working directory if present.
-    pub fn load(explicit: Option<&Path>) -> anyhow::Result<Config> {
-        let path = explicit.map(Path::to_path_buf).or_else(|| {
+    /// The file [`Config::load`] reads: `--config FILE`, else `.kubectl-immutable.yaml` in the
+    /// working directory if present.
+    pub fn path(explicit: Option<&Path>) -> Option<PathBuf> {
+        explicit.map(Path::to_path_buf).or_else(|| {
             let default = PathBuf::from(DEFAULT_CONFIG);
             default.is_file().then_some(default)
-        });
+        })
+    }
+
+    /// Reads `--config FILE`, else `.kubectl-immutable.yaml` in the working directory if present.
+    pub fn load(explicit: Option<&Path>) -> anyhow::Result<Config> {
+        let path = Config::path(explicit);
         let mut config = Config {
             image_paths: builtin_image_paths(),
             ..Config::default()

@@ -18,7 +18,7 @@ use crate::core::signature::Outcome;
 use crate::ops::pin::{Output, PinOutcome, PinSettings, pin};
 use crate::ops::resolve::{DockerSettings, PinnedImage, PinnedTags, Resolution, distinct};
 use crate::ops::signatures::Checked;
-use crate::settings::{resolve_settings, signature_policy};
+use crate::settings::{Config, resolve_settings, signature_policy};
 
 pub async fn run(args: PinArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
     let output = match (args.check, args.in_place) {
@@ -36,6 +36,14 @@ pub async fn run(args: PinArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
         args.sources.config.as_deref(),
         args.signatures.signature_policy.as_deref(),
     )?;
+    // Read besides the manifests: no output may replace them either.
+    let settings_files = [
+        Config::path(args.sources.config.as_deref()),
+        args.signatures.signature_policy.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let mut resolve = resolve_settings(args.sources, args.resolve)?;
     resolve.digest_only = args.digest_only;
     resolve.docker = Some(DockerSettings {
@@ -53,6 +61,7 @@ pub async fn run(args: PinArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
         pinned_tags,
         signatures,
         report_file: args.report_file.clone(),
+        settings_files,
     };
     // Cheap to make: its HTTP clients, and the root certificates they load, are made when a
     // registry is first asked, so `--offline` never makes one.

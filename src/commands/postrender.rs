@@ -39,6 +39,7 @@ pub async fn run(args: PostrenderArgs) -> anyhow::Result<ExitStatus> {
         pinned_tags: PinnedTags::Leave,
         signatures,
         report_file: None,
+        settings_files: Vec::new(),
     };
     let client = RegistryClient::new(settings.resolve.registry.clone());
     // Quiet: Helm shows a post-renderer's stderr only when it fails, so only errors go there.

@@ -41,6 +41,8 @@ pub struct PinSettings {
     /// Where the command writes `--report` afterwards: checked with the other outputs before
     /// anything is written.
     pub report_file: Option<PathBuf>,
+    /// The config file and signature policy read: inputs no output may replace.
+    pub settings_files: Vec<PathBuf>,
 }
 
 /// How a pin run ended.
@@ -194,8 +196,9 @@ fn finding(kind: FindingKind, problem: Problem, image: &FoundImage) -> Finding {
 }
 
 /// Every file this run writes, checked before the registry is asked and anything is written:
-/// its folder exists, it is not an input (a file of -f, or the lock file for the report), and
-/// no two outputs are one file. Every collision is reported.
+/// its folder exists, it is not an input (a file of -f, the config file, the signature policy,
+/// or the lock file for the report), and no two outputs are one file. Every collision is
+/// reported.
 fn check_outputs(settings: &PinSettings, sources: &[fs::Source]) -> Result<(), Problems> {
     let lock = settings.resolve.lock.as_deref();
     let written_lock = lock.filter(|_| !settings.resolve.offline);
@@ -215,6 +218,7 @@ fn check_outputs(settings: &PinSettings, sources: &[fs::Source]) -> Result<(), P
         let input = sources
             .iter()
             .filter_map(|source| source.path.as_deref())
+            .chain(settings.settings_files.iter().map(PathBuf::as_path))
             .find(|input| fs::same_file(path, input));
         if let Some(input) = input {
             problems.push(Problem::at(

@@ -982,6 +982,33 @@ fn outputs_are_checked_before_anything_is_written() {
     );
     assert_eq!(fs::read_to_string(&app).unwrap(), text);
 
+    // Nor the config file read.
+    let config = dir.path().join("config.yaml");
+    fs::write(&config, "imagePaths: []\n").unwrap();
+    let config_arg = config.display().to_string();
+    let run = pin(
+        &registry,
+        &[
+            "-f",
+            &app_arg,
+            "--config",
+            &config_arg,
+            "--report",
+            "json",
+            "--report-file",
+            &config_arg,
+        ],
+    )
+    .run()
+    .expect_code(2);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: {config_arg}: --report-file names the input {config_arg}: refused, it would be replaced\n"
+        )
+    );
+    assert_eq!(fs::read_to_string(&config).unwrap(), "imagePaths: []\n");
+
     // Outputs that collide with nothing are written.
     let report = in_dir("report.json");
     pin(
