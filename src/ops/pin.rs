@@ -10,7 +10,7 @@ use futures::stream::FuturesUnordered;
 
 use super::Reporter;
 use super::resolve::{
-    FoundImage, PinnedTags, Resolution, ResolveSettings, line_problem, read_and_find,
+    FoundImage, PinnedImage, PinnedTags, Resolution, ResolveSettings, line_problem, read_and_find,
 };
 use super::signatures::{Checked, refused_problems, resolve_and_check};
 use crate::adapters::fs;
@@ -18,6 +18,8 @@ use crate::adapters::registry::{RegistryClient, RegistryError};
 use crate::core::findings::{Finding, FindingKind};
 use crate::core::lock::lock_key;
 use crate::core::problem::{Problem, Problems};
+use crate::core::reference::ImageReference;
+use crate::core::signature::Outcome;
 use crate::core::signature::SignaturePolicy;
 
 /// What `pin` does with what it resolved.
@@ -38,8 +40,8 @@ pub struct PinSettings {
     pub pinned_tags: PinnedTags,
     /// The digests written must be signed as this policy says.
     pub signatures: Option<SignaturePolicy>,
-    /// Where the command writes `--report` afterwards: checked with the other outputs before
-    /// anything is written.
+    /// `--report json --report-file FILE`: written with the files and the lock file, all or
+    /// nothing.
     pub report_file: Option<PathBuf>,
     /// The config file and signature policy read: inputs no output may replace.
     pub settings_files: Vec<PathBuf>,
@@ -195,6 +197,34 @@ fn finding(kind: FindingKind, problem: Problem, image: &FoundImage) -> Finding {
     }
 }
 
+/// One image of `--report json`: the pinned image and, with a signature policy, what it made of
+/// the digest (which rule and key verified it).
+#[derive(serde::Serialize)]
+struct ReportEntry<'a> {
+    #[serde(flatten)]
+    image: &'a PinnedImage,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signature: Option<&'a Outcome>,
+}
+
+/// `--report json`: every image pinned or refreshed.
+pub fn report_json(resolution: &Resolution, checked: &Checked) -> String {
+    let entries: Vec<ReportEntry> = resolution
+        .pinned
+        .iter()
+        .chain(&resolution.refreshed)
+        .map(|image| {
+            let signature = ImageReference::parse(&image.original)
+                .ok()
+                .and_then(|reference| checked.outcome(&reference, &image.digest));
+            ReportEntry { image, signature }
+        })
+        .collect();
+    let mut text = serde_json::to_string_pretty(&entries).expect("the report serializes");
+    text.push('\n');
+    text
+}
+
 /// Every file this run writes, checked before the registry is asked and anything is written:
 /// its folder exists, it is not an input (a file of -f, the config file, the signature policy,
 /// or the lock file for the report), and no two outputs are one file. Every collision is
@@ -213,6 +243,12 @@ fn check_outputs(settings: &PinSettings, sources: &[fs::Source]) -> Result<(), P
                 &name,
                 None,
                 format_args!("{flag}: the folder {} does not exist", folder.display()),
+            ));
+        } else if path.is_dir() {
+            problems.push(Problem::at(
+                &name,
+                None,
+                format_args!("{flag}: a folder, not a file"),
             ));
         }
         let input = sources
@@ -243,7 +279,7 @@ fn check_outputs(settings: &PinSettings, sources: &[fs::Source]) -> Result<(), P
     Problems::or(problems, ())
 }
 
-/// Writes the lock file (unless offline) and, in place, every changed file: everything is
+/// Writes the lock file (unless offline), the report file and, in place, every changed file: everything is
 /// staged before anything is renamed, so a failure leaves every file as it was, and a file
 /// that changed since it was read leaves them all. Pinned text is written from the source's
 /// own bytes and the new values, never copied whole. The temporaries a killed run left in the
@@ -264,6 +300,16 @@ fn write_files(
                     .with_context(|| format!("cannot write {}", path.display()))?,
             );
         }
+    }
+    let report = settings
+        .report_file
+        .as_ref()
+        .map(|path| (path, report_json(resolution, checked)));
+    if let Some((path, text)) = &report {
+        staged.push(
+            fs::stage(&fs::real_path(path), None, [text.as_bytes()])
+                .with_context(|| format!("cannot write {}", path.display()))?,
+        );
     }
     if settings.output == Output::InPlace {
         // Through symbolic links, so a base shared by links is pinned and the links stay; a

@@ -924,6 +924,7 @@ fn outputs_are_checked_before_anything_is_written() {
     let lock = dir.path().join("immutable.lock");
     let [app_arg, other_arg, lock_arg] = [&app, &other, &lock].map(|p| p.display().to_string());
     let missing = dir.path().join("reports/pin.json").display().to_string();
+    let dir_arg = dir.path().display().to_string();
     let in_dir = |name: &str| dir.path().join(name).display().to_string();
     for (extra, expected) in [
         (
@@ -932,6 +933,10 @@ fn outputs_are_checked_before_anything_is_written() {
                 "error: {missing}: --report-file: the folder {} does not exist\n",
                 in_dir("reports")
             ),
+        ),
+        (
+            vec!["--report-file", &dir_arg],
+            format!("error: {dir_arg}: --report-file: a folder, not a file\n"),
         ),
         (
             vec!["--report-file", &other_arg],

@@ -891,8 +891,24 @@ fn a_file_changed_while_pin_waits_on_the_registry_is_not_replaced_nor_any_other(
     fs::write(&a, &text).unwrap();
     fs::write(&b, &text).unwrap();
     let dir_arg = dir.path().display().to_string();
+    let outputs = tempfile::tempdir().unwrap();
+    let [lock, report] = ["immutable.lock", "report.json"].map(|name| outputs.path().join(name));
+    let [lock_arg, report_arg] = [&lock, &report].map(|path| path.display().to_string());
     let pinning = {
-        let plugin = pin_through(&proxy, &["-f", &dir_arg, "-i"]);
+        let plugin = pin_through(
+            &proxy,
+            &[
+                "-f",
+                &dir_arg,
+                "-i",
+                "--lock",
+                &lock_arg,
+                "--report",
+                "json",
+                "--report-file",
+                &report_arg,
+            ],
+        );
         std::thread::spawn(move || plugin.run())
     };
     let started = Instant::now();
@@ -918,5 +934,10 @@ fn a_file_changed_while_pin_waits_on_the_registry_is_not_replaced_nor_any_other(
         fs::read_dir(dir.path()).unwrap().count(),
         2,
         "no temporary left"
+    );
+    assert_eq!(
+        fs::read_dir(outputs.path()).unwrap().count(),
+        0,
+        "no lock file, no report"
     );
 }
