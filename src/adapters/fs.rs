@@ -332,14 +332,12 @@ pub fn real_path(path: &Path) -> PathBuf {
 /// hard links and links of any kind count), else the same real path (the folder's real path
 /// and the name, for a file not written yet).
 pub fn same_file(a: &Path, b: &Path) -> bool {
-    match (fs::metadata(a), fs::metadata(b)) {
-        #[cfg(unix)]
-        (Ok(a), Ok(b)) => {
-            use std::os::unix::fs::MetadataExt as _;
-            (a.dev(), a.ino()) == (b.dev(), b.ino())
-        }
-        _ => planned_path(a) == planned_path(b),
+    #[cfg(unix)]
+    if let (Ok(a), Ok(b)) = (fs::metadata(a), fs::metadata(b)) {
+        use std::os::unix::fs::MetadataExt as _;
+        return (a.dev(), a.ino()) == (b.dev(), b.ino());
     }
+    planned_path(a) == planned_path(b)
 }
 
 /// `path` with its folder's links resolved: the real path of a file that may not exist yet.

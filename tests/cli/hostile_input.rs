@@ -376,13 +376,26 @@ fn links_out_of_a_tree_are_refused_before_anything_is_printed_or_written() {
     let secret_before = fs::read(&tree.secret).unwrap();
     let empty = tempfile::NamedTempFile::new().unwrap();
     let empty = empty.path().display().to_string();
+    // Without the refusal, pin would print the credentials from this lock file's digests alone.
+    let lock = tempfile::NamedTempFile::new().unwrap();
+    let digest = |c: char| format!("sha256:{}", c.to_string().repeat(64));
+    fs::write(
+        lock.path(),
+        serde_json::json!({"version": 1, "images": {
+            "docker.io/library/nginx:1.27": digest('a'),
+            "docker.io/library/busybox:1.36": digest('b'),
+        }})
+        .to_string(),
+    )
+    .unwrap();
+    let lock = lock.path().display().to_string();
     for args in [
-        vec!["pin", "-R", "-f", &k8s_arg, "--offline", "--lock", &empty],
+        vec!["pin", "-R", "-f", &k8s_arg, "--offline", "--lock", &lock],
         vec!["pin", "--check", "-R", "-f", &k8s_arg],
         vec!["pin", "-R", "-i", "-f", &k8s_arg],
         vec!["diff", "-R", &empty, &k8s_arg],
         vec!["diff", "-R", "-f", &k8s_arg, "--no-pin"],
-        vec!["apply", "-R", "-f", &k8s_arg, "--offline", "--lock", &empty],
+        vec!["apply", "-R", "-f", &k8s_arg, "--offline", "--lock", &lock],
     ] {
         let run = Plugin::new(&args).run();
         assert_no_panic(&run);
