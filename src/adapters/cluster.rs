@@ -33,7 +33,8 @@ pub enum ClusterError {
         source: Option<Box<kube::Error>>,
         tries: Option<u32>,
     },
-    /// The API server's own answer, e.g. a 403 or a field-manager conflict.
+    /// The API server's own answer, e.g. a 403 or a field-manager conflict, as [`refusal`]
+    /// tells it: never a credential it echoes.
     #[error("{message}")]
     Refused {
         code: u16,
@@ -47,14 +48,37 @@ pub enum ClusterError {
 impl From<kube::Error> for ClusterError {
     fn from(error: kube::Error) -> Self {
         match error {
-            kube::Error::Api(status) => ClusterError::Refused {
-                code: status.code,
-                reason: status.reason.clone(),
-                message: status.message.clone(),
-            },
+            kube::Error::Api(status) => {
+                let (reason, message) = refusal(&status);
+                ClusterError::Refused {
+                    code: status.code,
+                    reason,
+                    message,
+                }
+            }
             other => ClusterError::unreachable(other),
         }
     }
+}
+
+/// kube's reason for an error answer whose body is no `Status`: its message is then the body.
+const NOT_A_STATUS: &str = "Failed to parse error data";
+
+/// The reason and message of the API server's refusal as they may be shown, as a registry's
+/// are: a `Status`'s own, with anything shaped like a credential redacted (a server, or a proxy
+/// in front of it, may echo the request's `Authorization`); of an answer that is no `Status`,
+/// its code's reason alone, never its body (an HTML page, or an echo of the request).
+fn refusal(status: &kube::core::Status) -> (String, String) {
+    if status.reason == NOT_A_STATUS {
+        let reason = http::StatusCode::from_u16(status.code)
+            .ok()
+            .and_then(|code| code.canonical_reason())
+            .unwrap_or_default();
+        let message = format!("the API server answered {} {reason}", status.code);
+        return (reason.to_string(), message.trim_end().to_string());
+    }
+    let shown = |text: &str| crate::logging::scrub(text).into_owned();
+    (shown(&status.reason), shown(&status.message))
 }
 
 /// Why the cluster was not reached, as [`ClusterError::Unreachable`] says it.
@@ -81,6 +105,23 @@ impl ClusterError {
             reason: None,
             source: Some(Box::new(source)),
             tries: None,
+        }
+    }
+
+    /// This refusal, said to be of the discovery of the server's API resources: the requests
+    /// are kube's, and the server's answer may not name them.
+    fn in_discovery(self) -> Self {
+        match self {
+            ClusterError::Refused {
+                code,
+                reason,
+                message,
+            } => ClusterError::Refused {
+                code,
+                reason,
+                message: format!("discovering the server's API resources: {message}"),
+            },
+            other => other,
         }
     }
 
@@ -189,6 +230,8 @@ impl Cluster {
             .namespace
             .clone()
             .unwrap_or_else(|| config.default_namespace.clone());
+        // A server, or a proxy in front of it, may echo them bare in a refusal.
+        keep_secrets(&config.auth_info).await;
         // `retried` is the one retry policy: kube's own retries 429, 503 and 504 up to 15 times
         // with a backoff growing to minutes, and never a dropped connection.
         config.default_retry = false;
@@ -205,7 +248,9 @@ impl Cluster {
         // connection went idle.
         config.reset_reader_on_write = true;
         let client = super::wire::kube_client(config).map_err(ClusterError::unreachable)?;
-        let discovery = retried(patience, || Discovery::new(client.clone()).run()).await?;
+        let discovery = retried(patience, || Discovery::new(client.clone()).run())
+            .await
+            .map_err(ClusterError::in_discovery)?;
         Ok(Cluster {
             client,
             discovery,
@@ -216,8 +261,9 @@ impl Cluster {
 
     /// Discovers again, after CRDs were created.
     pub async fn refresh(&mut self) -> Result<(), ClusterError> {
-        self.discovery =
-            retried(self.patience, || Discovery::new(self.client.clone()).run()).await?;
+        self.discovery = retried(self.patience, || Discovery::new(self.client.clone()).run())
+            .await
+            .map_err(ClusterError::in_discovery)?;
         Ok(())
     }
 
@@ -331,6 +377,31 @@ impl Cluster {
     }
 }
 
+/// The largest token file of a kubeconfig read to keep its token out of output: a service
+/// account token is a JWT of a kilobyte or two.
+const MAX_TOKEN_FILE_BYTES: u64 = 64 << 10;
+
+/// Has [`crate::logging::scrub`] redact the credentials of the kubeconfig's user wherever they
+/// appear: its token (inline or in its token file) and password.
+async fn keep_secrets(user: &kube::config::AuthInfo) {
+    use secrecy::ExposeSecret as _;
+    use tokio::io::AsyncReadExt as _;
+    for secret in [&user.token, &user.password].into_iter().flatten() {
+        crate::logging::keep_secret(secret.expose_secret());
+    }
+    let Some(path) = &user.token_file else {
+        return;
+    };
+    let mut token = String::new();
+    if let Ok(file) = tokio::fs::File::open(path).await {
+        let _ = file
+            .take(MAX_TOKEN_FILE_BYTES)
+            .read_to_string(&mut token)
+            .await;
+        crate::logging::keep_secret(token.trim());
+    }
+}
+
 /// Tries of one request, the first included.
 const TRIES: u32 = 4;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -381,9 +452,10 @@ where
 fn why(patience: Patience, error: &kube::Error) -> String {
     match error {
         kube::Error::Api(status) => {
-            let mut text = format!("the server answered {} {}", status.code, status.reason);
-            if !status.message.is_empty() {
-                text += &format!(": {}", status.message);
+            let (reason, message) = refusal(status);
+            let mut text = format!("the server answered {} {reason}", status.code);
+            if status.reason != NOT_A_STATUS && !message.is_empty() {
+                text += &format!(": {message}");
             }
             if let Some(seconds) = status
                 .details
