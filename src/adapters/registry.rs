@@ -1085,9 +1085,11 @@ fn status_text(code: u16) -> String {
     format!("HTTP {code} {reason}").trim_end().to_string()
 }
 
-/// `host[:port]` of an absolute URL, without any user information it carries.
+/// `host[:port]` of an absolute http(s) URL, without any user information it carries.
 fn authority(url: &str) -> Option<String> {
-    let url = reqwest::Url::parse(url).ok()?;
+    let url = reqwest::Url::parse(url)
+        .ok()
+        .filter(|url| matches!(url.scheme(), "http" | "https"))?;
     let host = url.host_str()?;
     Some(match url.port() {
         Some(port) => format!("{host}:{port}"),
@@ -1294,5 +1296,6 @@ mod tests {
             Some("[::1]:5001")
         );
         assert_eq!(authority("auth.docker.io/token"), None);
+        assert_eq!(authority("ftp://127.0.0.1/token"), None);
     }
 }

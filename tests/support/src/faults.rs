@@ -48,8 +48,9 @@ pub enum Fault {
     /// `307 Temporary Redirect` to the same path under this base URL (`http://host:port`).
     Redirect(String),
     /// Answered by the proxy with this status, headers and body, where `{authorization}` is
-    /// replaced by the request's `Authorization` header and `{basic}` by the `user:password`
-    /// its Basic credentials decode to: a server that echoes what it was sent.
+    /// replaced by the request's `Authorization` header, `{credential}` by its part after the
+    /// scheme (a bearer token, bare) and `{basic}` by the `user:password` its Basic credentials
+    /// decode to: a server that echoes what it was sent.
     Echo {
         status: u16,
         headers: Vec<(String, String)>,
@@ -480,11 +481,14 @@ async fn answer(shared: &Shared, stream: &mut TcpStream, request: &Request) -> b
     }
 }
 
-/// `text` with `{authorization}` and `{basic}` replaced by what `request` carries (see
-/// [`Fault::Echo`]).
+/// `text` with `{authorization}`, `{credential}` and `{basic}` replaced by what `request`
+/// carries (see [`Fault::Echo`]).
 fn echoed(text: &str, request: &Request) -> String {
     use base64::Engine as _;
     let authorization = request.header("Authorization").unwrap_or_default();
+    let credential = authorization
+        .split_once(' ')
+        .map_or(authorization, |(_, credential)| credential);
     let basic = authorization
         .strip_prefix("Basic ")
         .and_then(|encoded| {
@@ -495,6 +499,7 @@ fn echoed(text: &str, request: &Request) -> String {
         .map(|decoded| String::from_utf8_lossy(&decoded).into_owned())
         .unwrap_or_default();
     text.replace("{authorization}", authorization)
+        .replace("{credential}", credential)
         .replace("{basic}", &basic)
 }
 
