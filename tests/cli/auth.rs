@@ -211,3 +211,300 @@ fn no_registry_or_token_service_answer_field_makes_pin_panic() {
         }
     }
 }
+
+#[test]
+fn what_a_token_service_echoes_never_shows_at_any_verbosity() {
+    let registry = TestRegistry::start(Kind::Http);
+    let digest = registry.push_image("echo-granted", "v1", Platform::LINUX_AMD64);
+    let proxy = FaultProxy::start(&registry.host());
+    let (user, password) = ("robot", "echoed-password-5e1f");
+    proxy.require_token(Some((user, password)));
+    let host = proxy.host();
+    // Refused, it echoes the credentials in its body and a header; granting the token, in
+    // its body beside the token and in a header.
+    proxy.token_service_for(
+        "echo-refused",
+        Fault::Echo {
+            status: 401,
+            headers: vec![
+                ("Content-Type".into(), "text/plain".into()),
+                ("X-Echo".into(), "{basic} {credential}".into()),
+            ],
+            body: "no such user {basic} ({authorization}, {credential})\n".into(),
+        },
+    );
+    proxy.token_service_for(
+        "echo-granted",
+        Fault::Echo {
+            status: 200,
+            headers: vec![
+                ("Content-Type".into(), "application/json".into()),
+                ("X-Echo".into(), "{basic} {credential}".into()),
+                ("X-Token".into(), TOKEN.into()),
+            ],
+            body: format!(
+                r#"{{"token":"{TOKEN}","expires_in":300,"issued_to":"{{basic}}","for":"{{credential}}"}}"#
+            ),
+        },
+    );
+    let config = tempfile::tempdir().unwrap();
+    docker_config_auths(config.path(), &host, user, password);
+    let basic = crate::support::faults::base64(format!("{user}:{password}").as_bytes());
+    let secrets = [password, basic.as_str(), TOKEN];
+    let mut runs = 0;
+    for (repository, code) in [("echo-refused", 2), ("echo-granted", 0)] {
+        let input = pod(&format!("{host}/{repository}:v1"));
+        for verbosity in [&["-v=9"][..], &["-v=8"], &["-v=6"], &[]] {
+            for rust_log in [None, Some("trace")] {
+                let mut args = vec!["pin", "-f", "-", "--insecure-registry", &host];
+                args.extend_from_slice(verbosity);
+                let mut plugin = Plugin::new(args)
+                    .env("DOCKER_CONFIG", config.path())
+                    .stdin(&input);
+                if let Some(rust_log) = rust_log {
+                    plugin = plugin.env("RUST_LOG", rust_log);
+                }
+                let run = plugin.run().expect_code(code);
+                runs += 1;
+                for secret in secrets {
+                    assert!(
+                        !run.stdout.contains(secret) && !run.stderr.contains(secret),
+                        "{repository} {verbosity:?} RUST_LOG={rust_log:?}: {secret} shows\n{}",
+                        show(&run)
+                    );
+                }
+                if code == 0 {
+                    assert_eq!(
+                        run.stdout,
+                        pod(&format!("{host}/{repository}:v1@{digest}"))
+                    );
+                }
+            }
+        }
+    }
+    // Each run asked the token service with the credentials: they were there to echo.
+    let asked = proxy.requests(Some("GET"), "/token?");
+    assert!(
+        asked.len() >= runs
+            && asked
+                .iter()
+                .all(|seen| seen.authorization.as_deref() == Some(&format!("Basic {basic}"))),
+        "{asked:?}"
+    );
+}
+
+#[test]
+fn credentials_go_to_a_plain_http_token_realm_on_another_host_only_where_named_insecure() {
+    let registry = TestRegistry::start(Kind::Http);
+    let digest = registry.push_image("app/web", "v1", Platform::LINUX_AMD64);
+    let (user, password) = ("robot", "realm-password-3b9d");
+    // The registry wants a token from a realm on another loopback host.
+    let elsewhere = FaultProxy::start_on("127.0.0.2", &registry.host());
+    elsewhere.require_token(Some((user, password)));
+    let proxy = FaultProxy::start(&registry.host());
+    proxy.require_token(None);
+    proxy.token_realm(&format!("{}/token", elsewhere.base_url()));
+    let (host, realm_host) = (proxy.host(), elsewhere.host());
+    let config = tempfile::tempdir().unwrap();
+    docker_config_auths(config.path(), &host, user, password);
+    let input = pod(&format!("{host}/app/web:v1"));
+    let pin = |insecure: &[&str]| {
+        let mut args = vec!["pin", "-f", "-"];
+        for insecure in insecure {
+            args.extend(["--insecure-registry", insecure]);
+        }
+        Plugin::new(args)
+            .env("DOCKER_CONFIG", config.path())
+            .stdin(&input)
+            .run()
+    };
+
+    let refused = pin(&[&host]).expect_code(2);
+    assert_eq!(
+        refused.stderr,
+        format!(
+            "error: -:4:12: {host}/app/web:v1: the token service of {host} is plain HTTP on another host, {realm_host}: the credentials are not sent there in clear (to send them, name it with --insecure-registry {realm_host})\n"
+        )
+    );
+    assert_eq!(refused.stdout, "");
+    assert!(
+        elsewhere.seen().is_empty(),
+        "nothing was sent to the realm: {:?}",
+        elsewhere.seen()
+    );
+
+    // Named insecure, it gets them.
+    let pinned = pin(&[&host, &realm_host]).expect_code(0);
+    assert_eq!(pinned.stdout, pod(&format!("{host}/app/web:v1@{digest}")));
+    let basic = crate::support::faults::base64(format!("{user}:{password}").as_bytes());
+    let asked = elsewhere.requests(Some("GET"), "/token?");
+    assert!(
+        asked.len() == 1 && asked[0].authorization.as_deref() == Some(&format!("Basic {basic}")),
+        "{asked:?}"
+    );
+
+    // A realm on the insecure registry's own host (another port) gets them too.
+    let beside = FaultProxy::start_on("127.0.0.1", &registry.host());
+    beside.require_token(Some((user, password)));
+    proxy.token_realm(&format!("{}/token", beside.base_url()));
+    let pinned = pin(&[&host]).expect_code(0);
+    assert_eq!(pinned.stdout, pod(&format!("{host}/app/web:v1@{digest}")));
+    assert_eq!(beside.requests(Some("GET"), "/token?").len(), 1);
+}
+
+/// Whether process `pid` is gone (or a zombie, which is dead: its parent did not reap it yet).
+fn gone(pid: &str) -> bool {
+    match fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with('Z')),
+        Err(_) => true,
+    }
+}
+
+#[test]
+fn a_credential_helper_that_hangs_is_stopped_after_the_registry_timeout() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let pids = dir.path().display().to_string();
+    // It starts a child of its own and waits on it for ever.
+    let helper = dir.path().join("docker-credential-hang");
+    fs::write(
+        &helper,
+        format!(
+            "#!/bin/sh\necho $$ > {pids}/helper.pid\nsleep 600 &\necho $! > {pids}/sleep.pid\nwait\n"
+        ),
+    )
+    .unwrap();
+    fs::set_permissions(&helper, fs::Permissions::from_mode(0o755)).unwrap();
+    // Nothing listens there: only the credential lookup, which comes first, is waited on.
+    let host = "127.0.0.1:9";
+    fs::write(
+        dir.path().join("config.json"),
+        format!(r#"{{"credHelpers":{{"{host}":"hang"}}}}"#),
+    )
+    .unwrap();
+    let path = format!(
+        "{}:{}",
+        dir.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let plugin = Plugin::new([
+        "pin",
+        "-f",
+        "-",
+        "--registry-timeout",
+        "1",
+        "--insecure-registry",
+        host,
+    ])
+    .env("DOCKER_CONFIG", dir.path())
+    .env("PATH", path)
+    .stdin(&pod(&format!("{host}/app:v1")));
+    let started = Instant::now();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || sender.send(plugin.run()));
+    let run = receiver
+        .recv_timeout(Duration::from_secs(30))
+        .expect("pin hung on the credential helper");
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    let run = run.expect_code(2);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: -:4:12: {host}/app:v1: the credential helper docker-credential-hang for {host} did not answer within 1s (--registry-timeout), so it was stopped\n"
+        )
+    );
+    for name in ["helper.pid", "sleep.pid"] {
+        let pid = fs::read_to_string(dir.path().join(name)).unwrap();
+        let pid = pid.trim();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !gone(pid) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(gone(pid), "{name} {pid} still runs");
+    }
+}
+
+/// A kubeconfig for the API server at `server` (plain HTTP) with a bearer `token`.
+fn token_kubeconfig(dir: &Path, server: &str, token: &str) -> String {
+    let path = dir.join("kubeconfig");
+    fs::write(
+        &path,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: echo\n  cluster:\n    server: {server}\nusers:\n- name: echo\n  user:\n    token: {token}\ncontexts:\n- name: echo\n  context:\n    cluster: echo\n    user: echo\ncurrent-context: echo\n"
+        ),
+    )
+    .unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn an_api_servers_refusal_never_shows_the_token_it_echoes() {
+    let token = "api-token-0d7e4c9b";
+    let dir = tempfile::tempdir().unwrap();
+    // Fake API servers (nothing behind them) that refuse every request, echoing its
+    // Authorization: in a body that is no Status, and in a Status's message and reason.
+    let plain = FaultProxy::start("127.0.0.1:9");
+    plain.always(
+        None,
+        "/",
+        Fault::Echo {
+            status: 403,
+            headers: vec![("Content-Type".into(), "text/plain".into())],
+            body: "forbidden for {authorization} ({credential})\n".into(),
+        },
+    );
+    let status = FaultProxy::start("127.0.0.1:9");
+    status.always(
+        None,
+        "/",
+        Fault::Echo {
+            status: 401,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"token {credential} is not valid ({authorization})","reason":"Unauthorized {credential}","code":401}"#.into(),
+        },
+    );
+    for (server, said) in [
+        (
+            &plain,
+            "error: discovering the server's API resources: the API server answered 403 Forbidden\n",
+        ),
+        (
+            &status,
+            "error: discovering the server's API resources: token <redacted> is not valid (Bearer <redacted>)\n",
+        ),
+    ] {
+        let kubeconfig = token_kubeconfig(dir.path(), &server.base_url(), token);
+        for verbosity in [&[][..], &["-v=6"], &["-v=9"]] {
+            for rust_log in [None, Some("trace")] {
+                let mut args = vec!["history", "deployment/web", "--kubeconfig", &kubeconfig];
+                args.extend_from_slice(verbosity);
+                let mut plugin = Plugin::new(args);
+                if let Some(rust_log) = rust_log {
+                    plugin = plugin.env("RUST_LOG", rust_log);
+                }
+                let run = plugin.run().expect_code(2);
+                assert!(
+                    !run.stdout.contains(token) && !run.stderr.contains(token),
+                    "{verbosity:?} RUST_LOG={rust_log:?}: the token shows\n{}",
+                    show(&run)
+                );
+                if verbosity.is_empty() && rust_log.is_none() {
+                    assert_eq!(run.stderr, said);
+                } else {
+                    assert!(run.stderr.ends_with(said), "{}", show(&run));
+                }
+            }
+        }
+        // The token was sent, so there was something to echo.
+        assert!(
+            server
+                .seen()
+                .iter()
+                .all(|seen| seen.authorization.as_deref() == Some(&format!("Bearer {token}"))),
+            "{:?}",
+            server.seen()
+        );
+    }
+}
