@@ -488,7 +488,9 @@ pub(crate) fn keep_secret(secret: &str) {
     if secret.chars().count() < 4 {
         return;
     }
-    let mut kept = KEPT_SECRETS.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut kept = KEPT_SECRETS
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if !kept.iter().any(|known| known == secret) {
         kept.push(secret.to_string());
     }

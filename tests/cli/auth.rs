@@ -79,14 +79,13 @@ fn no_registry_or_token_service_answer_field_makes_pin_panic() {
     proxy.require_token(None);
     let host = proxy.host();
     let service = |reason: &str| format!("the token service {host} of {host} {reason}");
-    let no_header = service(
-        "answered with a token an HTTP header cannot carry (it holds control characters)",
-    );
-    let no_token = service(
-        "answered with something other than a token (JSON with `token` or `access_token`)",
-    );
+    let no_header =
+        service("answered with a token an HTTP header cannot carry (it holds control characters)");
+    let no_token =
+        service("answered with something other than a token (JSON with `token` or `access_token`)");
     let too_large = service("sent an answer larger than 1 MiB, which is no token");
-    let not_a_url = |realm: &str| format!("the token service {realm:?} of {host} is not an http(s) URL");
+    let not_a_url =
+        |realm: &str| format!("the token service {realm:?} of {host} is not an http(s) URL");
     let challenge = |value: &[u8]| {
         let mut header = b"WWW-Authenticate: ".to_vec();
         header.extend_from_slice(value);
@@ -102,44 +101,235 @@ fn no_registry_or_token_service_answer_field_makes_pin_panic() {
     use Expect::*;
     let cases = vec![
         // The token service's JSON.
-        Case { repository: "token-control", at: TokenService, fault: token_json(r#"{"token":"abc\u0001def"}"#), expect: Refused(no_header.clone()) },
-        Case { repository: "token-newline", at: TokenService, fault: token_json(r#"{"token":"abc\ndef"}"#), expect: Refused(no_header.clone()) },
-        Case { repository: "access-token-delete", at: TokenService, fault: token_json(r#"{"access_token":"abc\u007fdef"}"#), expect: Refused(no_header) },
-        Case { repository: "token-invalid-utf8", at: TokenService, fault: raw("200 OK", &[b"Content-Type: application/json"], b"{\"token\":\"\xff\xfe\"}"), expect: Refused(no_token.clone()) },
-        Case { repository: "token-number", at: TokenService, fault: token_json(r#"{"token":5}"#), expect: Refused(no_token.clone()) },
-        Case { repository: "token-html", at: TokenService, fault: token_json("<html>portal</html>"), expect: Refused(no_token) },
-        Case { repository: "token-huge", at: TokenService, fault: token_json(&huge_token), expect: Refused(too_large.clone()) },
-        Case { repository: "token-streamed", at: TokenService, fault: Fault::Raw(streamed), expect: Refused(too_large) },
-        Case { repository: "token-not-a-jwt", at: TokenService, fault: token_json(r#"{"token":"a.%%.c"}"#), expect: Either },
-        Case { repository: "expires-as-text", at: TokenService, fault: token_json(&format!(r#"{{"token":"{TOKEN}","expires_in":"soon"}}"#)), expect: Pinned },
-        Case { repository: "expires-negative", at: TokenService, fault: token_json(&format!(r#"{{"token":"{TOKEN}","expires_in":-300}}"#)), expect: Pinned },
-        Case { repository: "expires-huge", at: TokenService, fault: token_json(&format!(r#"{{"token":"{TOKEN}","expires_in":1e400}}"#)), expect: Either },
-        Case { repository: "expires-past-u64", at: TokenService, fault: token_json(&format!(r#"{{"token":"{TOKEN}","expires_in":99999999999999999999999}}"#)), expect: Either },
-        Case { repository: "token-refusal-control", at: TokenService, fault: raw("401 Unauthorized", &[b"X-Reason: \x01"], b""), expect: Either },
+        Case {
+            repository: "token-control",
+            at: TokenService,
+            fault: token_json(r#"{"token":"abc\u0001def"}"#),
+            expect: Refused(no_header.clone()),
+        },
+        Case {
+            repository: "token-newline",
+            at: TokenService,
+            fault: token_json(r#"{"token":"abc\ndef"}"#),
+            expect: Refused(no_header.clone()),
+        },
+        Case {
+            repository: "access-token-delete",
+            at: TokenService,
+            fault: token_json(r#"{"access_token":"abc\u007fdef"}"#),
+            expect: Refused(no_header),
+        },
+        Case {
+            repository: "token-invalid-utf8",
+            at: TokenService,
+            fault: raw(
+                "200 OK",
+                &[b"Content-Type: application/json"],
+                b"{\"token\":\"\xff\xfe\"}",
+            ),
+            expect: Refused(no_token.clone()),
+        },
+        Case {
+            repository: "token-number",
+            at: TokenService,
+            fault: token_json(r#"{"token":5}"#),
+            expect: Refused(no_token.clone()),
+        },
+        Case {
+            repository: "token-html",
+            at: TokenService,
+            fault: token_json("<html>portal</html>"),
+            expect: Refused(no_token),
+        },
+        Case {
+            repository: "token-huge",
+            at: TokenService,
+            fault: token_json(&huge_token),
+            expect: Refused(too_large.clone()),
+        },
+        Case {
+            repository: "token-streamed",
+            at: TokenService,
+            fault: Fault::Raw(streamed),
+            expect: Refused(too_large),
+        },
+        Case {
+            repository: "token-not-a-jwt",
+            at: TokenService,
+            fault: token_json(r#"{"token":"a.%%.c"}"#),
+            expect: Either,
+        },
+        Case {
+            repository: "expires-as-text",
+            at: TokenService,
+            fault: token_json(&format!(r#"{{"token":"{TOKEN}","expires_in":"soon"}}"#)),
+            expect: Pinned,
+        },
+        Case {
+            repository: "expires-negative",
+            at: TokenService,
+            fault: token_json(&format!(r#"{{"token":"{TOKEN}","expires_in":-300}}"#)),
+            expect: Pinned,
+        },
+        Case {
+            repository: "expires-huge",
+            at: TokenService,
+            fault: token_json(&format!(r#"{{"token":"{TOKEN}","expires_in":1e400}}"#)),
+            expect: Either,
+        },
+        Case {
+            repository: "expires-past-u64",
+            at: TokenService,
+            fault: token_json(&format!(
+                r#"{{"token":"{TOKEN}","expires_in":99999999999999999999999}}"#
+            )),
+            expect: Either,
+        },
+        Case {
+            repository: "token-refusal-control",
+            at: TokenService,
+            fault: raw("401 Unauthorized", &[b"X-Reason: \x01"], b""),
+            expect: Either,
+        },
         // The registry's challenge.
-        Case { repository: "realm-control", at: Repository, fault: challenge(format!("Bearer realm=\"{realm}\x01\"").as_bytes()), expect: Either },
-        Case { repository: "realm-invalid-utf8", at: Repository, fault: challenge(&[b"Bearer realm=\"", realm.as_bytes(), b"\xff\""].concat()), expect: Either },
-        Case { repository: "realm-missing", at: Repository, fault: challenge(b"Bearer service=\"fault-proxy\""), expect: Either },
-        Case { repository: "realm-not-a-url", at: Repository, fault: challenge(b"Bearer realm=\"not a url\""), expect: Refused(not_a_url("not a url")) },
-        Case { repository: "realm-file", at: Repository, fault: challenge(b"Bearer realm=\"file:///etc/passwd\""), expect: Refused(not_a_url("file:///etc/passwd")) },
-        Case { repository: "realm-ftp", at: Repository, fault: challenge(b"Bearer realm=\"ftp://127.0.0.1/token\""), expect: Refused(not_a_url("ftp://127.0.0.1/token")) },
-        Case { repository: "service-invalid-utf8", at: Repository, fault: challenge(&[b"Bearer realm=\"", realm.as_bytes(), b"\",service=\"s\xff\""].concat()), expect: Either },
-        Case { repository: "scope-control", at: Repository, fault: challenge(format!("Bearer realm=\"{realm}\",scope=\"repository:x:pull\x07\"").as_bytes()), expect: Either },
+        Case {
+            repository: "realm-control",
+            at: Repository,
+            fault: challenge(format!("Bearer realm=\"{realm}\x01\"").as_bytes()),
+            expect: Either,
+        },
+        Case {
+            repository: "realm-invalid-utf8",
+            at: Repository,
+            fault: challenge(&[b"Bearer realm=\"", realm.as_bytes(), b"\xff\""].concat()),
+            expect: Either,
+        },
+        Case {
+            repository: "realm-missing",
+            at: Repository,
+            fault: challenge(b"Bearer service=\"fault-proxy\""),
+            expect: Either,
+        },
+        Case {
+            repository: "realm-not-a-url",
+            at: Repository,
+            fault: challenge(b"Bearer realm=\"not a url\""),
+            expect: Refused(not_a_url("not a url")),
+        },
+        Case {
+            repository: "realm-file",
+            at: Repository,
+            fault: challenge(b"Bearer realm=\"file:///etc/passwd\""),
+            expect: Refused(not_a_url("file:///etc/passwd")),
+        },
+        Case {
+            repository: "realm-ftp",
+            at: Repository,
+            fault: challenge(b"Bearer realm=\"ftp://127.0.0.1/token\""),
+            expect: Refused(not_a_url("ftp://127.0.0.1/token")),
+        },
+        Case {
+            repository: "service-invalid-utf8",
+            at: Repository,
+            fault: challenge(
+                &[
+                    b"Bearer realm=\"",
+                    realm.as_bytes(),
+                    b"\",service=\"s\xff\"",
+                ]
+                .concat(),
+            ),
+            expect: Either,
+        },
+        Case {
+            repository: "scope-control",
+            at: Repository,
+            fault: challenge(
+                format!("Bearer realm=\"{realm}\",scope=\"repository:x:pull\x07\"").as_bytes(),
+            ),
+            expect: Either,
+        },
         // Redirects.
-        Case { repository: "location-control", at: Head, fault: head("307 Temporary Redirect", b"Location: /v2/x\x01"), expect: Either },
-        Case { repository: "location-invalid-utf8", at: Head, fault: head("307 Temporary Redirect", b"Location: /v2/\xff"), expect: Either },
-        Case { repository: "location-file", at: Head, fault: head("307 Temporary Redirect", b"Location: file:///etc/passwd"), expect: Either },
-        Case { repository: "location-not-a-url", at: Head, fault: head("307 Temporary Redirect", b"Location: http://[::1"), expect: Either },
+        Case {
+            repository: "location-control",
+            at: Head,
+            fault: head("307 Temporary Redirect", b"Location: /v2/x\x01"),
+            expect: Either,
+        },
+        Case {
+            repository: "location-invalid-utf8",
+            at: Head,
+            fault: head("307 Temporary Redirect", b"Location: /v2/\xff"),
+            expect: Either,
+        },
+        Case {
+            repository: "location-file",
+            at: Head,
+            fault: head("307 Temporary Redirect", b"Location: file:///etc/passwd"),
+            expect: Either,
+        },
+        Case {
+            repository: "location-not-a-url",
+            at: Head,
+            fault: head("307 Temporary Redirect", b"Location: http://[::1"),
+            expect: Either,
+        },
         // Retry-After.
-        Case { repository: "retry-after-control", at: Head, fault: head("503 Service Unavailable", b"Retry-After: 1\x01"), expect: Either },
-        Case { repository: "retry-after-invalid-utf8", at: Head, fault: head("503 Service Unavailable", b"Retry-After: \xff"), expect: Either },
-        Case { repository: "retry-after-u64-max", at: Head, fault: head("429 Too Many Requests", b"Retry-After: 18446744073709551615"), expect: Either },
-        Case { repository: "retry-after-year-9999", at: Head, fault: head("503 Service Unavailable", b"Retry-After: Fri, 31 Dec 9999 23:59:59 GMT"), expect: Either },
+        Case {
+            repository: "retry-after-control",
+            at: Head,
+            fault: head("503 Service Unavailable", b"Retry-After: 1\x01"),
+            expect: Either,
+        },
+        Case {
+            repository: "retry-after-invalid-utf8",
+            at: Head,
+            fault: head("503 Service Unavailable", b"Retry-After: \xff"),
+            expect: Either,
+        },
+        Case {
+            repository: "retry-after-u64-max",
+            at: Head,
+            fault: head(
+                "429 Too Many Requests",
+                b"Retry-After: 18446744073709551615",
+            ),
+            expect: Either,
+        },
+        Case {
+            repository: "retry-after-year-9999",
+            at: Head,
+            fault: head(
+                "503 Service Unavailable",
+                b"Retry-After: Fri, 31 Dec 9999 23:59:59 GMT",
+            ),
+            expect: Either,
+        },
         // Content-Type and Docker-Content-Digest of a manifest answer.
-        Case { repository: "content-type-invalid-utf8", at: Head, fault: head("200 OK", b"Content-Type: \xff"), expect: Either },
-        Case { repository: "content-type-control", at: Head, fault: head("200 OK", b"Content-Type: a\x01b"), expect: Either },
-        Case { repository: "digest-invalid-utf8", at: Head, fault: head("200 OK", b"Docker-Content-Digest: sha256:\xff"), expect: Either },
-        Case { repository: "digest-control", at: Head, fault: head("200 OK", b"Docker-Content-Digest: sha256:\x01"), expect: Either },
+        Case {
+            repository: "content-type-invalid-utf8",
+            at: Head,
+            fault: head("200 OK", b"Content-Type: \xff"),
+            expect: Either,
+        },
+        Case {
+            repository: "content-type-control",
+            at: Head,
+            fault: head("200 OK", b"Content-Type: a\x01b"),
+            expect: Either,
+        },
+        Case {
+            repository: "digest-invalid-utf8",
+            at: Head,
+            fault: head("200 OK", b"Docker-Content-Digest: sha256:\xff"),
+            expect: Either,
+        },
+        Case {
+            repository: "digest-control",
+            at: Head,
+            fault: head("200 OK", b"Docker-Content-Digest: sha256:\x01"),
+            expect: Either,
+        },
     ];
     let pinned: Vec<(&str, &str)> = cases
         .iter()
@@ -274,10 +464,7 @@ fn what_a_token_service_echoes_never_shows_at_any_verbosity() {
                     );
                 }
                 if code == 0 {
-                    assert_eq!(
-                        run.stdout,
-                        pod(&format!("{host}/{repository}:v1@{digest}"))
-                    );
+                    assert_eq!(run.stdout, pod(&format!("{host}/{repository}:v1@{digest}")));
                 }
             }
         }
@@ -407,7 +594,11 @@ fn a_credential_helper_that_hangs_is_stopped_after_the_registry_timeout() {
     let run = receiver
         .recv_timeout(Duration::from_secs(30))
         .expect("pin hung on the credential helper");
-    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
     let run = run.expect_code(2);
     assert_eq!(
         run.stderr,
