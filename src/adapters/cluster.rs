@@ -108,9 +108,8 @@ impl ClusterError {
         }
     }
 
-    /// This refusal, said to be of the discovery of the server's API resources: the requests
-    /// are kube's, and the server's answer may not name them.
-    fn in_discovery(self) -> Self {
+    /// A refusal, its message rewritten by `say`; any other error as it is.
+    fn refusal_said(self, say: impl FnOnce(&str) -> String) -> Self {
         match self {
             ClusterError::Refused {
                 code,
@@ -119,10 +118,16 @@ impl ClusterError {
             } => ClusterError::Refused {
                 code,
                 reason,
-                message: format!("discovering the server's API resources: {message}"),
+                message: say(&message),
             },
             other => other,
         }
+    }
+
+    /// This refusal, said to be of the discovery of the server's API resources: the requests
+    /// are kube's, and the server's answer may not name them.
+    fn in_discovery(self) -> Self {
+        self.refusal_said(|message| format!("discovering the server's API resources: {message}"))
     }
 
     /// This error, said to be the last of [`TRIES`].
@@ -133,16 +138,9 @@ impl ClusterError {
                 source,
                 tries: Some(TRIES),
             },
-            ClusterError::Refused {
-                code,
-                reason,
-                message,
-            } => ClusterError::Refused {
-                code,
-                reason,
-                message: format!("{message} (gave up after {TRIES} tries)"),
-            },
-            other => other,
+            other => {
+                other.refusal_said(|message| format!("{message} (gave up after {TRIES} tries)"))
+            }
         }
     }
 }

@@ -430,7 +430,7 @@ fn what_a_token_service_echoes_never_shows_at_any_verbosity() {
             headers: vec![
                 ("Content-Type".into(), "application/json".into()),
                 ("X-Echo".into(), "{basic} {credential}".into()),
-                ("X-Token".into(), TOKEN.into()),
+                ("X-Issued".into(), TOKEN.into()),
             ],
             body: format!(
                 r#"{{"token":"{TOKEN}","expires_in":300,"issued_to":"{{basic}}","for":"{{credential}}"}}"#
