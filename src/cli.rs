@@ -273,7 +273,9 @@ pub struct RegistryArgs {
     )]
     pub registry_mirrors: Vec<Mirror>,
 
-    /// Allow plain HTTP or an unverified certificate for this registry host. Repeatable.
+    /// Allow plain HTTP or an unverified certificate for this registry host, and a registry's
+    /// credentials in plain HTTP to a token service on it (one on the insecure registry's own
+    /// host needs no naming). Repeatable.
     #[arg(
         long = "insecure-registry",
         value_name = "HOST[:PORT]",
