@@ -672,6 +672,41 @@ mod tests {
     }
 
     #[test]
+    fn a_refusal_shows_no_body_that_is_no_status_and_no_credential_a_status_echoes() {
+        // The error's message, and what -v says of it.
+        let said = |status: kube::core::Status| {
+            let logged = why(
+                Patience::new(None),
+                &kube::Error::Api(status.clone().boxed()),
+            );
+            let error = ClusterError::from(kube::Error::Api(status.boxed()));
+            (error.to_string(), logged)
+        };
+        let echoed = kube::core::Status::failure("Authorization: Bearer abc.def", NOT_A_STATUS)
+            .with_code(403);
+        assert_eq!(
+            said(echoed),
+            (
+                "the API server answered 403 Forbidden".into(),
+                "the server answered 403 Forbidden".into()
+            )
+        );
+        let status =
+            kube::core::Status::failure("refused Bearer abc.def", "Unauthorized").with_code(401);
+        assert_eq!(said(status).0, "refused Bearer <redacted>");
+        // A server's own refusal is as it said it.
+        let forbidden = r#"secrets "db" is forbidden: User "nobody" cannot get resource "secrets""#;
+        let status = kube::core::Status::failure(forbidden, "Forbidden").with_code(403);
+        assert_eq!(
+            said(status),
+            (
+                forbidden.to_string(),
+                format!("the server answered 403 Forbidden: {forbidden}")
+            )
+        );
+    }
+
+    #[test]
     fn backoff_grows_with_jitter_to_at_most_2_6_s_in_all() {
         let waits: Vec<Duration> = (1..TRIES).map(backoff).collect();
         for (wait, base) in waits.iter().zip([250, 500, 1000]) {
