@@ -279,7 +279,9 @@ pub struct RegistryArgs {
     )]
     pub registry_mirrors: Vec<Mirror>,
 
-    /// Allow plain HTTP or an unverified certificate for this registry host. Repeatable.
+    /// Allow plain HTTP or an unverified certificate for this registry host, and a registry's
+    /// credentials in plain HTTP to a token service on it (one on the insecure registry's own
+    /// host needs no naming). Repeatable.
     #[arg(
         long = "insecure-registry",
         value_name = "HOST[:PORT]",
@@ -296,7 +298,8 @@ pub struct RegistryArgs {
     pub concurrency: u16,
 
     /// Seconds each registry request may take before it is retried; also the longest wait a
-    /// registry's Retry-After is honoured for (a longer one fails at once).
+    /// registry's Retry-After is honoured for (a longer one fails at once), and how long a
+    /// credential helper may take to answer (then it is stopped).
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..), help_heading = "Registry")]
     pub registry_timeout: u64,
 }
