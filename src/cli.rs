@@ -465,6 +465,11 @@ pub struct DiffArgs {
     /// With -f, how images are pinned before the comparison: as `apply` pins them.
     #[command(flatten)]
     pub resolve: ResolveArgs,
+
+    // With -f (unless --no-pin): the digests compared are judged as `apply` judges those it
+    // sends.
+    #[command(flatten)]
+    pub signatures: SignatureArgs,
 }
 
 const HISTORY_EXAMPLES: &str = "\

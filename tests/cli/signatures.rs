@@ -582,9 +582,9 @@ fn apply_sends_nothing_when_one_image_is_not_signed() {
     );
     let policy = setup.policy("deny");
     let kubeconfig = cluster.kubeconfig().display().to_string();
-    let apply = |file: &str| {
+    let send = |command: &str, file: &str| {
         Plugin::new([
-            "apply",
+            command,
             "--kubeconfig",
             &kubeconfig,
             "-f",
@@ -596,6 +596,7 @@ fn apply_sends_nothing_when_one_image_is_not_signed() {
         ])
         .run()
     };
+    let apply = |file: &str| send("apply", file);
     let run = apply(&release).expect_code(2);
     assert!(
         run.stderr.contains(&format!(
@@ -613,14 +614,19 @@ fn apply_sends_nothing_when_one_image_is_not_signed() {
         "unsigned.yaml",
         &deployment(&ns, "worker", 1, &format!("{host}/acme/worker@{worker}")),
     );
-    let run = apply(&unsigned).expect_code(2);
-    assert_eq!(
-        run.stderr,
-        format!(
-            "error: {unsigned}:16:16: {host}/acme/worker@{worker}: no valid signature for \
-             {worker} (rule {host}/acme/*: no signature found)\n"
-        )
-    );
+    // `diff -f` prepares what apply would send, and refuses it alike.
+    for command in ["apply", "diff"] {
+        let run = send(command, &unsigned).expect_code(2);
+        assert_eq!(
+            run.stderr,
+            format!(
+                "error: {unsigned}:16:16: {host}/acme/worker@{worker}: no valid signature for \
+                 {worker} (rule {host}/acme/*: no signature found)\n"
+            ),
+            "{command}"
+        );
+        assert_eq!(run.stdout, "", "{command}");
+    }
     let deployments = cluster.kubectl_json(&["get", "deployments", "-n", &ns]);
     assert_eq!(deployments["items"], serde_json::json!([]), "nothing sent");
 
