@@ -248,7 +248,8 @@ pub struct ResolveArgs {
     #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath, help_heading = "Mode")]
     pub lock: Option<PathBuf>,
 
-    /// Resolve only from the lock file; no network.
+    /// Resolve only from the lock file; no network. With a signature policy, the signature
+    /// each digest's record holds is verified again with the policy's key.
     #[arg(long, requires = "lock", help_heading = "Mode")]
     pub offline: bool,
 
@@ -295,11 +296,12 @@ pub struct RegistryArgs {
     pub registry_timeout: u64,
 }
 
-/// `--signature-policy`: shared by the commands that write or send digests.
+/// `--signature-policy`: shared by the commands that write, send or compare digests.
 #[derive(Debug, Clone, Args)]
 pub struct SignatureArgs {
-    /// Pin only digests this cosign signature policy accepts (the `signaturePolicy:` mapping of
-    /// the config file, as the whole file) [default: the config file's, if any].
+    /// Write or send only digests this cosign signature policy accepts, those written by hand
+    /// too (the `signaturePolicy:` mapping of the config file, as the whole file) [default: the
+    /// config file's, if any].
     #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath, help_heading = "Registry")]
     pub signature_policy: Option<PathBuf>,
 }
