@@ -24,9 +24,7 @@ use crate::ops::live::{check_identities, live_sides};
 use crate::ops::release::{Pinning, prepare};
 use crate::ops::revisions::{Loaded, load};
 use crate::ops::sides::read_sides;
-use crate::settings::{
-    Config, cluster_settings, ignore_rules, resolve_settings, signature_policy,
-};
+use crate::settings::{Config, cluster_settings, ignore_rules, resolve_settings, signature_policy};
 
 /// Which rollout revisions of which workload a report compares.
 struct Revisions {

@@ -420,15 +420,13 @@ fn judge_all(
                         },
                         None,
                     )),
-                    Requirement::Key(public_key) => {
-                        by_key(rule, public_key, item).map(|record| {
-                            let outcome = Outcome::Verified {
-                                rule: record.rule.clone(),
-                                key: record.key.clone(),
-                            };
-                            (outcome, Some(record))
-                        })
-                    }
+                    Requirement::Key(public_key) => by_key(rule, public_key, item).map(|record| {
+                        let outcome = Outcome::Verified {
+                            rule: record.rule.clone(),
+                            key: record.key.clone(),
+                        };
+                        (outcome, Some(record))
+                    }),
                 },
             }
         });

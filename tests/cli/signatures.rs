@@ -409,13 +409,24 @@ fn a_digest_written_by_hand_is_judged_as_a_pinned_one_is() {
     );
     let app = setup.write("app.yaml", &manifest);
     setup
-        .pin(&["-f", &app, "-i", "--lock", &lock, "--signature-policy", &policy])
+        .pin(&[
+            "-f",
+            &app,
+            "-i",
+            "--lock",
+            &lock,
+            "--signature-policy",
+            &policy,
+        ])
         .run()
         .expect_code(0);
     let recorded: Value = serde_json::from_str(&fs::read_to_string(&lock).unwrap()).unwrap();
     assert!(recorded["signatures"][format!("{host}/acme/web@{signed}")].is_object());
     let run = postrender(&manifest).expect_code(0);
-    assert!(run.stdout.contains(&format!("image: {host}/acme/web@{signed}\n")));
+    assert!(
+        run.stdout
+            .contains(&format!("image: {host}/acme/web@{signed}\n"))
+    );
 }
 
 #[test]
@@ -761,12 +772,14 @@ fn offline_each_signature_record_is_verified_again_with_no_registry() {
     let signature = signed_record["signature"].as_str().unwrap();
     assert!(setup.key.openssl_verifies(&payload, signature));
     let parsed: Value = serde_json::from_slice(&payload).unwrap();
-    assert_eq!(parsed["critical"]["image"]["docker-manifest-digest"], signed);
+    assert_eq!(
+        parsed["critical"]["image"]["docker-manifest-digest"],
+        signed
+    );
 
     // A record forged for the unsigned worker: its payload names the worker's digest, signed
     // by another key, and claims the policy key's digest.
-    let forged_payload =
-        simple_signing_payload(&format!("{host}/acme/worker"), &unsigned);
+    let forged_payload = simple_signing_payload(&format!("{host}/acme/worker"), &unsigned);
     let mut forged = app_record.clone();
     forged["signed"]["simpleSigning"] = serde_json::json!({
         "payload": base64(&forged_payload),
@@ -825,7 +838,12 @@ fn offline_each_signature_record_is_verified_again_with_no_registry() {
 
     // The forged record: its signature is not the policy key's.
     with_record("worker", &unsigned, &forged);
-    refused(&worker, "worker", &unsigned, "its signature is not the key's");
+    refused(
+        &worker,
+        "worker",
+        &unsigned,
+        "its signature is not the key's",
+    );
 
     // The app's valid record copied under the worker's digest: its payload names another one.
     with_record("worker", &unsigned, &app_record);
