@@ -217,20 +217,11 @@ mod tests {
         assert!(LockFile::parse("nonsense").is_err());
     }
 
-    // A P-256 key and its signature of a simple-signing payload of DIGEST in ghcr.io/acme/app
-    // (`openssl dgst -sha256 -sign`), as core::signature's tests have them.
-    const KEY: &str = "-----BEGIN PUBLIC KEY-----
-MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEu+ZV+QFxP+AE6F9hgtzOg2U17t3S
-KmwFOhW9ogqOvgCj4YqwW8fOSUx9oqxAjMXlkGWY/v5DVTfoi5qfG6U/hw==
------END PUBLIC KEY-----
-";
-    const OTHER_KEY: &str = "-----BEGIN PUBLIC KEY-----
-MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE/0iCvaBTZnFSLCZnsoOT71ZPr9rj
-aQLOoJyArWIZHJuySznKLnZJqvEsMSKALTuFSZ5oHXoRIGURAyCZq8npQQ==
------END PUBLIC KEY-----
-";
-    const PAYLOAD: &str = r#"{"critical":{"identity":{"docker-reference":"ghcr.io/acme/app"},"image":{"docker-manifest-digest":"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"},"type":"cosign container image signature"},"optional":null}"#;
-    const SIGNATURE: &str = "MEUCIQCsWpKcFnsx8Pzo/4sx84bWqpPCYzX8pabwKFryqF3kzwIgC05Shuq3X6wwqVqjol3kfByihWPp2yg6tcAQcvAP+n4=";
+    // A P-256 key, another, and the first's signature of a simple-signing payload of DIGEST in
+    // ghcr.io/acme/app.
+    use crate::core::signature::tests::{
+        OTHER_P256_PUBLIC as OTHER_KEY, P256_PUBLIC as KEY, PAYLOAD, SIGNATURE,
+    };
 
     fn record(key: &PublicKey) -> SignatureRecord {
         let signed = Signature::SimpleSigning {

@@ -514,23 +514,23 @@ pub fn expected_payloads(name: &str, digest: &str) -> Vec<(String, Vec<u8>)> {
 const LEGACY_DOCKER_DOMAIN: &str = "index.docker.io";
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     // `openssl ecparam -name prime256v1 -genkey -noout | openssl pkey -pubout` and a signature
     // of PAYLOAD by its private key (`openssl dgst -sha256 -sign key.pem | base64 -w0`).
-    const P256_PUBLIC: &str = "-----BEGIN PUBLIC KEY-----
+    pub(crate) const P256_PUBLIC: &str = "-----BEGIN PUBLIC KEY-----
 MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEu+ZV+QFxP+AE6F9hgtzOg2U17t3S
 KmwFOhW9ogqOvgCj4YqwW8fOSUx9oqxAjMXlkGWY/v5DVTfoi5qfG6U/hw==
 -----END PUBLIC KEY-----
 ";
-    const OTHER_P256_PUBLIC: &str = "-----BEGIN PUBLIC KEY-----
+    pub(crate) const OTHER_P256_PUBLIC: &str = "-----BEGIN PUBLIC KEY-----
 MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE/0iCvaBTZnFSLCZnsoOT71ZPr9rj
 aQLOoJyArWIZHJuySznKLnZJqvEsMSKALTuFSZ5oHXoRIGURAyCZq8npQQ==
 -----END PUBLIC KEY-----
 ";
-    const PAYLOAD: &str = r#"{"critical":{"identity":{"docker-reference":"ghcr.io/acme/app"},"image":{"docker-manifest-digest":"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"},"type":"cosign container image signature"},"optional":null}"#;
-    const SIGNATURE: &str = "MEUCIQCsWpKcFnsx8Pzo/4sx84bWqpPCYzX8pabwKFryqF3kzwIgC05Shuq3X6wwqVqjol3kfByihWPp2yg6tcAQcvAP+n4=";
+    pub(crate) const PAYLOAD: &str = r#"{"critical":{"identity":{"docker-reference":"ghcr.io/acme/app"},"image":{"docker-manifest-digest":"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"},"type":"cosign container image signature"},"optional":null}"#;
+    pub(crate) const SIGNATURE: &str = "MEUCIQCsWpKcFnsx8Pzo/4sx84bWqpPCYzX8pabwKFryqF3kzwIgC05Shuq3X6wwqVqjol3kfByihWPp2yg6tcAQcvAP+n4=";
     // The same payload signed by an Ed25519 key (`openssl genpkey -algorithm ed25519`, then
     // `openssl pkeyutl -sign -rawin`).
     const ED25519_PUBLIC: &str = "-----BEGIN PUBLIC KEY-----

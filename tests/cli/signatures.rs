@@ -134,6 +134,19 @@ impl Setup {
     }
 }
 
+/// `pin`'s arguments to pin `app` in place with `lock` under `policy`.
+fn in_place<'a>(app: &'a str, lock: &'a str, policy: &'a str) -> [&'a str; 7] {
+    [
+        "-f",
+        app,
+        "-i",
+        "--lock",
+        lock,
+        "--signature-policy",
+        policy,
+    ]
+}
+
 fn assert_unchanged(before: &[(std::path::PathBuf, Vec<u8>, std::time::SystemTime)], dir: &Path) {
     assert_eq!(before, snapshot(dir).as_slice(), "no file written");
 }
@@ -161,20 +174,9 @@ fn a_digest_signed_by_the_policy_key_is_pinned_and_recorded() {
     );
     let policy = setup.policy("deny");
     let (lock, report) = (setup.path("immutable.lock"), setup.path("report.json"));
+    let report_args = ["--report", "json", "--report-file", &report];
     let run = setup
-        .pin(&[
-            "-f",
-            &app,
-            "-i",
-            "--lock",
-            &lock,
-            "--signature-policy",
-            &policy,
-            "--report",
-            "json",
-            "--report-file",
-            &report,
-        ])
+        .pin(&[&in_place(&app, &lock, &policy)[..], &report_args].concat())
         .run()
         .expect_code(0);
     assert_eq!(
@@ -227,15 +229,7 @@ fn unsigned_other_keys_and_replayed_signatures_are_refused_and_nothing_is_writte
     let lock = setup.path("immutable.lock");
     let before = snapshot(setup.work.path());
     let run = setup
-        .pin(&[
-            "-f",
-            &app,
-            "-i",
-            "--lock",
-            &lock,
-            "--signature-policy",
-            &policy,
-        ])
+        .pin(&in_place(&app, &lock, &policy))
         .run()
         .expect_code(2);
     let rule = format!("rule {host}/acme/*");
@@ -285,15 +279,7 @@ fn a_refresh_to_an_unsigned_image_keeps_the_old_pin() {
     let app = setup.write("app.yaml", &pod(&format!("{host}/acme/app:stable")));
     let policy = setup.policy("deny");
     let lock = setup.path("immutable.lock");
-    let pin = [
-        "-f",
-        &app,
-        "-i",
-        "--lock",
-        &lock,
-        "--signature-policy",
-        &policy,
-    ];
+    let pin = in_place(&app, &lock, &policy);
     setup.pin(&pin).run().expect_code(0);
     let pinned = fs::read_to_string(&app).unwrap();
     assert!(pinned.contains(&format!("acme/app:stable@{old}")));
@@ -384,16 +370,16 @@ fn a_digest_written_by_hand_is_judged_as_a_pinned_one_is() {
         let manifest = pod(&image);
         let app = setup.write("app.yaml", &manifest);
         let before = snapshot(setup.work.path());
-        for extra in [&[][..], &["-i", "--lock", &lock], &["--refresh"]] {
-            let mut args = vec!["-f", app.as_str(), "--signature-policy", &policy];
-            args.extend(extra);
-            let run = setup.pin(&args).run().expect_code(2);
+        let to_stdout = ["-f", app.as_str(), "--signature-policy", &policy];
+        let refresh = [&to_stdout[..], &["--refresh"]].concat();
+        for args in [&to_stdout[..], &in_place(&app, &lock, &policy), &refresh] {
+            let run = setup.pin(args).run().expect_code(2);
             assert_eq!(
                 run.stderr,
                 format!("error: {app}:4:12: {image}: {why}\n"),
-                "{extra:?}"
+                "{args:?}"
             );
-            assert_eq!(run.stdout, "", "{extra:?}");
+            assert_eq!(run.stdout, "", "{args:?}");
             assert_unchanged(&before, setup.work.path());
         }
         let run = postrender(&manifest).expect_code(2);
@@ -409,15 +395,7 @@ fn a_digest_written_by_hand_is_judged_as_a_pinned_one_is() {
     );
     let app = setup.write("app.yaml", &manifest);
     setup
-        .pin(&[
-            "-f",
-            &app,
-            "-i",
-            "--lock",
-            &lock,
-            "--signature-policy",
-            &policy,
-        ])
+        .pin(&in_place(&app, &lock, &policy))
         .run()
         .expect_code(0);
     let recorded: Value = serde_json::from_str(&fs::read_to_string(&lock).unwrap()).unwrap();
@@ -794,18 +772,7 @@ fn offline_each_signature_record_is_verified_again_with_no_registry() {
     let Setup { registry, work, .. } = setup;
     drop(registry);
     let offline = |file: &str| {
-        Plugin::new([
-            "pin",
-            "-f",
-            file,
-            "-i",
-            "--offline",
-            "--lock",
-            &lock,
-            "--signature-policy",
-            &policy,
-        ])
-        .run()
+        Plugin::new([&["pin", "--offline"][..], &in_place(file, &lock, &policy)].concat()).run()
     };
     let with_record = |image: &str, digest: &str, record: &Value| {
         let mut edited = made.clone();
