@@ -65,7 +65,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-immutable' -ScriptBlock
             [CompletionResult]::new('--in-place', '--in-place', [CompletionResultType]::ParameterName, 'Rewrite the files instead of printing them; a file that does not change is not touched')
             [CompletionResult]::new('--digest-only', '--digest-only', [CompletionResultType]::ParameterName, 'Write name@sha256:... instead of name:tag@sha256:....')
             [CompletionResult]::new('--pin-syntax', '--pin-syntax', [CompletionResultType]::ParameterName, 'Pin a Dockerfile''s `# syntax=` frontend image too')
-            [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'No network, nothing written: list every image without a digest; exit 1 if there is one')
+            [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'No network, nothing written: list every image without a digest; exit 1 if there is one. With a signature policy and --lock, also every digest written that the lock''s signature records, verified again with the policy''s keys, do not vouch for')
             [CompletionResult]::new('--verify', '--verify', [CompletionResultType]::ParameterName, 'Check that every digest already written exists, and that a tag@digest''s tag still points at it')
             [CompletionResult]::new('--refresh', '--refresh', [CompletionResultType]::ParameterName, 'Resolve every tag@digest again and, where the tag now points elsewhere, rewrite only its digest (name@digest is never touched); unpinned tags are pinned as usual')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')

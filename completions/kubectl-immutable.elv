@@ -61,7 +61,7 @@ set edit:completion:arg-completer[kubectl-immutable] = {|@words|
             cand --in-place 'Rewrite the files instead of printing them; a file that does not change is not touched'
             cand --digest-only 'Write name@sha256:... instead of name:tag@sha256:....'
             cand --pin-syntax 'Pin a Dockerfile''s `# syntax=` frontend image too'
-            cand --check 'No network, nothing written: list every image without a digest; exit 1 if there is one'
+            cand --check 'No network, nothing written: list every image without a digest; exit 1 if there is one. With a signature policy and --lock, also every digest written that the lock''s signature records, verified again with the policy''s keys, do not vouch for'
             cand --verify 'Check that every digest already written exists, and that a tag@digest''s tag still points at it'
             cand --refresh 'Resolve every tag@digest again and, where the tag now points elsewhere, rewrite only its digest (name@digest is never touched); unpinned tags are pinned as usual'
             cand -q 'Print nothing on stderr but errors'

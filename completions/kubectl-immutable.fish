@@ -62,7 +62,7 @@ complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin"
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -s i -l in-place -d 'Rewrite the files instead of printing them; a file that does not change is not touched'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l digest-only -d 'Write name@sha256:... instead of name:tag@sha256:....'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l pin-syntax -d 'Pin a Dockerfile\'s `# syntax=` frontend image too'
-complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l check -d 'No network, nothing written: list every image without a digest; exit 1 if there is one'
+complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l check -d 'No network, nothing written: list every image without a digest; exit 1 if there is one. With a signature policy and --lock, also every digest written that the lock\'s signature records, verified again with the policy\'s keys, do not vouch for'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l verify -d 'Check that every digest already written exists, and that a tag@digest\'s tag still points at it'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -l refresh -d 'Resolve every tag@digest again and, where the tag now points elsewhere, rewrite only its digest (name@digest is never touched); unpinned tags are pinned as usual'
 complete -c kubectl-immutable -n "__fish_kubectl_immutable_using_subcommand pin" -s q -l quiet -d 'Print nothing on stderr but errors'

@@ -192,6 +192,8 @@ pub struct PinArgs {
     pub report_file: Option<PathBuf>,
 
     /// No network, nothing written: list every image without a digest; exit 1 if there is one.
+    /// With a signature policy and --lock, also every digest written that the lock's signature
+    /// records, verified again with the policy's keys, do not vouch for.
     #[arg(long, help_heading = "Mode")]
     pub check: bool,
 

@@ -515,9 +515,7 @@ impl DigestSource for LockSource<'_> {
 }
 
 fn read_lock(path: &Path, platform: Option<&Platform>) -> anyhow::Result<LockFile> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read lock file {}", path.display()))?;
-    let lock = LockFile::parse(&text).with_context(|| path.display().to_string())?;
+    let lock = read_lock_file(path)?;
     let wanted = platform.map(ToString::to_string);
     if lock.platform != wanted {
         anyhow::bail!(
@@ -528,6 +526,13 @@ fn read_lock(path: &Path, platform: Option<&Platform>) -> anyhow::Result<LockFil
         );
     }
     Ok(lock)
+}
+
+/// The lock file at `path`, read and parsed.
+pub fn read_lock_file(path: &Path) -> anyhow::Result<LockFile> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read lock file {}", path.display()))?;
+    LockFile::parse(&text).with_context(|| path.display().to_string())
 }
 
 /// Resolves every distinct reference once, all at once: the registry client bounds what each

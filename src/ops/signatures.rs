@@ -217,6 +217,28 @@ fn refused_images(
     })
 }
 
+/// `pin --check` with a lock file (at `path`): every digest written in `found` judged from the
+/// lock's records alone, as `--offline` judges them, with no network.
+pub fn check_written(
+    policy: &SignaturePolicy,
+    lock: &LockFile,
+    path: &std::path::Path,
+    found: &Found,
+) -> Result<Checked, Vec<Refused>> {
+    let written: Vec<(usize, Written)> = found
+        .images
+        .iter()
+        .enumerate()
+        .filter_map(|(index, image)| {
+            let reference = &image.reference;
+            let digest = reference.digest()?;
+            Some((index, Written { reference, digest }))
+        })
+        .collect();
+    let items: Vec<Written> = written.iter().map(|(_, item)| *item).collect();
+    refused_images(check_recorded(policy, lock, path, &items), &written)
+}
+
 /// The signatures of each digest `digests` yields that `policy` asks a key of, looked up as it
 /// comes, each `name@digest` once, as many at once as come (the client bounds each host).
 async fn look_up_each(

@@ -811,6 +811,29 @@ fn offline_each_signature_record_is_verified_again_with_no_registry() {
         &unsigned,
         "its signature is not the key's",
     );
+    // `pin --check --lock` judges the digests written from the same records, with no network
+    // either: the app pinned above passes, the worker's digest written by hand does not.
+    let check = |file: &str| {
+        let args = ["pin", "--check", "-f", file, "--lock", &lock];
+        Plugin::new([&args[..], &["--signature-policy", &policy]].concat()).run()
+    };
+    check(&app).expect_code(0);
+    let by_hand = work.path().join("by-hand.yaml").display().to_string();
+    fs::write(&by_hand, pod(&format!("{host}/acme/worker@{unsigned}"))).unwrap();
+    let run = check(&by_hand).expect_code(1);
+    assert_eq!(
+        run.stdout,
+        format!(
+            "{by_hand}:4: {host}/acme/worker@{unsigned}: the signature record in {lock} for \
+             {host}/acme/worker@{unsigned} does not verify with key acme.pub: its signature is \
+             not the key's; run without --offline to check its signatures\n"
+        )
+    );
+    assert_eq!(
+        run.stderr,
+        "0 of 1 images are not pinned; 1 digest not verified by the lock file's signature \
+         records\n"
+    );
 
     // The app's valid record copied under the worker's digest: its payload names another one.
     with_record("worker", &unsigned, &app_record);
