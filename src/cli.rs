@@ -233,6 +233,12 @@ pub struct SourceArgs {
     #[arg(short = 'R', long, help_heading = "Input")]
     pub recursive: bool,
 
+    /// Follow a directory's symbolic links that lead out of it. Without it such a link is an
+    /// error (exit 2, nothing read, printed or written), so a link added in a pull request
+    /// cannot have the tool print or rewrite a file elsewhere (~/.docker/config.json).
+    #[arg(long, help_heading = "Input")]
+    pub follow_links_outside: bool,
+
     /// Where custom resources keep images, as KIND:dotted.path ([] walks a list), e.g.
     /// Rollout:spec.template.spec.containers[].image. Repeatable.
     #[arg(long = "image-path", value_name = "KIND:PATH", help_heading = "Input")]
@@ -418,6 +424,10 @@ pub struct DiffArgs {
     #[arg(short = 'R', long)]
     pub recursive: bool,
 
+    /// Follow a directory's symbolic links that lead out of it (an error without it).
+    #[arg(long)]
+    pub follow_links_outside: bool,
+
     #[command(flatten)]
     pub cluster: ClusterArgs,
 
@@ -433,6 +443,11 @@ pub struct DiffArgs {
     /// name, namespace, jsonPointers and jqPathExpressions, removed from both sides first.
     #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub ignore: Option<PathBuf>,
+
+    /// How long one of --ignore's jqPathExpressions may run on one object (Argo CD's default);
+    /// longer is an error. Each also sees an empty environment and at most 1 GiB of memory.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = positive_duration, requires = "ignore")]
+    pub ignore_timeout: Duration,
 
     /// Output format: markdown is for a pull-request comment (cut between objects, with a note,
     /// past GitHub's 65,536 characters).
@@ -746,6 +761,15 @@ fn request_timeout(text: &str) -> Result<Duration, String> {
          followed by a corresponding time unit (e.g. 1s | 2m | 3h)"
             .to_string()
     })
+}
+
+/// A duration with its unit (`1s`, `500ms`), not zero.
+fn positive_duration(text: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(text) {
+        Ok(duration) if !duration.is_zero() => Ok(duration),
+        Ok(_) => Err("must be more than zero".to_string()),
+        Err(error) => Err(format!("{error} (e.g. 1s, 500ms)")),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::Reporter;
 use super::sources;
-use crate::adapters::fs::Source;
+use crate::adapters::fs::{Links, Source};
 use crate::adapters::registry::{DigestSource, RegistryError, RegistrySettings};
 use crate::core::image_paths::ImagePath;
 use crate::core::locate::{LocatedImage, locate_in_parallel};
@@ -29,6 +29,8 @@ use crate::core::{compose, dockerfile};
 pub struct ResolveSettings {
     pub filenames: Vec<String>,
     pub recursive: bool,
+    /// Where a directory's symbolic links may lead.
+    pub links: Links,
     pub rules: Vec<ImagePath>,
     pub digest_only: bool,
     pub platform: Option<Platform>,
@@ -119,6 +121,7 @@ pub fn read_and_find(settings: &ResolveSettings) -> Result<Found, Problems> {
         &settings.filenames,
         settings.recursive,
         settings.docker.is_some(),
+        settings.links,
     )?;
     let (images, unset, unpinnable) = find_images(&sources, settings)?;
     Ok(Found {

@@ -579,6 +579,7 @@ KmwFOhW9ogqOvgCj4YqwW8fOSUx9oqxAjMXlkGWY/v5DVTfoi5qfG6U/hw==
         ResolveSettings {
             filenames: Vec::new(),
             recursive: false,
+            links: Default::default(),
             rules: Vec::new(),
             digest_only: false,
             platform: None,
