@@ -192,6 +192,8 @@ pub struct PinArgs {
     pub report_file: Option<PathBuf>,
 
     /// No network, nothing written: list every image without a digest; exit 1 if there is one.
+    /// With a signature policy and --lock, also every digest written that the lock's signature
+    /// records, verified again with the policy's keys, do not vouch for.
     #[arg(long, help_heading = "Mode")]
     pub check: bool,
 
@@ -254,7 +256,8 @@ pub struct ResolveArgs {
     #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath, help_heading = "Mode")]
     pub lock: Option<PathBuf>,
 
-    /// Resolve only from the lock file; no network.
+    /// Resolve only from the lock file; no network. With a signature policy, the signature
+    /// each digest's record holds is verified again with the policy's key.
     #[arg(long, requires = "lock", help_heading = "Mode")]
     pub offline: bool,
 
@@ -304,11 +307,12 @@ pub struct RegistryArgs {
     pub registry_timeout: u64,
 }
 
-/// `--signature-policy`: shared by the commands that write or send digests.
+/// `--signature-policy`: shared by the commands that write, send or compare digests.
 #[derive(Debug, Clone, Args)]
 pub struct SignatureArgs {
-    /// Pin only digests this cosign signature policy accepts (the `signaturePolicy:` mapping of
-    /// the config file, as the whole file) [default: the config file's, if any].
+    /// Write or send only digests this cosign signature policy accepts, those written by hand
+    /// too (the `signaturePolicy:` mapping of the config file, as the whole file) [default: the
+    /// config file's, if any].
     #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath, help_heading = "Registry")]
     pub signature_policy: Option<PathBuf>,
 }
@@ -483,6 +487,11 @@ pub struct DiffArgs {
     /// With -f, how images are pinned before the comparison: as `apply` pins them.
     #[command(flatten)]
     pub resolve: ResolveArgs,
+
+    // With -f (unless --no-pin): the digests compared are judged as `apply` judges those it
+    // sends.
+    #[command(flatten)]
+    pub signatures: SignatureArgs,
 }
 
 const HISTORY_EXAMPLES: &str = "\

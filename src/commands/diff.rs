@@ -27,7 +27,9 @@ use crate::ops::live::{check_identities, live_sides};
 use crate::ops::release::{Pinning, prepare};
 use crate::ops::revisions::{Loaded, load};
 use crate::ops::sides::read_sides;
-use crate::settings::{Config, cluster_settings, ignore_rules, links, resolve_settings};
+use crate::settings::{
+    Config, cluster_settings, ignore_rules, links, resolve_settings, signature_policy,
+};
 
 /// Which rollout revisions of which workload a report compares.
 struct Revisions {
@@ -181,8 +183,18 @@ async fn live(args: &DiffArgs, compare: &Comparison, quiet: bool) -> anyhow::Res
     } else {
         Pinning::Pin
     };
+    // What apply would refuse to send is refused here too, before anything is compared; as
+    // written (--no-pin), nothing is pinned, so nothing is judged.
+    let policy = match pinning {
+        Pinning::Pin => signature_policy(
+            args.config.as_deref(),
+            args.signatures.signature_policy.as_deref(),
+        )?,
+        Pinning::AsWritten => None,
+    };
     let registry = RegistryClient::new(settings.registry.clone());
-    let release = prepare(&settings, &registry, pinning, None, &Terminal::new(quiet)).await?;
+    let reporter = Terminal::new(quiet);
+    let release = prepare(&settings, &registry, pinning, policy.as_ref(), &reporter).await?;
     check_identities(&release)?;
     let cluster = Cluster::connect(&cluster_settings(&args.cluster))
         .await

@@ -67,31 +67,33 @@ pub async fn run(args: PinArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
             images,
             unset,
             unpinnable,
+            unverified,
         } => {
             let mut stdout = super::stdout();
             if args.format == FindingsFormat::Text {
-                for image in &unpinned {
+                for image in unpinned.iter().chain(&unverified) {
                     writeln!(stdout, "{}", image.problem)?;
                 }
                 for problem in &unpinnable {
                     writeln!(stdout, "{problem}")?;
                 }
             } else {
-                write_findings(args.format, &unpinned)?;
+                write_findings(args.format, &[&unpinned[..], &unverified].concat())?;
                 // References no digest can be written into have no finding kind of their own
                 // in these formats: they are errors.
                 super::print_errors(&unpinnable);
             }
             if !quiet {
                 eprintln!(
-                    "{} of {images} images are not pinned{}{}",
+                    "{} of {images} images are not pinned{}{}{}",
                     unpinned.len(),
+                    unverified_note(&unverified),
                     unpinnable_note(&unpinnable),
                     unset_note(unset)
                 );
             }
             Ok(ExitStatus::found_if(
-                !unpinned.is_empty() || !unpinnable.is_empty(),
+                !unpinned.is_empty() || !unpinnable.is_empty() || !unverified.is_empty(),
             ))
         }
         PinOutcome::Unverified(findings) => {
@@ -236,6 +238,15 @@ fn summary(resolution: &Resolution) -> String {
     line.push_str(&unpinnable_note(&found.unpinnable));
     line.push_str(&unset_note(found.unset));
     line
+}
+
+/// `; N digests not verified by the lock file's signature records`, where there are some.
+fn unverified_note(unverified: &[Finding]) -> String {
+    match unverified.len() {
+        0 => String::new(),
+        1 => "; 1 digest not verified by the lock file's signature records".into(),
+        n => format!("; {n} digests not verified by the lock file's signature records"),
+    }
 }
 
 /// `; N not pinnable`, where references cannot be pinned where they are written.

@@ -10,9 +10,10 @@ use futures::stream::FuturesUnordered;
 
 use super::Reporter;
 use super::resolve::{
-    FoundImage, PinnedImage, PinnedTags, Resolution, ResolveSettings, line_problem, read_and_find,
+    Found, FoundImage, PinnedImage, PinnedTags, Resolution, ResolveSettings, line_problem,
+    read_and_find, read_lock_file,
 };
-use super::signatures::{Checked, refused_problems, resolve_and_check};
+use super::signatures::{Checked, Refused, check_written, refused_problems, resolve_and_check};
 use crate::adapters::fs;
 use crate::adapters::registry::{RegistryClient, RegistryError};
 use crate::core::findings::{Finding, FindingKind};
@@ -57,6 +58,9 @@ pub enum PinOutcome {
         unset: usize,
         /// References that cannot be pinned where they are written: errors here.
         unpinnable: Vec<Problem>,
+        /// With a signature policy and `--lock`: the digests written that the lock's records
+        /// do not show verified.
+        unverified: Vec<Finding>,
     },
     /// `--verify` found digests that are gone or tags that moved; nothing written.
     Unverified(Vec<Finding>),
@@ -86,11 +90,24 @@ pub async fn pin(
                 )
             })
             .collect();
+        // With a policy and a lock file, the digests written are judged too, from the lock's
+        // signature records alone: still no network.
+        let unverified = match (&settings.signatures, &settings.resolve.lock) {
+            (Some(policy), Some(path)) => {
+                let lock = read_lock_file(path)?;
+                match check_written(policy, &lock, path, &found) {
+                    Ok(_) => Vec::new(),
+                    Err(refused) => unverified_findings(&found, refused),
+                }
+            }
+            _ => Vec::new(),
+        };
         return Ok(PinOutcome::Checked {
             unpinned,
             images: found.images.len(),
             unset: found.unset,
             unpinnable: found.unpinnable,
+            unverified,
         });
     }
     let (resolution, signatures) = resolve_and_check(
@@ -106,15 +123,7 @@ pub async fn pin(
         // `--verify` reports a refused signature as a finding beside the others.
         let mut problems = verify(client, &resolution).await;
         let checked = signatures.unwrap_or_else(|refused| {
-            problems.extend(refused.into_iter().map(|refused| {
-                let image = &resolution.found.images[refused.image];
-                let message = format!("{}: {}", image.located.value, refused.message);
-                finding(
-                    FindingKind::UnverifiedSignature,
-                    line_problem(&resolution.found.sources, image, message),
-                    image,
-                )
-            }));
+            problems.extend(unverified_findings(&resolution.found, refused));
             Checked::default()
         });
         if !problems.is_empty() {
@@ -185,6 +194,22 @@ async fn verify(client: &RegistryClient, resolution: &Resolution) -> Vec<Finding
         }
     }
     problems
+}
+
+/// Each digest the policy refused, as a finding where its image is written.
+fn unverified_findings(found: &Found, refused: Vec<Refused>) -> Vec<Finding> {
+    refused
+        .into_iter()
+        .map(|refused| {
+            let image = &found.images[refused.image];
+            let message = format!("{}: {}", image.located.value, refused.message);
+            finding(
+                FindingKind::UnverifiedSignature,
+                line_problem(&found.sources, image, message),
+                image,
+            )
+        })
+        .collect()
 }
 
 /// A finding of `kind` at `image`, printed in text as `problem`.
