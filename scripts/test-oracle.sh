@@ -30,6 +30,8 @@ build)
 			CGO_ENABLED=0 go build -o "$dir/goyaml.tmp" .)
 		rm -rf "$dir/gocache"
 		mv "$dir/goyaml.tmp" "$dir/goyaml"
+		# Builds of an older source are not run again.
+		find "$(dirname "$dir")" -maxdepth 1 -name 'goyaml-*' ! -path "$dir" -exec rm -rf {} +
 	fi
 	echo "$dir/goyaml"
 	;;

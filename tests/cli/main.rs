@@ -28,3 +28,4 @@ mod rewrite_golden;
 mod secrets;
 mod signatures;
 mod verbosity;
+mod yaml_parity;

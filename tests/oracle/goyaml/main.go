@@ -8,7 +8,8 @@
 //
 // One JSON line per file, in order: {"file", "accepted", "error" (its "yaml: line N: ..."),
 // "line" (1-based, 0 when go-yaml gives none), "images": the image values at the paths the
-// plugin's built-in rules look at (src/core/image_paths.rs; Compose: services.*.image)}.
+// plugin's built-in rules look at (src/core/image_paths.rs; Compose: services.*.image of a service
+// that does not build, itself or through extends, and the source of a `type: image` volume), "data": a fingerprint of every document read}.
 //
 // Built with Debian's Go against Debian's golang-gopkg-yaml.v2-dev and .v3-dev, module-less:
 // GO111MODULE=off GOPATH=/usr/share/gocode go build (scripts/test.sh).
@@ -16,11 +17,13 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -37,6 +40,9 @@ type verdict struct {
 	Error    string   `json:"error,omitempty"`
 	Line     int      `json:"line"`
 	Images   []string `json:"images"`
+	// Data fingerprints what was read (every document, maps in key order): a layout variant of a
+	// file reads the same as the file when their fingerprints are equal.
+	Data string `json:"data,omitempty"`
 }
 
 func main() {
@@ -54,7 +60,7 @@ func main() {
 		case "kubectl":
 			v = readKubectl(raw)
 		case "compose":
-			v = readCompose(raw)
+			v = readCompose(file, raw)
 		default:
 			fmt.Fprintln(os.Stderr, "unknown -mode", *mode)
 			os.Exit(2)
@@ -110,14 +116,23 @@ func readKubectl(raw []byte) verdict {
 	}
 	var v verdict
 	v.Accepted = true
+	var docs []interface{}
 	for _, chunk := range splitDocuments(text) {
 		var doc interface{}
 		if err := yamlv2.Unmarshal(chunk.text, &doc); err != nil {
 			return refused(err, chunk.line)
 		}
+		docs = append(docs, doc)
 		v.Images = append(v.Images, manifestImages(doc)...)
 	}
+	v.Data = fingerprint(docs)
 	return v
+}
+
+func fingerprint(docs []interface{}) string {
+	// fmt prints maps in key order; %#v quotes strings and names types.
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%#v", docs)))
+	return fmt.Sprintf("%x", sum[:8])
 }
 
 // readJSONStream is kubectl's JSON path: encoding/json, one value after another.
@@ -125,10 +140,12 @@ func readJSONStream(text []byte) verdict {
 	decoder := json.NewDecoder(bytes.NewReader(text))
 	var v verdict
 	v.Accepted = true
+	var docs []interface{}
 	for {
 		var doc interface{}
 		err := decoder.Decode(&doc)
 		if err == io.EOF {
+			v.Data = fingerprint(docs)
 			return v
 		}
 		if err != nil {
@@ -138,6 +155,7 @@ func readJSONStream(text []byte) verdict {
 			}
 			return verdict{Error: err.Error(), Line: line}
 		}
+		docs = append(docs, doc)
 		v.Images = append(v.Images, manifestImages(doc)...)
 	}
 }
@@ -262,19 +280,22 @@ func manifestImages(doc interface{}) []string {
 	return objectImages(doc)
 }
 
-func readCompose(raw []byte) verdict {
+func readCompose(file string, raw []byte) verdict {
 	decoder := yamlv3.NewDecoder(bytes.NewReader(raw))
 	var v verdict
 	v.Accepted = true
+	var docs []interface{}
 	for {
 		var doc map[string]interface{}
 		err := decoder.Decode(&doc)
 		if err == io.EOF {
+			v.Data = fingerprint(docs)
 			return v
 		}
 		if err != nil {
 			return refused(err, 1)
 		}
+		docs = append(docs, doc)
 		services, _ := doc["services"].(map[string]interface{})
 		names := make([]string, 0, len(services))
 		for name := range services {
@@ -283,10 +304,50 @@ func readCompose(raw []byte) verdict {
 		sort.Strings(names)
 		for _, name := range names {
 			service, _ := services[name].(map[string]interface{})
-			if _, builds := service["build"]; builds {
-				continue
+			if !builds(file, services, service, 0) {
+				v.Images = append(v.Images, stringImage(service["image"])...)
 			}
-			v.Images = append(v.Images, stringImage(service["image"])...)
+			volumes, _ := service["volumes"].([]interface{})
+			for _, volume := range volumes {
+				if get(volume, "type") == "image" {
+					v.Images = append(v.Images, stringImage(get(volume, "source"))...)
+				}
+			}
 		}
 	}
+}
+
+// builds: whether Compose builds the service's image, itself or through `extends` (in this
+// file or another), so that its `image:` names what is built.
+func builds(file string, services map[string]interface{}, service map[string]interface{}, depth int) bool {
+	if _, ok := service["build"]; ok {
+		return true
+	}
+	if depth > 10 {
+		return false
+	}
+	var base, other string
+	switch extends := service["extends"].(type) {
+	case string:
+		base = extends
+	case map[string]interface{}:
+		base, _ = extends["service"].(string)
+		other, _ = extends["file"].(string)
+	default:
+		return false
+	}
+	if other != "" {
+		raw, err := os.ReadFile(filepath.Join(filepath.Dir(file), other))
+		if err != nil {
+			return false
+		}
+		var doc map[string]interface{}
+		if yamlv3.Unmarshal(raw, &doc) != nil {
+			return false
+		}
+		services, _ = doc["services"].(map[string]interface{})
+		file = filepath.Join(filepath.Dir(file), other)
+	}
+	extended, _ := services[base].(map[string]interface{})
+	return builds(file, services, extended, depth+1)
 }
