@@ -24,10 +24,13 @@ use crate::core::problem::{Problem, Problems};
 use crate::core::rollout::{PickError, Workload, pick, render_revisions_json, revision_object};
 use crate::ops::cluster::ApplyOptions;
 use crate::ops::live::{check_identities, live_sides};
-use crate::ops::release::{Pinning, prepare};
+use crate::ops::pin::commit;
+use crate::ops::release::{Pinning, Prepared, prepare};
 use crate::ops::revisions::{Loaded, load};
 use crate::ops::sides::read_sides;
-use crate::settings::{Config, cluster_settings, ignore_rules, links, resolve_settings};
+use crate::settings::{
+    Config, cluster_settings, ignore_rules, links, resolve_settings, settings_files,
+};
 
 /// Which rollout revisions of which workload a report compares.
 struct Revisions {
@@ -182,7 +185,20 @@ async fn live(args: &DiffArgs, compare: &Comparison, quiet: bool) -> anyhow::Res
         Pinning::Pin
     };
     let registry = RegistryClient::new(settings.registry.clone());
-    let release = prepare(&settings, &registry, pinning, None, &Terminal::new(quiet)).await?;
+    let settings_files = settings_files(args.config.as_deref(), None);
+    let reporter = Terminal::new(quiet);
+    let Prepared {
+        objects: release,
+        lock,
+    } = prepare(
+        &settings,
+        &registry,
+        pinning,
+        None,
+        &settings_files,
+        &reporter,
+    )
+    .await?;
     check_identities(&release)?;
     let cluster = Cluster::connect(&cluster_settings(&args.cluster))
         .await
@@ -192,7 +208,11 @@ async fn live(args: &DiffArgs, compare: &Comparison, quiet: bool) -> anyhow::Res
         force: true,
     };
     let (old, new) = live_sides(&cluster, release, &options).await?;
-    Ok(compare.diff(old, new)?)
+    let report = compare.diff(old, new)?;
+    // What was resolved is recorded as `pin --lock` records it, so `diff --offline` and
+    // `apply --offline` can read it next.
+    commit(lock.into_iter().collect())?;
+    Ok(report)
 }
 
 /// Two rollout revisions of a Deployment, StatefulSet or DaemonSet: their pod templates.

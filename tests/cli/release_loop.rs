@@ -153,6 +153,101 @@ fn apply_then_diff_of_the_same_files_is_no_difference() {
     );
 }
 
+/// `apply --lock` records what it applied, as `pin --lock` does, so the offline diff right after
+/// reads it; a dry run writes none; a `--lock` naming an input is refused before anything is
+/// sent. `diff -f --lock` records what it resolved too.
+#[test]
+fn apply_records_its_lock_file_for_the_offline_diff_after_it() {
+    let cluster = cluster();
+    let registry = TestRegistry::start(Kind::Http);
+    let host = registry.host();
+    let digest = registry.push_image("shop/web", "1.4", Platform::LINUX_AMD64);
+    let ns = cluster.namespace("loop-lock");
+    let dir = tempfile::tempdir().unwrap();
+    let rel = dir.path().join("rel");
+    fs::create_dir(&rel).unwrap();
+    let image = format!("{host}/shop/web:1.4");
+    let text = deployment(&ns, &image, 2);
+    let file = write(&rel.join("web.yaml"), &text);
+    let rel = rel.display().to_string();
+    let lock = dir.path().join("lock.json");
+    let lock_name = lock.display().to_string();
+    let resolve = ["--insecure-registry", host.as_str()];
+    let apply = |args: &[&str]| plugin(cluster, "apply", &[args, &resolve].concat());
+    let absent = |what: &str| {
+        let got = cluster.kubectl(&["get", "deployment", "web", "-n", &ns]);
+        assert!(!got.status.success(), "{what}: the deployment was sent");
+    };
+
+    let refused = apply(&["-f", &rel, "--lock", &file]).expect_code(2);
+    assert!(
+        refused
+            .stderr
+            .contains(&format!("--lock names the input {file}: refused")),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(fs::read_to_string(&file).unwrap(), text);
+    absent("--lock naming an input");
+
+    apply(&["-f", &rel, "--lock", &lock_name, "--dry-run=server"]).expect_code(0);
+    assert!(!lock.exists(), "a server dry run wrote the lock file");
+    apply(&["-f", &rel, "--lock", &lock_name, "--dry-run=client"]).expect_code(0);
+    assert!(!lock.exists(), "a client dry run wrote the lock file");
+    absent("a dry run");
+
+    apply(&["-f", &rel, "--lock", &lock_name]).expect_code(0);
+    let written = fs::read_to_string(&lock).expect("apply --lock writes the lock file");
+    assert!(written.contains(&digest), "{written}");
+
+    drop(registry);
+    let offline = plugin(
+        cluster,
+        "diff",
+        &["-f", &rel, "--offline", "--lock", &lock_name],
+    )
+    .expect_code(0);
+    assert_eq!(
+        offline.stdout,
+        "0 added, 0 removed, 0 changed, 1 unchanged\n"
+    );
+    assert_eq!(
+        fs::read_to_string(&lock).unwrap(),
+        written,
+        "offline writes nothing"
+    );
+
+    // diff -f online records what it resolved, as pin would.
+    let registry = TestRegistry::start(Kind::Http);
+    let host = registry.host();
+    let digest = registry.push_image("shop/web", "1.4", Platform::LINUX_AMD64);
+    let image = format!("{host}/shop/web:1.4");
+    write(
+        &dir.path().join("rel/web.yaml"),
+        &deployment(&ns, &image, 2),
+    );
+    let diff_lock = dir.path().join("diff.json");
+    let diff_lock_name = diff_lock.display().to_string();
+    plugin(
+        cluster,
+        "diff",
+        &[
+            "-f",
+            &rel,
+            "--lock",
+            &diff_lock_name,
+            "--insecure-registry",
+            &host,
+        ],
+    )
+    .expect_code(1);
+    let recorded = fs::read_to_string(&diff_lock).expect("diff -f --lock writes the lock file");
+    assert!(
+        recorded.contains(&format!("{image}")) && recorded.contains(&digest),
+        "{recorded}"
+    );
+}
+
 /// The byte offsets at which two texts differ.
 fn differing_bytes(a: &str, b: &str) -> Vec<usize> {
     assert_eq!(a.len(), b.len(), "same length:\n{a}\n{b}");
