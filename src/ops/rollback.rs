@@ -3,19 +3,20 @@
 //! old template's tags, which may since name other bytes.
 
 use anyhow::anyhow;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::cluster::ClusterApi;
 use super::release::{ORIGINAL_IMAGES, ReleaseObject};
 use super::revisions::{Loaded, load, revision_pods};
 use super::signatures::{self, Written};
+use crate::adapters::cluster::ClusterError;
 use crate::adapters::registry::RegistryClient;
 use crate::core::containers::container_images;
 use crate::core::image_paths::builtin_image_paths;
 use crate::core::manifest::ObjectKey;
 use crate::core::problem::{Problem, Problems};
 use crate::core::reference::ImageReference;
-use crate::core::rollback::pin_template;
+use crate::core::rollback::{pin_template, rolled_back};
 use crate::core::rollout::Workload;
 use crate::core::signature::SignaturePolicy;
 
@@ -31,8 +32,8 @@ pub struct RollbackSettings {
 
 /// What to apply, and what it is.
 pub struct Plan {
-    /// The workload as stored, its pod template that of the revision rolled back to with every
-    /// image pinned.
+    /// The workload as read, its pod template that of the revision rolled back to with every
+    /// image pinned, its resourceVersion the one read.
     pub object: ReleaseObject,
     /// The revision's number.
     pub revision: u64,
@@ -82,25 +83,24 @@ pub async fn plan(cluster: &impl ClusterApi, settings: &RollbackSettings) -> any
                     .collect(),
             )
         })?;
-    let mut spec = live["spec"].clone();
-    spec["template"] = pinned.template;
-    let mut metadata = json!({"name": key.name, "namespace": key.namespace});
+    let mut object = rolled_back(&live, pinned.template, target.annotations.as_ref());
+    // The annotation names the images as this template writes them: set where pinning changed
+    // one; else a ReplicaSet's (restored with its annotations) says it for its revision, and
+    // a workload's own describes the template replaced.
+    let annotations = &mut object["metadata"]["annotations"];
     if !pinned.original_images.is_empty() {
-        metadata["annotations"] = json!({
-            ORIGINAL_IMAGES: serde_json::to_string(&pinned.original_images)?,
-        });
+        annotations[ORIGINAL_IMAGES] = serde_json::to_string(&pinned.original_images)?.into();
+    } else if target.annotations.is_none()
+        && let Some(annotations) = annotations.as_object_mut()
+    {
+        annotations.remove(ORIGINAL_IMAGES);
     }
-    let object = json!({
-        "apiVersion": "apps/v1",
-        "kind": settings.workload.kind.kind(),
-        "metadata": metadata,
-        "spec": spec,
-    });
+    let resource = cluster.resource(&object)?;
     let rollback = ReleaseObject {
         source: settings.workload.to_string(),
         line: None,
         object,
-        target: None,
+        target: Some((resource, key.clone())),
     };
     Ok(Plan {
         object: rollback,
@@ -108,6 +108,40 @@ pub async fn plan(cluster: &impl ClusterApi, settings: &RollbackSettings) -> any
         key,
         left_unpinned: pinned.left_unpinned,
     })
+}
+
+/// Stores the rollback `plan` as `manager` (with `dry_run`, what would be stored): the
+/// workload replaced as read but for its template and annotations, so nothing of the current
+/// template stays, whoever set it. Refused, nothing changed, if the workload changed since
+/// `plan` read it.
+pub async fn roll_back(
+    cluster: &impl ClusterApi,
+    plan: &Plan,
+    manager: &str,
+    dry_run: bool,
+) -> anyhow::Result<Value> {
+    let (resource, key) = plan
+        .object
+        .target
+        .as_ref()
+        .expect("planned with its target");
+    match cluster
+        .replace(resource, key, &plan.object.object, manager, dry_run)
+        .await
+    {
+        Ok(stored) => Ok(stored),
+        Err(ClusterError::Refused { code: 409, .. }) => {
+            Err(Problems::from(Problem::new(format_args!(
+                "{key} changed since the rollback read it (resourceVersion {}): \
+                 nothing was changed; run the rollback again",
+                plan.object.object["metadata"]["resourceVersion"]
+                    .as_str()
+                    .unwrap_or_default()
+            )))
+            .into())
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// With a signature `policy`: every digest the rollback writes into the template must be one
@@ -148,4 +182,65 @@ pub async fn check_signatures(
         .into());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::memory::MemoryCluster;
+    use serde_json::json;
+
+    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(future)
+    }
+
+    #[test]
+    fn a_workload_changed_since_it_was_read_is_not_rolled_back() {
+        let cluster = MemoryCluster::new();
+        let workload = |version: &str, image: &str| {
+            json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                "metadata": {"name": "web", "namespace": "default", "resourceVersion": version},
+                "spec": {"template": {"spec": {"containers": [{"name": "web", "image": image}]}}}})
+        };
+        let resource = cluster.resource(&workload("1", "web:1")).unwrap();
+        let key = cluster.key(&workload("1", "web:1"), &resource);
+        let plan = Plan {
+            object: ReleaseObject {
+                source: "deployment/web".into(),
+                line: None,
+                object: workload("1", "web:1@sha256:aa"),
+                target: Some((resource, key.clone())),
+            },
+            revision: 1,
+            key: key.clone(),
+            left_unpinned: Vec::new(),
+        };
+        // Changed by someone else after the plan read version 1.
+        let changed = workload("2", "web:3");
+        cluster
+            .objects
+            .lock()
+            .unwrap()
+            .insert(key.clone(), changed.clone());
+        let error = block_on(roll_back(&cluster, &plan, "m", false)).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "deployment.apps/default/web changed since the rollback read it (resourceVersion 1): \
+             nothing was changed; run the rollback again"
+        );
+        assert_eq!(cluster.objects.lock().unwrap()[&key], changed);
+
+        // As read: replaced.
+        cluster
+            .objects
+            .lock()
+            .unwrap()
+            .insert(key.clone(), workload("1", "web:2"));
+        block_on(roll_back(&cluster, &plan, "m", false)).unwrap();
+        let stored = &cluster.objects.lock().unwrap()[&key];
+        assert_eq!(stored["spec"], plan.object.object["spec"]);
+    }
 }
