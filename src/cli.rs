@@ -531,7 +531,8 @@ Otherwise it stores what rollout undo stores: the pod template replaced whole by
 revision's (nothing of the current template stays, whichever field manager set it), and for a
 Deployment, the annotations of the revision's ReplicaSet (its kubernetes.io/change-cause among
 them) beside the Deployment's own rollout annotations; every other field as it is. The update
-is sent only if the workload did not change since it was read (its resourceVersion); if it
+is sent only if the workload did not change since it was read (its resourceVersion; where only
+its status changed, as its controller updates it, it is sent again, at most 3 times); if it
 did, nothing is changed (exit 2): run the rollback again.
 
 Exit codes:

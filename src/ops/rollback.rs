@@ -41,6 +41,8 @@ pub struct Plan {
     pub key: ObjectKey,
     /// The images left as tags, as `--allow-unpinned` let them.
     pub left_unpinned: Vec<String>,
+    /// The workload as read: what it may not have changed from but for its status.
+    pub read: Value,
 }
 
 /// The rollback of `settings.workload` to apply.
@@ -84,6 +86,7 @@ pub async fn plan(cluster: &impl ClusterApi, settings: &RollbackSettings) -> any
             )
         })?;
     let mut object = rolled_back(&live, pinned.template, target.annotations.as_ref());
+    let read = live;
     // The annotation names the images as this template writes them: set where pinning changed
     // one; else a ReplicaSet's (restored with its annotations) says it for its revision, and
     // a workload's own describes the template replaced.
@@ -107,13 +110,17 @@ pub async fn plan(cluster: &impl ClusterApi, settings: &RollbackSettings) -> any
         revision: target.number,
         key,
         left_unpinned: pinned.left_unpinned,
+        read,
     })
 }
 
 /// Stores the rollback `plan` as `manager` (with `dry_run`, what would be stored): the
 /// workload replaced as read but for its template and annotations, so nothing of the current
-/// template stays, whoever set it. Refused, nothing changed, if the workload changed since
-/// `plan` read it.
+/// template stays, whoever set it. The update is conditional on the resourceVersion read; the
+/// workload's controller moves that on whenever it updates the status, so on a conflict the
+/// workload is read again and, if only its status changed (spec, labels and annotations as
+/// read), the update is sent again with the new version, at most [`CONFLICT_TRIES`] times in
+/// all. Any other change refuses the rollback, nothing changed.
 pub async fn roll_back(
     cluster: &impl ClusterApi,
     plan: &Plan,
@@ -125,24 +132,45 @@ pub async fn roll_back(
         .target
         .as_ref()
         .expect("planned with its target");
+    let mut object = plan.object.object.clone();
+    let changed = || {
+        Problems::from(Problem::new(format_args!(
+            "{key} changed since the rollback read it (resourceVersion {}): \
+             nothing was changed; run the rollback again",
+            plan.read["metadata"]["resourceVersion"]
+                .as_str()
+                .unwrap_or_default()
+        )))
+    };
+    for _ in 1..CONFLICT_TRIES {
+        match cluster
+            .replace(resource, key, &object, manager, dry_run)
+            .await
+        {
+            Err(ClusterError::Refused { code: 409, .. }) => {}
+            stored => return Ok(stored?),
+        }
+        let now = cluster.get(resource, key).await?.ok_or_else(changed)?;
+        let same = |pointer: &str| now.pointer(pointer) == plan.read.pointer(pointer);
+        if !["/spec", "/metadata/labels", "/metadata/annotations"]
+            .iter()
+            .all(|pointer| same(pointer))
+        {
+            return Err(changed().into());
+        }
+        object["metadata"]["resourceVersion"] = now["metadata"]["resourceVersion"].clone();
+    }
     match cluster
-        .replace(resource, key, &plan.object.object, manager, dry_run)
+        .replace(resource, key, &object, manager, dry_run)
         .await
     {
-        Ok(stored) => Ok(stored),
-        Err(ClusterError::Refused { code: 409, .. }) => {
-            Err(Problems::from(Problem::new(format_args!(
-                "{key} changed since the rollback read it (resourceVersion {}): \
-                 nothing was changed; run the rollback again",
-                plan.object.object["metadata"]["resourceVersion"]
-                    .as_str()
-                    .unwrap_or_default()
-            )))
-            .into())
-        }
-        Err(error) => Err(error.into()),
+        Err(ClusterError::Refused { code: 409, .. }) => Err(changed().into()),
+        stored => Ok(stored?),
     }
 }
+
+/// Tries of a rollback's update while only the workload's status moves on under it.
+const CONFLICT_TRIES: usize = 3;
 
 /// With a signature `policy`: every digest the rollback writes into the template must be one
 /// the policy accepts, or nothing is changed.
@@ -217,6 +245,7 @@ mod tests {
             revision: 1,
             key: key.clone(),
             left_unpinned: Vec::new(),
+            read: workload("1", "web:2"),
         };
         // Changed by someone else after the plan read version 1.
         let changed = workload("2", "web:3");

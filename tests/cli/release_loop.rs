@@ -243,7 +243,7 @@ fn apply_records_its_lock_file_for_the_offline_diff_after_it() {
     .expect_code(1);
     let recorded = fs::read_to_string(&diff_lock).expect("diff -f --lock writes the lock file");
     assert!(
-        recorded.contains(&format!("{image}")) && recorded.contains(&digest),
+        recorded.contains(&image) && recorded.contains(&digest),
         "{recorded}"
     );
 }
@@ -718,6 +718,18 @@ spec:
     )
 }
 
+/// `kubectl apply -f file` of [`tagged_web`], the test playing the kubelet: its two pods ready,
+/// reporting `web` and `setup` as the images they ran, and the rollout complete.
+fn run_tagged_web(cluster: &TestCluster, ns: &str, file: &str, web: &str, setup: &str) {
+    cluster.kubectl_ok(&["apply", "-f", file]);
+    for pod in revision_pods(cluster, ns, "web", 1, 2) {
+        cluster.mark_pod_ready(ns, &pod);
+        cluster.set_image_id(ns, &pod, "web", web);
+        cluster.set_image_id(ns, &pod, "setup", setup);
+    }
+    cluster.kubectl_ok(&["rollout", "status", "deployment/web", "-n", ns]);
+}
+
 /// The fields a refused rollback must leave as they were.
 fn untouched(object: &Value) -> (Value, Value, Value) {
     (
@@ -745,13 +757,13 @@ fn rollback_pins_a_revision_to_the_digests_its_pods_ran_or_refuses() {
         &tagged_web(&ns, &web_tag, &setup_tag),
     );
     // Client-side apply, by tag: the plugin has never touched it.
-    cluster.kubectl_ok(&["apply", "-f", &file]);
-    for pod in revision_pods(cluster, &ns, "web", 1, 2) {
-        cluster.mark_pod_ready(&ns, &pod);
-        cluster.set_image_id(&ns, &pod, "web", &format!("{host}/shop/web@{d1}"));
-        cluster.set_image_id(&ns, &pod, "setup", &format!("{host}/shop/setup@{setup}"));
-    }
-    cluster.kubectl_ok(&["rollout", "status", "deployment/web", "-n", &ns]);
+    run_tagged_web(
+        cluster,
+        &ns,
+        &file,
+        &format!("{host}/shop/web@{d1}"),
+        &format!("{host}/shop/setup@{setup}"),
+    );
 
     // The tag is re-pushed, and revision 2 never becomes ready.
     let d2 = registry.tag_again("shop/web", "1.4", Platform::LINUX_AMD64, "rebuilt");
@@ -918,13 +930,13 @@ fn rollback_restores_the_revisions_template_exactly_whoever_changed_it() {
         1,
     );
     let file = write(&dir.path().join("web.yaml"), &first);
-    cluster.kubectl_ok(&["apply", "-f", &file]);
-    for pod in revision_pods(cluster, &ns, "web", 1, 2) {
-        cluster.mark_pod_ready(&ns, &pod);
-        cluster.set_image_id(&ns, &pod, "web", &format!("{host}/shop/web@{d1}"));
-        cluster.set_image_id(&ns, &pod, "setup", &format!("{host}/shop/setup@{setup}"));
-    }
-    cluster.kubectl_ok(&["rollout", "status", "deployment/web", "-n", &ns]);
+    run_tagged_web(
+        cluster,
+        &ns,
+        &file,
+        &format!("{host}/shop/web@{d1}"),
+        &format!("{host}/shop/setup@{setup}"),
+    );
     let revision_1 = revision_set(cluster, &ns, 1);
     let set_name = revision_1["metadata"]["name"].as_str().unwrap().to_string();
     let template_1: Value = serde_json::from_str(&cluster.kubectl_ok(&[
