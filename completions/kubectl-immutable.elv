@@ -190,7 +190,7 @@ set edit:completion:arg-completer[kubectl-immutable] = {|@words|
             cand --insecure-registry 'Allow plain HTTP or an unverified certificate for this registry host, and a registry''s credentials in plain HTTP to a token service on it (one on the insecure registry''s own host needs no naming). Repeatable'
             cand --concurrency 'Requests in flight at once to each registry that speaks HTTP/1.1, each on its own connection. A registry that answers in HTTP/2 gets every request at once on one connection, as many as it lets run together. The default keeps a run to 64 connections to a registry (a browser opens 6 a host) while 200 references still take only 4 waves after the first answer'
             cand --registry-timeout 'Seconds each registry request may take before it is retried; also the longest wait a registry''s Retry-After is honoured for (a longer one fails at once), and how long a credential helper may take to answer (then it is stopped)'
-            cand --field-manager 'The field manager the server records as owner of the template'
+            cand --field-manager 'The field manager the server records as owner of the fields the rollback changes'
             cand --dry-run 'none: roll back; server: what the server would store, nothing persisted; client: the object that would be sent'
             cand -o 'Print the object instead of one line'
             cand --output 'Print the object instead of one line'

@@ -537,13 +537,21 @@ Examples:
 Unlike `kubectl rollout undo`, which re-applies the old template's tags (a tag that moved since
 deploys the new image), this writes the old template with every image pinned to the digest its
 pods ran (status.containerStatuses[].imageID): a new template, so a new revision. An image
-without a known digest is refused unless --allow-unpinned names it. The template's fields are
-taken over from whichever field manager set them, as rollout undo overwrites them.
+without a known digest is refused unless --allow-unpinned names it.
+
+Otherwise it stores what rollout undo stores: the pod template replaced whole by the
+revision's (nothing of the current template stays, whichever field manager set it), and for a
+Deployment, the annotations of the revision's ReplicaSet (its kubernetes.io/change-cause among
+them) beside the Deployment's own rollout annotations; every other field as it is. The update
+is sent only if the workload did not change since it was read (its resourceVersion; where only
+its status changed, as its controller updates it, it is sent again, at most 3 times); if it
+did, nothing is changed (exit 2): run the rollback again.
 
 Exit codes:
   0  rolled back (or nothing to change)
-  1  the server refused the rollback, or its rollout did not finish (--wait)
-  2  stopped before anything was changed: no such revision, a digest not known";
+  1  its rollout did not finish (--wait)
+  2  stopped before anything was changed: no such revision, a digest not known, the workload
+     changed since it was read, the server refused it";
 
 #[derive(Debug, Args)]
 pub struct RollbackArgs {
@@ -570,7 +578,7 @@ pub struct RollbackArgs {
     #[command(flatten)]
     pub registry: RegistryArgs,
 
-    /// The field manager the server records as owner of the template.
+    /// The field manager the server records as owner of the fields the rollback changes.
     #[arg(long, default_value = "kubectl-immutable", help_heading = "Apply")]
     pub field_manager: String,
 

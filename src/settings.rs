@@ -220,6 +220,15 @@ pub fn resolve_settings(
     })
 }
 
+/// The files read besides the manifests (the config file, the signature policy): no output
+/// (`--lock`, `--report-file`) may replace them.
+pub fn settings_files(config: Option<&Path>, signature_policy: Option<&PathBuf>) -> Vec<PathBuf> {
+    [Config::path(config), signature_policy.cloned()]
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
 /// How registries are reached: flags after the config file's mirrors and insecure hosts.
 pub fn registry_settings(config: &Config, args: RegistryArgs) -> RegistrySettings {
     let mut mirrors = config.registry_mirrors.clone();

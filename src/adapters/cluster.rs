@@ -8,12 +8,12 @@
 //! it arrives, for real or as a dry run. So each one goes through [`retried`]: a request whose
 //! connection dropped, or went silent for longer than `--request-timeout`, is sent again
 //! whether or not the server received it. A request that is not idempotent (a POST create, a
-//! JSON patch, a DELETE) must not go through it.
+//! JSON patch, a DELETE, an update) must not go through it: [`Cluster::replace`] is sent once.
 
 use std::future::Future;
 use std::time::Duration;
 
-use kube::api::{Api, DynamicObject, Patch, PatchParams};
+use kube::api::{Api, DynamicObject, Patch, PatchParams, PostParams};
 use kube::core::GroupVersionKind;
 use kube::discovery::{ApiCapabilities, ApiResource, Discovery, Scope};
 use serde_json::Value;
@@ -397,6 +397,39 @@ async fn keep_secrets(user: &kube::config::AuthInfo) {
             .read_to_string(&mut token)
             .await;
         crate::logging::keep_secret(token.trim());
+    }
+}
+
+impl Cluster {
+    /// Replaces the object stored as `key` with `object` whole (a PUT, as `kubectl replace`)
+    /// as `field_manager`, only if its `metadata.resourceVersion` is still the one `object`
+    /// carries: else the server answers 409 Conflict and changes nothing. Sent once, never
+    /// retried: a resend of an update that was stored would be refused as a conflict with
+    /// itself.
+    pub async fn replace(
+        &self,
+        resource: &Resource,
+        key: &ObjectKey,
+        object: &Value,
+        field_manager: &str,
+        dry_run: bool,
+    ) -> Result<Value, ClusterError> {
+        let params = PostParams {
+            dry_run,
+            field_manager: Some(field_manager.to_string()),
+        };
+        let object: DynamicObject =
+            serde_json::from_value(object.clone()).map_err(|error| ClusterError::Refused {
+                code: 400,
+                reason: "BadRequest".into(),
+                message: format!("not an object: {error}"),
+            })?;
+        let api = self.api(resource, &key.namespace);
+        let stored = api
+            .replace(&key.name, &params, &object)
+            .await
+            .map_err(|error| self.patience.unreachable(error))?;
+        Ok(serde_json::to_value(stored).expect("an object serialises"))
     }
 }
 

@@ -11,23 +11,32 @@ use crate::adapters::registry::RegistryClient;
 use crate::cli::{ApplyArgs, DryRun};
 use crate::ops::apply::{ApplySettings, apply};
 use crate::ops::cluster::ApplyOptions;
-use crate::ops::release::{Pinning, prepare};
-use crate::settings::{cluster_settings, resolve_settings, signature_policy};
+use crate::ops::pin::commit;
+use crate::ops::release::{Pinning, Prepared, prepare};
+use crate::settings::{cluster_settings, resolve_settings, settings_files, signature_policy};
 
 pub async fn run(args: ApplyArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
     let policy = signature_policy(
         args.sources.config.as_deref(),
         args.signatures.signature_policy.as_deref(),
     )?;
+    let settings_files = settings_files(
+        args.sources.config.as_deref(),
+        args.signatures.signature_policy.as_ref(),
+    );
     let mut settings = resolve_settings(args.sources, args.resolve)?;
     settings.allow_unpinned = args.allow_unpinned;
     let reporter = Terminal::new(quiet);
     let registry = RegistryClient::new(settings.registry.clone());
-    let mut release = prepare(
+    let Prepared {
+        objects: mut release,
+        lock,
+    } = prepare(
         &settings,
         &registry,
         Pinning::Pin,
         policy.as_ref(),
+        &settings_files,
         &reporter,
     )
     .await?;
@@ -57,5 +66,8 @@ pub async fn run(args: ApplyArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
     if server_dry_run {
         return Ok(ExitStatus::Success);
     }
+    // Written once the release is applied, as `pin` writes it once pinned: a lock file names
+    // what the cluster runs.
+    commit(lock.into_iter().collect())?;
     wait_if_asked(&cluster, &release, &args.wait, &reporter).await
 }

@@ -24,11 +24,13 @@ use crate::core::problem::{Problem, Problems};
 use crate::core::rollout::{PickError, Workload, pick, render_revisions_json, revision_object};
 use crate::ops::cluster::ApplyOptions;
 use crate::ops::live::{check_identities, live_sides};
-use crate::ops::release::{Pinning, prepare};
+use crate::ops::pin::commit;
+use crate::ops::release::{Pinning, Prepared, prepare};
 use crate::ops::revisions::{Loaded, load};
 use crate::ops::sides::read_sides;
 use crate::settings::{
-    Config, cluster_settings, ignore_rules, links, resolve_settings, signature_policy,
+    Config, cluster_settings, ignore_rules, links, resolve_settings, settings_files,
+    signature_policy,
 };
 
 /// Which rollout revisions of which workload a report compares.
@@ -193,8 +195,23 @@ async fn live(args: &DiffArgs, compare: &Comparison, quiet: bool) -> anyhow::Res
         Pinning::AsWritten => None,
     };
     let registry = RegistryClient::new(settings.registry.clone());
+    let settings_files = settings_files(
+        args.config.as_deref(),
+        args.signatures.signature_policy.as_ref(),
+    );
     let reporter = Terminal::new(quiet);
-    let release = prepare(&settings, &registry, pinning, policy.as_ref(), &reporter).await?;
+    let Prepared {
+        objects: release,
+        lock,
+    } = prepare(
+        &settings,
+        &registry,
+        pinning,
+        policy.as_ref(),
+        &settings_files,
+        &reporter,
+    )
+    .await?;
     check_identities(&release)?;
     let cluster = Cluster::connect(&cluster_settings(&args.cluster))
         .await
@@ -204,7 +221,11 @@ async fn live(args: &DiffArgs, compare: &Comparison, quiet: bool) -> anyhow::Res
         force: true,
     };
     let (old, new) = live_sides(&cluster, release, &options).await?;
-    Ok(compare.diff(old, new)?)
+    let report = compare.diff(old, new)?;
+    // What was resolved is recorded as `pin --lock` records it, so `diff --offline` and
+    // `apply --offline` can read it next.
+    commit(lock.into_iter().collect())?;
+    Ok(report)
 }
 
 /// Two rollout revisions of a Deployment, StatefulSet or DaemonSet: their pod templates.

@@ -13,7 +13,7 @@ use crate::core::problem::Problem;
 use crate::core::rewrite::write_concatenated;
 use crate::ops::pin::{Output, PinOutcome, PinSettings, pin, report_json};
 use crate::ops::resolve::{DockerSettings, PinnedTags, Resolution, distinct};
-use crate::settings::{Config, resolve_settings, signature_policy};
+use crate::settings::{resolve_settings, settings_files, signature_policy};
 
 pub async fn run(args: PinArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
     let output = match (args.check, args.in_place) {
@@ -32,13 +32,10 @@ pub async fn run(args: PinArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
         args.signatures.signature_policy.as_deref(),
     )?;
     // Read besides the manifests: no output may replace them either.
-    let settings_files = [
-        Config::path(args.sources.config.as_deref()),
-        args.signatures.signature_policy.clone(),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let settings_files = settings_files(
+        args.sources.config.as_deref(),
+        args.signatures.signature_policy.as_ref(),
+    );
     let mut resolve = resolve_settings(args.sources, args.resolve)?;
     resolve.digest_only = args.digest_only;
     resolve.docker = Some(DockerSettings {

@@ -11,7 +11,7 @@ use crate::cli::{PostrenderArgs, SourceArgs};
 use crate::core::rewrite::write_concatenated;
 use crate::ops::pin::{Output, PinOutcome, PinSettings, pin};
 use crate::ops::resolve::PinnedTags;
-use crate::settings::{resolve_settings, signature_policy};
+use crate::settings::{resolve_settings, settings_files, signature_policy};
 
 pub async fn run(args: PostrenderArgs) -> anyhow::Result<ExitStatus> {
     if std::io::stdin().is_terminal() {
@@ -31,6 +31,10 @@ pub async fn run(args: PostrenderArgs) -> anyhow::Result<ExitStatus> {
         sources.config.as_deref(),
         args.signatures.signature_policy.as_deref(),
     )?;
+    let settings_files = settings_files(
+        sources.config.as_deref(),
+        args.signatures.signature_policy.as_ref(),
+    );
     let mut resolve = resolve_settings(sources, args.resolve)?;
     resolve.digest_only = args.digest_only;
     let settings = PinSettings {
@@ -39,7 +43,7 @@ pub async fn run(args: PostrenderArgs) -> anyhow::Result<ExitStatus> {
         pinned_tags: PinnedTags::Leave,
         signatures,
         report_file: None,
-        settings_files: Vec::new(),
+        settings_files,
     };
     let client = RegistryClient::new(settings.resolve.registry.clone());
     // Quiet: Helm shows a post-renderer's stderr only when it fails, so only errors go there.

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::reference::ImageReference;
 use super::rollout::pod_digests;
@@ -90,6 +90,52 @@ pub fn pin_template(
     }
 }
 
+/// A Deployment's annotations that describe its own rollout, not a revision: `rollout undo`
+/// keeps the Deployment's and never copies a ReplicaSet's (kubectl's `annotationsToSkip`).
+const ROLLOUT_ANNOTATIONS: [&str; 6] = [
+    "kubectl.kubernetes.io/last-applied-configuration",
+    "deployment.kubernetes.io/revision",
+    "deployment.kubernetes.io/revision-history",
+    "deployment.kubernetes.io/desired-replicas",
+    "deployment.kubernetes.io/max-replicas",
+    "deprecated.deployment.rollback.to",
+];
+
+/// The workload `live` as `kubectl rollout undo` stores it rolled back to `template`: the pod
+/// template replaced whole (nothing of the current one kept, whoever set it), and where the
+/// revision is a ReplicaSet with `revision_annotations`, the Deployment's annotations those of
+/// that ReplicaSet (its change-cause among them) beside the Deployment's own rollout
+/// annotations. Every other field is as read, `metadata.resourceVersion` with it, so the
+/// update is refused if the workload changed since; `managedFields` and `status` are left
+/// out, for the server to keep.
+pub fn rolled_back(
+    live: &Value,
+    template: Value,
+    revision_annotations: Option<&Map<String, Value>>,
+) -> Value {
+    let mut object = live.clone();
+    if let Some(metadata) = object["metadata"].as_object_mut() {
+        metadata.remove("managedFields");
+        if let Some(revision) = revision_annotations {
+            let current = metadata.get("annotations").and_then(Value::as_object);
+            let kept = ROLLOUT_ANNOTATIONS
+                .iter()
+                .filter_map(|key| Some((key.to_string(), current?.get(*key)?.clone())));
+            let copied = revision
+                .iter()
+                .filter(|(key, _)| !ROLLOUT_ANNOTATIONS.contains(&key.as_str()))
+                .map(|(key, value)| (key.clone(), value.clone()));
+            let annotations: Map<String, Value> = kept.chain(copied).collect();
+            metadata.insert("annotations".into(), Value::Object(annotations));
+        }
+    }
+    if let Some(fields) = object.as_object_mut() {
+        fields.remove("status");
+    }
+    object["spec"]["template"] = template;
+    object
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,6 +200,50 @@ mod tests {
                 ("web".into(), "registry.test/web:1.4".into())
             ])
         );
+    }
+
+    #[test]
+    fn a_rollback_replaces_the_template_and_restores_the_revisions_annotations() {
+        let live = json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "web", "resourceVersion": "42",
+                "managedFields": [{"manager": "kubectl"}],
+                "annotations": {
+                    "deployment.kubernetes.io/revision": "2",
+                    "kubectl.kubernetes.io/last-applied-configuration": "{}",
+                    "kubernetes.io/change-cause": "broke it",
+                    "team": "now"}},
+            "spec": {"replicas": 3, "template": {
+                "metadata": {"labels": {"app": "web", "extra": "2"}},
+                "spec": {"containers": [
+                    {"name": "web", "image": "web:2", "env": [{"name": "MODE", "value": "broken"}]},
+                    {"name": "sidecar", "image": "side:1"}]}}},
+            "status": {"replicas": 3}
+        });
+        let revision = json!({
+            "deployment.kubernetes.io/revision": "1",
+            "kubernetes.io/change-cause": "first",
+            "team": "then"});
+        let object = rolled_back(&live, template(), revision.as_object());
+        assert_eq!(
+            object,
+            json!({
+                "apiVersion": "apps/v1", "kind": "Deployment",
+                "metadata": {"name": "web", "resourceVersion": "42", "annotations": {
+                    "deployment.kubernetes.io/revision": "2",
+                    "kubectl.kubernetes.io/last-applied-configuration": "{}",
+                    "kubernetes.io/change-cause": "first",
+                    "team": "then"}},
+                "spec": {"replicas": 3, "template": template()}
+            })
+        );
+        // A ControllerRevision keeps no annotations: the workload's stay.
+        let object = rolled_back(&live, template(), None);
+        assert_eq!(
+            object["metadata"]["annotations"],
+            live["metadata"]["annotations"]
+        );
+        assert_eq!(object["spec"]["template"], template());
     }
 
     #[test]

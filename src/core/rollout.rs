@@ -7,7 +7,7 @@ use std::fmt::{self, Write as _};
 use std::str::FromStr;
 
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::diff::DiffReport;
 use super::manifest::ObjectKey;
@@ -130,6 +130,9 @@ pub struct Revision {
     /// The pod template, without the labels that name the revision itself.
     pub template: Value,
     pub pods: Option<PodMatch>,
+    /// A ReplicaSet's annotations: the Deployment's when it made the revision, which
+    /// `rollout undo` restores with the template. `None` for a ControllerRevision.
+    pub annotations: Option<Map<String, Value>>,
 }
 
 fn text<'a>(object: &'a Value, pointer: &str) -> Option<&'a str> {
@@ -202,6 +205,10 @@ fn replica_set_revision(replica_set: &Value) -> Option<Revision> {
         change_cause: change_cause(replica_set),
         template,
         pods,
+        annotations: replica_set
+            .pointer("/metadata/annotations")
+            .and_then(Value::as_object)
+            .cloned(),
     })
 }
 
@@ -229,6 +236,7 @@ fn controller_revision(kind: WorkloadKind, owner_uid: &str, revision: &Value) ->
             label: (CONTROLLER_REVISION_HASH.to_string(), hash.to_string()),
             owner_uid: owner_uid.to_string(),
         }),
+        annotations: None,
     })
 }
 

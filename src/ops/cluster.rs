@@ -1,4 +1,5 @@
-//! The cluster as the workflows see it: discovery, get, list and server-side apply. The kube
+//! The cluster as the workflows see it: discovery, get, list, server-side apply and a
+//! conditional update. The kube
 //! adapter implements it for real; tests implement it in memory to check sequencing.
 
 use serde_json::Value;
@@ -36,6 +37,17 @@ pub trait ClusterApi {
         key: &ObjectKey,
         object: &Value,
         apply: &ApplyOptions,
+        dry_run: bool,
+    ) -> Result<Value, ClusterError>;
+    /// Replaces the object stored as `key` with `object` whole (an update, as `kubectl
+    /// replace`), as `manager`, only if its `metadata.resourceVersion` is still the one in
+    /// `object`: else a 409 Conflict and nothing changed. With `dry_run`, nothing persisted.
+    async fn replace(
+        &self,
+        resource: &Resource,
+        key: &ObjectKey,
+        object: &Value,
+        manager: &str,
         dry_run: bool,
     ) -> Result<Value, ClusterError>;
 }
@@ -95,5 +107,16 @@ impl ClusterApi for Cluster {
             dry_run,
         )
         .await
+    }
+
+    async fn replace(
+        &self,
+        resource: &Resource,
+        key: &ObjectKey,
+        object: &Value,
+        manager: &str,
+        dry_run: bool,
+    ) -> Result<Value, ClusterError> {
+        Cluster::replace(self, resource, key, object, manager, dry_run).await
     }
 }

@@ -1,4 +1,5 @@
-//! A cluster in memory, for unit tests of the workflows' sequencing: it keeps objects, records
+//! A cluster in memory, for unit tests of the workflows' sequencing: it keeps objects (an
+//! update only of the resourceVersion stored), records
 //! every request in order, and fails where a test asks it to. The real API server is the second
 //! tier (tests/cli); this one says in what order things were asked.
 
@@ -197,4 +198,47 @@ impl ClusterApi for MemoryCluster {
         }
         Ok(stored)
     }
+
+    async fn replace(
+        &self,
+        _resource: &Resource,
+        key: &ObjectKey,
+        object: &Value,
+        _manager: &str,
+        dry_run: bool,
+    ) -> Result<Value, ClusterError> {
+        self.record(format!(
+            "{} {key}",
+            if dry_run {
+                "dry-run-replace"
+            } else {
+                "replace"
+            }
+        ));
+        let mut objects = self.objects.lock().unwrap();
+        let stored = objects.get(key).map(resource_version);
+        if stored.as_deref() != Some(resource_version(object).as_str()) {
+            return Err(ClusterError::Refused {
+                code: 409,
+                reason: "Conflict".into(),
+                message: format!(
+                    "Operation cannot be fulfilled on {} \"{}\": the object has been modified",
+                    key.kind, key.name
+                ),
+            });
+        }
+        let mut replaced = object.clone();
+        replaced["metadata"]["resourceVersion"] = format!("{}+", resource_version(object)).into();
+        if !dry_run {
+            objects.insert(key.clone(), replaced.clone());
+        }
+        Ok(replaced)
+    }
+}
+
+fn resource_version(object: &Value) -> String {
+    object["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }

@@ -77,7 +77,9 @@ pub async fn pin(
 ) -> anyhow::Result<PinOutcome> {
     let found = read_and_find(&settings.resolve)?;
     if settings.output != Output::Check {
-        check_outputs(settings, &found.sources)?;
+        let report = settings.report_file.as_deref();
+        let settings_files = &settings.settings_files;
+        check_outputs(&settings.resolve, report, settings_files, &found.sources)?;
     }
     if settings.output == Output::Check {
         let unpinned = found
@@ -250,14 +252,19 @@ pub fn report_json(resolution: &Resolution, checked: &Checked) -> String {
     text
 }
 
-/// Every file this run writes, checked before the registry is asked and anything is written:
-/// its folder exists, it is not an input (a file of -f, the config file, the signature policy,
-/// or the lock file for the report), and no two outputs are one file. Every collision is
-/// reported.
-fn check_outputs(settings: &PinSettings, sources: &[fs::Source]) -> Result<(), Problems> {
-    let lock = settings.resolve.lock.as_deref();
-    let written_lock = lock.filter(|_| !settings.resolve.offline);
-    let report = settings.report_file.as_deref();
+/// Every file a run writes (the lock file unless offline, `report`), checked before the
+/// registry is asked and anything is written: its folder exists, it is not an input (a file of
+/// `sources`, of `settings_files` (the config file, the signature policy), or the lock file for
+/// the report), and no two outputs are one file. Every collision is reported. `pin`, `apply`,
+/// `diff -f` and `postrender` all check theirs here.
+pub fn check_outputs(
+    resolve: &ResolveSettings,
+    report: Option<&Path>,
+    settings_files: &[PathBuf],
+    sources: &[fs::Source],
+) -> Result<(), Problems> {
+    let lock = resolve.lock.as_deref();
+    let written_lock = lock.filter(|_| !resolve.offline);
     let outputs = [("--lock", written_lock), ("--report-file", report)];
     let mut problems = Vec::new();
     for (flag, path) in outputs {
@@ -279,7 +286,7 @@ fn check_outputs(settings: &PinSettings, sources: &[fs::Source]) -> Result<(), P
         let input = sources
             .iter()
             .filter_map(|source| source.path.as_deref())
-            .chain(settings.settings_files.iter().map(PathBuf::as_path))
+            .chain(settings_files.iter().map(PathBuf::as_path))
             .find(|input| fs::same_file(path, input));
         if let Some(input) = input {
             problems.push(Problem::at(
@@ -314,18 +321,9 @@ fn write_files(
     resolution: &Resolution,
     checked: &Checked,
 ) -> anyhow::Result<()> {
-    let mut staged = Vec::new();
-    if let (Some(path), false) = (&settings.resolve.lock, settings.resolve.offline) {
-        let mut lock = resolution.lock(settings.resolve.platform.as_ref());
-        checked.record(&mut lock);
-        let text = lock.render();
-        if std::fs::read_to_string(path).ok().as_deref() != Some(text.as_str()) {
-            staged.push(
-                fs::stage(&fs::real_path(path), None, [text.as_bytes()])
-                    .with_context(|| format!("cannot write {}", path.display()))?,
-            );
-        }
-    }
+    let mut staged: Vec<fs::StagedFile> = stage_lock(&settings.resolve, resolution, checked)?
+        .into_iter()
+        .collect();
     let report = settings
         .report_file
         .as_ref()
@@ -356,6 +354,33 @@ fn write_files(
             }
         }
     }
+    commit(staged)
+}
+
+/// The lock file of what `resolution` resolved, with the rule and key that verified each digest,
+/// staged for [`commit`]: `None` offline, without `--lock`, or where the file already holds it.
+pub fn stage_lock(
+    resolve: &ResolveSettings,
+    resolution: &Resolution,
+    checked: &Checked,
+) -> anyhow::Result<Option<fs::StagedFile<'static>>> {
+    let (Some(path), false) = (&resolve.lock, resolve.offline) else {
+        return Ok(None);
+    };
+    let mut lock = resolution.lock(resolve.platform.as_ref());
+    checked.record(&mut lock);
+    let text = lock.render();
+    if std::fs::read_to_string(path).ok().as_deref() == Some(text.as_str()) {
+        return Ok(None);
+    }
+    let staged = fs::stage(&fs::real_path(path), None, [text.as_bytes()])
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(Some(staged))
+}
+
+/// Renames every staged file over its target, all or nothing, after removing the temporaries a
+/// killed run left in their folders.
+pub fn commit(staged: Vec<fs::StagedFile>) -> anyhow::Result<()> {
     let folders: HashSet<&Path> = staged.iter().filter_map(fs::StagedFile::folder).collect();
     for folder in folders {
         fs::remove_stale_temporaries(folder);

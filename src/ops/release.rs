@@ -2,14 +2,17 @@
 //! with the annotation naming its images as written. The one place both commands get them.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use serde_json::Value;
 
 use super::Reporter;
+use super::pin::{check_outputs, stage_lock};
 use super::resolve::{PinnedTags, ResolveSettings, read_and_find};
 use super::signatures::{refused_problems, resolve_and_check};
 use super::sources;
 use crate::adapters::cluster::Resource;
+use crate::adapters::fs;
 use crate::adapters::registry::RegistryClient;
 use crate::core::containers::container_images;
 use crate::core::image_paths::ImagePath;
@@ -94,15 +97,27 @@ pub fn kubectl_name(key: &ObjectKey) -> String {
     }
 }
 
+/// A release ready to send or compare.
+pub struct Prepared {
+    pub objects: Vec<ReleaseObject>,
+    /// `--lock`, staged as `pin` writes it, for the command to [`commit`](super::pin::commit)
+    /// once the release went where it goes (`apply` writes it only once applied); `None`
+    /// without `--lock`, offline, or unchanged.
+    pub lock: Option<fs::StagedFile<'static>>,
+}
+
 /// Every object of the sources `settings` names, pinned (unless `AsWritten`) and annotated;
-/// with a signature `policy`, only if it accepts every digest pinned.
+/// with a signature `policy`, only if it accepts every digest pinned. `--lock` is checked as
+/// `pin` checks its outputs (not an input: a source, one of `settings_files`) before any
+/// registry is asked.
 pub async fn prepare(
     settings: &ResolveSettings,
     client: &RegistryClient,
     pinning: Pinning,
     policy: Option<&SignaturePolicy>,
+    settings_files: &[PathBuf],
     reporter: &dyn Reporter,
-) -> anyhow::Result<Vec<ReleaseObject>> {
+) -> anyhow::Result<Prepared> {
     let mut problems = Vec::new();
     let mut release = Vec::new();
     if pinning == Pinning::AsWritten {
@@ -116,13 +131,19 @@ pub async fn prepare(
                 });
             }
         }
-        return Ok(Problems::or(problems, release)?);
+        let objects = Problems::or(problems, release)?;
+        return Ok(Prepared {
+            objects,
+            lock: None,
+        });
     }
     let found = read_and_find(settings)?;
+    check_outputs(settings, None, settings_files, &found.sources)?;
     let pinned_tags = PinnedTags::Leave;
     let checked = resolve_and_check(settings, client, found, pinned_tags, policy, reporter);
     let (resolution, signatures) = checked.await?;
-    signatures.map_err(|refused| refused_problems(&resolution, refused))?;
+    let checked = signatures.map_err(|refused| refused_problems(&resolution, refused))?;
+    let lock = stage_lock(settings, &resolution, &checked)?;
     let sources = &resolution.found.sources;
     for (source, pinned) in sources.iter().zip(resolution.texts()) {
         match (parse_objects(pinned), parse_documents(&source.text)) {
@@ -142,7 +163,8 @@ pub async fn prepare(
             }
         }
     }
-    Ok(Problems::or(problems, release)?)
+    let objects = Problems::or(problems, release)?;
+    Ok(Prepared { objects, lock })
 }
 
 /// Adds the annotation naming each container's image as written, where pinning changed it.

@@ -153,6 +153,101 @@ fn apply_then_diff_of_the_same_files_is_no_difference() {
     );
 }
 
+/// `apply --lock` records what it applied, as `pin --lock` does, so the offline diff right after
+/// reads it; a dry run writes none; a `--lock` naming an input is refused before anything is
+/// sent. `diff -f --lock` records what it resolved too.
+#[test]
+fn apply_records_its_lock_file_for_the_offline_diff_after_it() {
+    let cluster = cluster();
+    let registry = TestRegistry::start(Kind::Http);
+    let host = registry.host();
+    let digest = registry.push_image("shop/web", "1.4", Platform::LINUX_AMD64);
+    let ns = cluster.namespace("loop-lock");
+    let dir = tempfile::tempdir().unwrap();
+    let rel = dir.path().join("rel");
+    fs::create_dir(&rel).unwrap();
+    let image = format!("{host}/shop/web:1.4");
+    let text = deployment(&ns, &image, 2);
+    let file = write(&rel.join("web.yaml"), &text);
+    let rel = rel.display().to_string();
+    let lock = dir.path().join("lock.json");
+    let lock_name = lock.display().to_string();
+    let resolve = ["--insecure-registry", host.as_str()];
+    let apply = |args: &[&str]| plugin(cluster, "apply", &[args, &resolve].concat());
+    let absent = |what: &str| {
+        let got = cluster.kubectl(&["get", "deployment", "web", "-n", &ns]);
+        assert!(!got.status.success(), "{what}: the deployment was sent");
+    };
+
+    let refused = apply(&["-f", &rel, "--lock", &file]).expect_code(2);
+    assert!(
+        refused
+            .stderr
+            .contains(&format!("--lock names the input {file}: refused")),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(fs::read_to_string(&file).unwrap(), text);
+    absent("--lock naming an input");
+
+    apply(&["-f", &rel, "--lock", &lock_name, "--dry-run=server"]).expect_code(0);
+    assert!(!lock.exists(), "a server dry run wrote the lock file");
+    apply(&["-f", &rel, "--lock", &lock_name, "--dry-run=client"]).expect_code(0);
+    assert!(!lock.exists(), "a client dry run wrote the lock file");
+    absent("a dry run");
+
+    apply(&["-f", &rel, "--lock", &lock_name]).expect_code(0);
+    let written = fs::read_to_string(&lock).expect("apply --lock writes the lock file");
+    assert!(written.contains(&digest), "{written}");
+
+    drop(registry);
+    let offline = plugin(
+        cluster,
+        "diff",
+        &["-f", &rel, "--offline", "--lock", &lock_name],
+    )
+    .expect_code(0);
+    assert_eq!(
+        offline.stdout,
+        "0 added, 0 removed, 0 changed, 1 unchanged\n"
+    );
+    assert_eq!(
+        fs::read_to_string(&lock).unwrap(),
+        written,
+        "offline writes nothing"
+    );
+
+    // diff -f online records what it resolved, as pin would.
+    let registry = TestRegistry::start(Kind::Http);
+    let host = registry.host();
+    let digest = registry.push_image("shop/web", "1.4", Platform::LINUX_AMD64);
+    let image = format!("{host}/shop/web:1.4");
+    write(
+        &dir.path().join("rel/web.yaml"),
+        &deployment(&ns, &image, 2),
+    );
+    let diff_lock = dir.path().join("diff.json");
+    let diff_lock_name = diff_lock.display().to_string();
+    plugin(
+        cluster,
+        "diff",
+        &[
+            "-f",
+            &rel,
+            "--lock",
+            &diff_lock_name,
+            "--insecure-registry",
+            &host,
+        ],
+    )
+    .expect_code(1);
+    let recorded = fs::read_to_string(&diff_lock).expect("diff -f --lock writes the lock file");
+    assert!(
+        recorded.contains(&image) && recorded.contains(&digest),
+        "{recorded}"
+    );
+}
+
 /// The byte offsets at which two texts differ.
 fn differing_bytes(a: &str, b: &str) -> Vec<usize> {
     assert_eq!(a.len(), b.len(), "same length:\n{a}\n{b}");
@@ -623,6 +718,18 @@ spec:
     )
 }
 
+/// `kubectl apply -f file` of [`tagged_web`], the test playing the kubelet: its two pods ready,
+/// reporting `web` and `setup` as the images they ran, and the rollout complete.
+fn run_tagged_web(cluster: &TestCluster, ns: &str, file: &str, web: &str, setup: &str) {
+    cluster.kubectl_ok(&["apply", "-f", file]);
+    for pod in revision_pods(cluster, ns, "web", 1, 2) {
+        cluster.mark_pod_ready(ns, &pod);
+        cluster.set_image_id(ns, &pod, "web", web);
+        cluster.set_image_id(ns, &pod, "setup", setup);
+    }
+    cluster.kubectl_ok(&["rollout", "status", "deployment/web", "-n", ns]);
+}
+
 /// The fields a refused rollback must leave as they were.
 fn untouched(object: &Value) -> (Value, Value, Value) {
     (
@@ -650,13 +757,13 @@ fn rollback_pins_a_revision_to_the_digests_its_pods_ran_or_refuses() {
         &tagged_web(&ns, &web_tag, &setup_tag),
     );
     // Client-side apply, by tag: the plugin has never touched it.
-    cluster.kubectl_ok(&["apply", "-f", &file]);
-    for pod in revision_pods(cluster, &ns, "web", 1, 2) {
-        cluster.mark_pod_ready(&ns, &pod);
-        cluster.set_image_id(&ns, &pod, "web", &format!("{host}/shop/web@{d1}"));
-        cluster.set_image_id(&ns, &pod, "setup", &format!("{host}/shop/setup@{setup}"));
-    }
-    cluster.kubectl_ok(&["rollout", "status", "deployment/web", "-n", &ns]);
+    run_tagged_web(
+        cluster,
+        &ns,
+        &file,
+        &format!("{host}/shop/web@{d1}"),
+        &format!("{host}/shop/setup@{setup}"),
+    );
 
     // The tag is re-pushed, and revision 2 never becomes ready.
     let d2 = registry.tag_again("shop/web", "1.4", Platform::LINUX_AMD64, "rebuilt");
@@ -691,7 +798,7 @@ fn rollback_pins_a_revision_to_the_digests_its_pods_ran_or_refuses() {
     );
 
     let back = rollback(&[]).expect_code(0);
-    assert_eq!(back.stdout, "deployment.apps/web serverside-applied\n");
+    assert_eq!(back.stdout, "deployment.apps/web rolled back\n");
     assert!(
         back.stderr
             .contains("deployment.apps/web: revision 1's template, with the digests it ran"),
@@ -782,6 +889,182 @@ fn rollback_pins_a_revision_to_the_digests_its_pods_ran_or_refuses() {
     );
 }
 
+/// The ReplicaSet of Deployment `web`'s `revision`, as stored.
+fn revision_set(cluster: &TestCluster, ns: &str, revision: u32) -> Value {
+    let sets = cluster.kubectl_json(&["get", "replicasets", "-n", ns, "-l", "app=web"]);
+    sets["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|set| {
+            set["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
+                == revision.to_string().as_str()
+        })
+        .unwrap_or_else(|| panic!("no ReplicaSet of revision {revision}: {sets}"))
+        .clone()
+}
+
+/// Whatever changed the template since revision 1 (`kubectl apply`, an update as `kubectl edit`
+/// and `kubectl replace` send, a patch, another server-side apply manager), rolling back leaves
+/// revision 1's template exactly, every image pinned, and its change-cause, as `rollout undo`
+/// does; a rollback whose object changed since it was read is refused by the server.
+#[test]
+fn rollback_restores_the_revisions_template_exactly_whoever_changed_it() {
+    let cluster = cluster();
+    let registry = TestRegistry::start(Kind::Http);
+    let host = registry.host();
+    let d1 = registry.push_image("shop/web", "1.4", Platform::LINUX_AMD64);
+    let setup = registry.push_image("shop/setup", "1", Platform::LINUX_AMD64);
+    let ns = cluster.namespace("loop-undo");
+    let dir = tempfile::tempdir().unwrap();
+    let (web_tag, setup_tag) = (
+        format!("{host}/shop/web:1.4"),
+        format!("{host}/shop/setup:1"),
+    );
+    let cause = |text: &str| {
+        format!("  annotations:\n    kubernetes.io/change-cause: {text}\n  namespace: {ns}\n")
+    };
+    let first = tagged_web(&ns, &web_tag, &setup_tag).replacen(
+        &format!("  namespace: {ns}\n"),
+        &cause("first"),
+        1,
+    );
+    let file = write(&dir.path().join("web.yaml"), &first);
+    run_tagged_web(
+        cluster,
+        &ns,
+        &file,
+        &format!("{host}/shop/web@{d1}"),
+        &format!("{host}/shop/setup@{setup}"),
+    );
+    let revision_1 = revision_set(cluster, &ns, 1);
+    let set_name = revision_1["metadata"]["name"].as_str().unwrap().to_string();
+    let template_1: Value = serde_json::from_str(&cluster.kubectl_ok(&[
+        "get",
+        "rs",
+        &set_name,
+        "-n",
+        &ns,
+        "-o",
+        "jsonpath={.spec.template}",
+    ]))
+    .unwrap();
+
+    // Revision 2 by `kubectl apply`: an env, a second container, a template label and
+    // annotation, another change-cause.
+    let second = first
+        .replace(
+            "kubernetes.io/change-cause: first",
+            "kubernetes.io/change-cause: broken",
+        )
+        .replace(
+            "      labels: {app: web}\n",
+            "      labels: {app: web, extra: \"2\"}\n      annotations: {note: two}\n",
+        )
+        .replace(
+            &format!("        image: {web_tag}\n"),
+            &format!(
+                "        image: {web_tag}\n        env: [{{name: MODE, value: broken}}]\n      \
+                 - name: sidecar\n        image: {host}/shop/setup:1\n"
+            ),
+        );
+    assert_ne!(second, first);
+    cluster.kubectl_ok(&["apply", "-f", &write(&dir.path().join("web.yaml"), &second)]);
+    // A patch, another server-side apply manager, then an update of the whole object.
+    let patch = r#"{"spec":{"template":{"metadata":{"annotations":{"patched":"yes"}}}}}"#;
+    cluster.kubectl_ok(&["patch", "deployment/web", "-n", &ns, "-p", patch]);
+    let other = format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web, namespace: {ns}}}\n\
+         spec:\n  template:\n    metadata:\n      labels: {{other: x}}\n    spec:\n      \
+         containers:\n      - name: web\n        env: [{{name: OTHER, value: \"1\"}}]\n"
+    );
+    let other = write(&dir.path().join("other.yaml"), &other);
+    cluster.kubectl_ok(&[
+        "apply",
+        "--server-side",
+        "--field-manager",
+        "other",
+        // An apply of only the fields it owns: this kubectl validates the whole object.
+        "--validate=false",
+        "-f",
+        &other,
+    ]);
+    // As `kubectl edit` and `kubectl replace` send it: a volume.
+    let mut edited = live(cluster, &ns, "deployment/web");
+    edited["spec"]["template"]["spec"]["volumes"] = json!([{"name": "scratch", "emptyDir": {}}]);
+    edited["spec"]["template"]["spec"]["containers"][0]["volumeMounts"] =
+        json!([{"name": "scratch", "mountPath": "/scratch"}]);
+    // Unconditional: the controller moves the resourceVersion on as it updates the status; its
+    // fields' owners left to the server to record.
+    let metadata = edited["metadata"].as_object_mut().unwrap();
+    metadata.remove("resourceVersion");
+    metadata.remove("managedFields");
+    let replaced = write(&dir.path().join("edited.json"), &edited.to_string());
+    cluster.kubectl_ok(&["replace", "-f", &replaced]);
+    let current = live(cluster, &ns, "deployment/web");
+    let spec = &current["spec"]["template"]["spec"];
+    assert_eq!(spec["containers"][0]["env"].as_array().unwrap().len(), 2);
+    assert_eq!(spec["containers"].as_array().unwrap().len(), 2);
+    assert!(!spec["volumes"].is_null());
+
+    // The object a rollback sends carries the resourceVersion it read: the server refuses it
+    // once the Deployment changed, as it refuses any update so made.
+    let dry = plugin(
+        cluster,
+        "rollback",
+        &[
+            "deployment/web",
+            "-n",
+            &ns,
+            "--to-revision",
+            "1",
+            "--dry-run",
+            "-o",
+            "json",
+        ],
+    )
+    .expect_code(0);
+    let sent: Value = serde_json::from_str(&dry.stdout).unwrap();
+    let sent = &sent["items"][0];
+    assert!(sent["metadata"]["resourceVersion"].is_string(), "{sent}");
+    cluster.kubectl_ok(&["annotate", "deployment/web", "-n", &ns, "touched=now"]);
+    let stale = write(&dir.path().join("stale.json"), &sent.to_string());
+    let conflict = cluster.kubectl(&["replace", "-f", &stale]);
+    assert!(!conflict.status.success());
+    assert!(
+        String::from_utf8_lossy(&conflict.stderr).contains("the object has been modified"),
+        "{}",
+        String::from_utf8_lossy(&conflict.stderr)
+    );
+
+    let back = plugin(
+        cluster,
+        "rollback",
+        &["deployment/web", "-n", &ns, "--to-revision", "1"],
+    )
+    .expect_code(0);
+    assert_eq!(back.stdout, "deployment.apps/web rolled back\n");
+    let stored = live(cluster, &ns, "deployment/web");
+    let mut expected = template_1.clone();
+    expected["metadata"]["labels"]
+        .as_object_mut()
+        .unwrap()
+        .remove("pod-template-hash");
+    expected["spec"]["containers"][0]["image"] = format!("{web_tag}@{d1}").into();
+    expected["spec"]["initContainers"][0]["image"] = format!("{setup_tag}@{setup}").into();
+    assert_eq!(stored["spec"]["template"], expected, "field for field");
+    let annotations = &stored["metadata"]["annotations"];
+    assert_eq!(annotations["kubernetes.io/change-cause"], "first");
+    assert!(annotations["touched"].is_null(), "{annotations}");
+    let original: Value = serde_json::from_str(
+        annotations["kubectl-immutable/original-images"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(original, json!({"setup": setup_tag, "web": web_tag}));
+}
+
 #[test]
 fn a_statefulset_rolls_back_through_its_controller_revision() {
     let cluster = cluster();
@@ -834,7 +1117,7 @@ fn a_statefulset_rolls_back_through_its_controller_revision() {
         plugin.join().unwrap()
     })
     .expect_code(0);
-    assert_eq!(back.stdout, "statefulset.apps/db serverside-applied\n");
+    assert_eq!(back.stdout, "statefulset.apps/db rolled back\n");
     assert!(
         back.stderr
             .contains("statefulset.apps/db: revision 1's template, with the digests it ran"),
