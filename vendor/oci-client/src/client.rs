@@ -47,6 +47,11 @@ const MIME_TYPES_DISTRIBUTION_MANIFEST: &[&str] = &[
 
 const PUSH_CHUNK_MAX_SIZE: usize = 4096 * 1024;
 
+/// The most bytes of a manifest (or of a manifest request's error answer) that are read: 4 MiB,
+/// the limit of oras-go (`defaultMaxMetadataBytes`) and of the registries that push to it. A
+/// larger body is refused, never read whole.
+pub const MANIFEST_SIZE_LIMIT: usize = 4 * 1024 * 1024;
+
 /// Default value for `ClientConfig::max_concurrent_upload`
 pub const DEFAULT_MAX_CONCURRENT_UPLOAD: usize = 16;
 
@@ -1131,8 +1136,9 @@ impl Client {
             let status = res.status();
             trace!(headers = ?res.headers(), "Got Headers");
             let headers = res.headers().clone();
-            let body = res.bytes().await?;
+            let body = read_manifest_body(res, &url).await?;
             validate_registry_response(status, &body, &url)?;
+            check_manifest(&headers, &body, MIME_TYPES_DISTRIBUTION_MANIFEST, &url)?;
 
             validate_digest(&body, digest_header_value(headers)?, image.digest())
                 .map_err(OciDistributionError::from)
@@ -1327,9 +1333,10 @@ impl Client {
         }
         let status = res.status();
         let headers = res.headers().clone();
-        let body = res.bytes().await?;
+        let body = read_manifest_body(res, &url).await?;
 
         validate_registry_response(status, &body, &url)?;
+        check_manifest(&headers, &body, accepted_media_types, &url)?;
 
         let digest_header = digest_header_value(headers)?;
         let digest = validate_digest(&body, digest_header, image.digest())?;
@@ -2381,6 +2388,69 @@ fn retry_after_error(res: &Response, url: &str) -> Option<OciDistributionError> 
         url: url.to_string(),
         retry_after: retry_after.to_str().ok()?.trim().to_string(),
     })
+}
+
+/// The body of a manifest answer, read while it streams and refused once it passes
+/// [`MANIFEST_SIZE_LIMIT`] (at once where its `Content-Length` says it will): a registry, or
+/// anything on the way, decides how much it sends.
+async fn read_manifest_body(res: Response, url: &str) -> Result<bytes::Bytes> {
+    let too_large = || OciDistributionError::ManifestTooLarge {
+        url: url.to_string(),
+        limit: MANIFEST_SIZE_LIMIT,
+    };
+    if res
+        .content_length()
+        .is_some_and(|length| length > MANIFEST_SIZE_LIMIT as u64)
+    {
+        return Err(too_large());
+    }
+    let mut body = bytes::BytesMut::new();
+    let mut stream = res.bytes_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
+        if body.len() + chunk.len() > MANIFEST_SIZE_LIMIT {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// Checks that a successful answer is a manifest of one of the `accepted` media types before
+/// its digest is used: its `Content-Type`, or, where that says no more than JSON (or nothing),
+/// the body's own `mediaType`; and the body a JSON object. A captive portal's HTML page, or a
+/// proxy's, answered `200`, is not pinned.
+fn check_manifest(headers: &HeaderMap, body: &[u8], accepted: &[&str], url: &str) -> Result<()> {
+    #[derive(Deserialize)]
+    struct MediaType {
+        #[serde(rename = "mediaType")]
+        media_type: Option<String>,
+    }
+    let content_type = headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .map(|value| value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+        .filter(|value| !value.is_empty() && value != "application/json");
+    let not_a_manifest = |media_type: String| OciDistributionError::NotAManifest {
+        url: url.to_string(),
+        media_type: media_type.chars().take(100).collect(),
+    };
+    let parsed = serde_json::from_slice::<MediaType>(body);
+    let media_type = match (content_type, parsed) {
+        (Some(content_type), _) if !accepted.contains(&content_type.as_str()) => {
+            return Err(not_a_manifest(content_type));
+        }
+        (_, Err(_)) => return Err(not_a_manifest("a body that is not a JSON object".into())),
+        (Some(content_type), Ok(_)) => content_type,
+        (None, Ok(MediaType { media_type })) => media_type.unwrap_or_default(),
+    };
+    if accepted.contains(&media_type.as_str()) {
+        Ok(())
+    } else if media_type.is_empty() {
+        Err(not_a_manifest("no media type".into()))
+    } else {
+        Err(not_a_manifest(media_type))
+    }
 }
 
 fn validate_registry_response(status: reqwest::StatusCode, body: &[u8], url: &str) -> Result<()> {
