@@ -74,7 +74,7 @@ fn a_digest_header_out_of_the_grammar_is_never_written() {
         format!("SHA256:{HEX}"),
         format!("sha256:{HEX}\0"),
         format!("sha256:12\r\n34"),
-        format!("sha256:{HEX}\r\n\r\n"),
+        format!("sha256:{HEX}\r"),
     ];
     let repositories: Vec<String> = (0..headers.len()).map(|i| format!("app/h{i}")).collect();
     let refs: Vec<(&str, &str)> = repositories.iter().map(|r| (r.as_str(), "v1")).collect();
@@ -96,6 +96,7 @@ fn a_digest_header_out_of_the_grammar_is_never_written() {
             fs::write(&file, &text).unwrap();
             let file = file.display().to_string();
             let before = snapshot(dir.path());
+            eprintln!("{name} with the header {header:?}");
             let line = assert_refused(pin(&proxy, &file, &[]), dir.path(), &before, &file, &image, &host);
             // In place too: the file stays as it was.
             let in_place = pin(&proxy, &file, &["-i"]);
@@ -136,7 +137,7 @@ fn an_index_entry_out_of_the_grammar_refuses_the_index() {
     let pushed = registry.push_index(
         "app/multi",
         "v1",
-        &[Platform::LINUX_AMD64, Platform::LINUX_ARM64],
+        &[Platform::LINUX_AMD64, Platform::LINUX_ARM64_V8],
     );
     let proxy = FaultProxy::start(&registry.host());
     let host = proxy.host();
@@ -204,7 +205,7 @@ fn a_lock_file_digest_out_of_the_grammar_is_refused_at_its_line() {
     assert_eq!(
         run.stderr,
         format!(
-            "error: {lock}:4:{column}: invalid digest \"sha256:1234\\\",\\\"x\\\":\\\"y\\u{{0}}\": unexpected \"\\\"\" at character 12\n"
+            "error: {lock}:4:{column}: invalid digest \"sha256:1234\\\",\\\"x\\\":\\\"y\\0\": unexpected \"\\\"\" at character 12\n"
         )
     );
 }
@@ -220,7 +221,7 @@ fn one_image(repository: &str) -> (TestRegistry, FaultProxy, tempfile::TempDir, 
     registry.push_index(
         repository,
         "v1",
-        &[Platform::LINUX_AMD64, Platform::LINUX_ARM64],
+        &[Platform::LINUX_AMD64, Platform::LINUX_ARM64_V8],
     );
     let proxy = FaultProxy::start(&registry.host());
     let image = format!("{}/{repository}:v1", proxy.host());

@@ -245,8 +245,8 @@ pub fn is_valid_digest(s: &str) -> bool {
 /// 64, 96 or 128 lowercase hex digits), checked when made. What a registry answers or a lock
 /// file holds becomes one of these before it is used, so no other text can be written after
 /// an `@`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(into = "String")]
 pub struct Digest(String);
 
 /// Why a text is not a [`Digest`]: `invalid digest "sha256:1234": sha256 needs 64 hex digits`.
@@ -316,14 +316,25 @@ impl fmt::Display for Digest {
     }
 }
 
-impl TryFrom<String> for Digest {
-    type Error = DigestError;
+/// Parsed as the string is read, so that a JSON reader's error says where the string ends
+/// (the line and column of the lock file's bad entry).
+impl<'de> serde::Deserialize<'de> for Digest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
 
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        match check_digest(value.as_bytes()) {
-            Ok(()) => Ok(Digest(value)),
-            Err(_) => Digest::parse(&value),
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Digest;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a digest, algorithm:hex")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Digest, E> {
+                Digest::parse(value).map_err(E::custom)
+            }
         }
+
+        deserializer.deserialize_str(Visitor)
     }
 }
 
