@@ -1136,7 +1136,7 @@ impl Client {
             let status = res.status();
             trace!(headers = ?res.headers(), "Got Headers");
             let headers = res.headers().clone();
-            let body = read_manifest_body(res, &url).await?;
+            let body = read_bounded_body(res, &url).await?;
             validate_registry_response(status, &body, &url)?;
             check_manifest(&headers, &body, MIME_TYPES_DISTRIBUTION_MANIFEST, &url)?;
 
@@ -1333,7 +1333,7 @@ impl Client {
         }
         let status = res.status();
         let headers = res.headers().clone();
-        let body = read_manifest_body(res, &url).await?;
+        let body = read_bounded_body(res, &url).await?;
 
         validate_registry_response(status, &body, &url)?;
         check_manifest(&headers, &body, accepted_media_types, &url)?;
@@ -1524,7 +1524,7 @@ impl Client {
             return Err(error);
         }
         if !status.is_success() {
-            let body = response.bytes().await?;
+            let body = read_bounded_body(response, &url).await?;
             return validate_registry_response(status, &body, &url);
         }
         let mut stream = response.bytes_stream();
@@ -2390,10 +2390,10 @@ fn retry_after_error(res: &Response, url: &str) -> Option<OciDistributionError> 
     })
 }
 
-/// The body of a manifest answer, read while it streams and refused once it passes
-/// [`MANIFEST_SIZE_LIMIT`] (at once where its `Content-Length` says it will): a registry, or
-/// anything on the way, decides how much it sends.
-async fn read_manifest_body(res: Response, url: &str) -> Result<bytes::Bytes> {
+/// The body of a manifest answer, or of an error answer, read while it streams and refused once
+/// it passes [`MANIFEST_SIZE_LIMIT`] (at once where its `Content-Length` says it will): a
+/// registry, or anything on the way, decides how much it sends.
+async fn read_bounded_body(res: Response, url: &str) -> Result<bytes::Bytes> {
     let too_large = || OciDistributionError::ManifestTooLarge {
         url: url.to_string(),
         limit: MANIFEST_SIZE_LIMIT,
@@ -2679,8 +2679,9 @@ impl<'a> RequestBuilderWrapper<'a> {
         if !retry.has_authorization()? {
             return Ok(res);
         }
-        // Read to its end, the refused answer's connection is free for the next request.
-        let _ = res.bytes().await;
+        // Read to its end, the refused answer's connection is free for the next request; one
+        // longer than a manifest is dropped, its connection with it.
+        let _ = read_bounded_body(res, "").await;
         Ok(retry.into_request_builder().send_traced().await?)
     }
 
