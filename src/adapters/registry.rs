@@ -21,11 +21,11 @@ use super::{backoff, innermost};
 use crate::core::mirror::{Mirror, locate};
 use crate::core::platform::{self, ManifestError, ManifestPlatforms, Platform};
 use crate::core::reference::{Digest, DigestError, ImageReference};
-use crate::core::signature_manifest::{ReferrersIndex, SignatureAnswerError, SignatureManifest};
 use crate::core::signature::{
     BUNDLE_ARTIFACT_TYPES, BUNDLE_PREDICATE_ANNOTATION, SIGN_PREDICATE, SIGNATURE_ANNOTATION,
     Signature, expected_payloads, referrers_tag, signature_tag,
 };
+use crate::core::signature_manifest::{ReferrersIndex, SignatureAnswerError, SignatureManifest};
 
 /// Where digests come from: a registry, or a lock file.
 pub trait DigestSource: Sync {
@@ -219,12 +219,10 @@ impl RegistryError {
                 host: named(host),
                 what,
             },
-            RegistryError::TooManySignatures { host, source } => {
-                RegistryError::TooManySignatures {
-                    host: named(host),
-                    source,
-                }
-            }
+            RegistryError::TooManySignatures { host, source } => RegistryError::TooManySignatures {
+                host: named(host),
+                source,
+            },
             other => other,
         }
     }
@@ -725,7 +723,13 @@ impl RegistryClient {
                 }),
             ManifestPlatforms::Image { config_digest } => {
                 let config = self
-                    .blob(host, target, &config_digest, "an image config", MAX_CONFIG_BYTES)
+                    .blob(
+                        host,
+                        target,
+                        &config_digest,
+                        "an image config",
+                        MAX_CONFIG_BYTES,
+                    )
                     .await?;
                 let found = platform::config_platform(&config).map_err(unexpected)?;
                 if &found == platform {
@@ -908,8 +912,14 @@ impl RegistryClient {
             let payload = match expected.iter().find(|(digest, _)| *digest == *layer.digest) {
                 Some((_, payload)) => payload.clone(),
                 None => {
-                    self.blob(host, target, &layer.digest, "a signature payload", layer.size)
-                        .await?
+                    self.blob(
+                        host,
+                        target,
+                        &layer.digest,
+                        "a signature payload",
+                        layer.size,
+                    )
+                    .await?
                 }
             };
             Ok(Signature::SimpleSigning { payload, signature })
@@ -958,8 +968,14 @@ impl RegistryClient {
                 .find(|layer| layer.size <= MAX_PAYLOAD_BYTES)
             {
                 Some(layer) => Ok::<_, RegistryError>(Some(Signature::Bundle(
-                    self.blob(host, target, &layer.digest, "a signature bundle", layer.size)
-                        .await?,
+                    self.blob(
+                        host,
+                        target,
+                        &layer.digest,
+                        "a signature bundle",
+                        layer.size,
+                    )
+                    .await?,
                 ))),
                 None => Ok(None),
             }
@@ -1019,14 +1035,13 @@ impl DigestSource for RegistryClient {
             tag.to_string(),
         );
         let digest = match platform {
-            None => {
-                self.with_client(&location.host, |client, auth| {
+            None => self
+                .with_client(&location.host, |client, auth| {
                     let target = &target;
                     async move { client.fetch_manifest_digest(target, &auth).await }
                 })
                 .await
-                .and_then(|digest| parsed(&location.host, &digest))
-            }
+                .and_then(|digest| parsed(&location.host, &digest)),
             Some(platform) => {
                 self.platform_digest(&location.host, &target, platform)
                     .await

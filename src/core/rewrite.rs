@@ -231,14 +231,23 @@ mod tests {
         refused(&format!("golang:${{GO}}\"@{A}"), Some("golang:${GO}"));
         let composed = format!("golang:${{GO}}@{A}");
         assert_eq!(
-            Replacement::pin(0..1, &composed, ValueStyle::Plain, &digest, Some("golang:${GO}"))
-                .unwrap()
-                .text,
+            Replacement::pin(
+                0..1,
+                &composed,
+                ValueStyle::Plain,
+                &digest,
+                Some("golang:${GO}")
+            )
+            .unwrap()
+            .text,
             composed
         );
         // Control characters are shown escaped, and a long value shortened.
         let long = format!("{}\u{0}@{A}", "a".repeat(300));
         let message = refused(&long, None);
-        assert!(message.contains("aaa…") && !message.contains('\0'), "{message}");
+        assert!(
+            message.contains("aaa…") && !message.contains('\0'),
+            "{message}"
+        );
     }
 }

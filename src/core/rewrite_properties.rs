@@ -711,8 +711,14 @@ fn pin(source: &str) -> Result<(String, Vec<Replacement>), TestCaseError> {
         .filter(|image| !image.value.contains('@'))
         .map(|image| {
             let digest = Digest::parse(DIGEST).unwrap();
-            Replacement::pin(image.span.clone(), &pinned(&image.value), image.style, &digest, None)
-                .expect("a reference pinned to DIGEST")
+            Replacement::pin(
+                image.span.clone(),
+                &pinned(&image.value),
+                image.style,
+                &digest,
+                None,
+            )
+            .expect("a reference pinned to DIGEST")
         })
         .collect();
     Ok((splice(source, &replacements), replacements))

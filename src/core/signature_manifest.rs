@@ -17,7 +17,9 @@ pub enum SignatureAnswerError {
     /// Not JSON of the expected shape, or a digest out of the grammar.
     #[error(transparent)]
     Json(#[from] serde_json::Error),
-    #[error("lists {count} signatures of the image, more than the {MAX_SIGNATURES} this tool checks")]
+    #[error(
+        "lists {count} signatures of the image, more than the {MAX_SIGNATURES} this tool checks"
+    )]
     TooMany { count: usize },
 }
 
@@ -89,14 +91,19 @@ mod tests {
             error.to_string(),
             "lists 1001 signatures of the image, more than the 1000 this tool checks"
         );
-        let index = format!(r#"{{"manifests":{}}}"#, &layers(1001, &digest)[10..layers(1001, &digest).len() - 1]);
+        let index = format!(
+            r#"{{"manifests":{}}}"#,
+            &layers(1001, &digest)[10..layers(1001, &digest).len() - 1]
+        );
         assert!(matches!(
             ReferrersIndex::parse(index.as_bytes()),
             Err(SignatureAnswerError::TooMany { count: 1001 })
         ));
         let error = SignatureManifest::parse(layers(1, "sha256:../../x").as_bytes()).unwrap_err();
         assert!(
-            error.to_string().starts_with(r#"invalid digest "sha256:../../x""#),
+            error
+                .to_string()
+                .starts_with(r#"invalid digest "sha256:../../x""#),
             "{error}"
         );
     }

@@ -44,7 +44,14 @@ fn pin(proxy: &FaultProxy, file: &str, extra: &[&str]) -> Run {
 
 /// Exit 2, nothing on stdout, no file of `dir` changed, and one error line (no control
 /// character in it) naming `file`, `image` and `host`; that line.
-fn assert_refused(run: Run, dir: &Path, before: &[(std::path::PathBuf, Vec<u8>, std::time::SystemTime)], file: &str, image: &str, host: &str) -> String {
+fn assert_refused(
+    run: Run,
+    dir: &Path,
+    before: &[(std::path::PathBuf, Vec<u8>, std::time::SystemTime)],
+    file: &str,
+    image: &str,
+    host: &str,
+) -> String {
     assert_no_panic(&run);
     let run = run.expect_code(2);
     assert_eq!(run.stdout, "", "nothing on stdout");
@@ -54,7 +61,10 @@ fn assert_refused(run: Run, dir: &Path, before: &[(std::path::PathBuf, Vec<u8>, 
         .strip_suffix('\n')
         .unwrap_or_else(|| panic!("one line: {:?}", run.stderr));
     assert!(!line.contains('\n'), "one line: {line:?}");
-    assert!(!line.chars().any(char::is_control), "no control character: {line:?}");
+    assert!(
+        !line.chars().any(char::is_control),
+        "no control character: {line:?}"
+    );
     assert!(
         line.starts_with(&format!("error: {file}:")) && line.contains(image) && line.contains(host),
         "names the file, the image and the host: {line}"
@@ -73,7 +83,7 @@ fn a_digest_header_out_of_the_grammar_is_never_written() {
         format!("sha256:{}", HEX.to_uppercase()),
         format!("SHA256:{HEX}"),
         format!("sha256:{HEX}\0"),
-        format!("sha256:12\r\n34"),
+        "sha256:12\r\n34".to_string(),
         format!("sha256:{HEX}\r"),
     ];
     let repositories: Vec<String> = (0..headers.len()).map(|i| format!("app/h{i}")).collect();
@@ -97,7 +107,14 @@ fn a_digest_header_out_of_the_grammar_is_never_written() {
             let file = file.display().to_string();
             let before = snapshot(dir.path());
             eprintln!("{name} with the header {header:?}");
-            let line = assert_refused(pin(&proxy, &file, &[]), dir.path(), &before, &file, &image, &host);
+            let line = assert_refused(
+                pin(&proxy, &file, &[]),
+                dir.path(),
+                &before,
+                &file,
+                &image,
+                &host,
+            );
             // In place too: the file stays as it was.
             let in_place = pin(&proxy, &file, &["-i"]);
             assert_refused(in_place, dir.path(), &before, &file, &image, &host);
@@ -120,14 +137,21 @@ fn a_sha512_digest_header_is_a_digest() {
     let proxy = FaultProxy::start(&registry.host());
     let host = proxy.host();
     let sha512 = format!("sha512:{HEX}{HEX}");
-    proxy.always(None, "/v2/app/long/manifests/", Fault::DigestHeader(sha512.clone()));
+    proxy.always(
+        None,
+        "/v2/app/long/manifests/",
+        Fault::DigestHeader(sha512.clone()),
+    );
     let dir = tempfile::tempdir().unwrap();
     let image = format!("{host}/app/long:v1");
     for (name, text) in sources(&image) {
         let file = dir.path().join(name);
         fs::write(&file, &text).unwrap();
         let run = pin(&proxy, &file.display().to_string(), &[]).expect_code(0);
-        assert_eq!(run.stdout, text.replace(&image, &format!("{image}@{sha512}")));
+        assert_eq!(
+            run.stdout,
+            text.replace(&image, &format!("{image}@{sha512}"))
+        );
     }
 }
 
@@ -253,7 +277,11 @@ fn a_manifest_larger_than_4_mib_is_refused_as_it_streams() {
         )),
         "{line}"
     );
-    assert!(proxy.flooded() < READ_AT_MOST, "read {} bytes", proxy.flooded());
+    assert!(
+        proxy.flooded() < READ_AT_MOST,
+        "read {} bytes",
+        proxy.flooded()
+    );
 
     // A HEAD that does not give the digest (patch 7 asks again by GET), and a GET announcing
     // 2 GiB: refused before its body is read.
@@ -269,9 +297,20 @@ fn a_manifest_larger_than_4_mib_is_refused_as_it_streams() {
     );
     let before = snapshot(dir.path());
     let host = proxy.host();
-    let line = assert_refused(pin(&proxy, &file, &[]), dir.path(), &before, &file, &image, &host);
+    let line = assert_refused(
+        pin(&proxy, &file, &[]),
+        dir.path(),
+        &before,
+        &file,
+        &image,
+        &host,
+    );
     assert!(line.ends_with("more than this tool reads"), "{line}");
-    assert!(proxy.flooded() < READ_AT_MOST, "read {} bytes", proxy.flooded());
+    assert!(
+        proxy.flooded() < READ_AT_MOST,
+        "read {} bytes",
+        proxy.flooded()
+    );
     assert_eq!(proxy.requests(Some("GET"), "/manifests/").len(), 1);
 }
 
@@ -286,7 +325,11 @@ fn an_answer_that_is_not_a_manifest_is_not_pinned() {
             "text/html",
         ),
         // JSON, of another media type, or of none.
-        (Some("application/octet-stream"), index, "application/octet-stream"),
+        (
+            Some("application/octet-stream"),
+            index,
+            "application/octet-stream",
+        ),
         (None, index, "no media type"),
         (
             Some("application/vnd.oci.image.index.v1+json"),
@@ -325,7 +368,10 @@ fn policy(dir: &Path, proxy: &FaultProxy, key: &SigningKey) -> String {
     let policy = dir.join("policy.yaml");
     fs::write(
         &policy,
-        format!("rules:\n- images: \"{}/acme/*\"\n  key: acme.pub\n", proxy.host()),
+        format!(
+            "rules:\n- images: \"{}/acme/*\"\n  key: acme.pub\n",
+            proxy.host()
+        ),
     )
     .unwrap();
     policy.display().to_string()
@@ -367,7 +413,11 @@ fn a_signature_payload_is_read_no_further_than_its_declared_size() {
         )),
         "{line}"
     );
-    assert!(proxy.flooded() < READ_AT_MOST, "read {} bytes", proxy.flooded());
+    assert!(
+        proxy.flooded() < READ_AT_MOST,
+        "read {} bytes",
+        proxy.flooded()
+    );
 }
 
 #[test]
@@ -416,7 +466,12 @@ fn a_signature_manifest_of_4000_layers_is_refused_after_one_request() {
         )),
         "{line}"
     );
-    assert_eq!(proxy.requests(None, "/blobs/").len(), 0, "{:?}", proxy.seen());
+    assert_eq!(
+        proxy.requests(None, "/blobs/").len(),
+        0,
+        "{:?}",
+        proxy.seen()
+    );
     assert_eq!(proxy.requests(Some("GET"), &sig).len(), 1);
     assert!(proxy.seen().len() <= 4, "{:?}", proxy.seen());
 }
