@@ -362,10 +362,12 @@ fn an_answer_that_is_not_a_manifest_is_not_pinned() {
     }
 }
 
-/// A policy that `acme/*` through `proxy` needs the key `acme.pub` (written into `dir`).
-fn policy(dir: &Path, proxy: &FaultProxy, key: &SigningKey) -> String {
-    fs::copy(key.public_path(), dir.join("acme.pub")).unwrap();
-    let policy = dir.join("policy.yaml");
+/// `pin` of `repository:v1` through `proxy` under a policy that `acme/*` needs `key`: refused
+/// (see [`assert_refused`]); its error line.
+fn refused_under_policy(proxy: &FaultProxy, key: &SigningKey, repository: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    fs::copy(key.public_path(), dir.path().join("acme.pub")).unwrap();
+    let policy = dir.path().join("policy.yaml");
     fs::write(
         &policy,
         format!(
@@ -374,7 +376,17 @@ fn policy(dir: &Path, proxy: &FaultProxy, key: &SigningKey) -> String {
         ),
     )
     .unwrap();
-    policy.display().to_string()
+    let image = format!("{}/{repository}:v1", proxy.host());
+    let file = dir.path().join("pod.yaml");
+    fs::write(&file, sources(&image)[2].1.clone()).unwrap();
+    let file = file.display().to_string();
+    let before = snapshot(dir.path());
+    let run = pin(
+        proxy,
+        &file,
+        &["--signature-policy", &policy.display().to_string()],
+    );
+    assert_refused(run, dir.path(), &before, &file, &image, &proxy.host())
 }
 
 #[test]
@@ -396,16 +408,8 @@ fn a_signature_payload_is_read_no_further_than_its_declared_size() {
             announced: false,
         },
     );
-    let dir = tempfile::tempdir().unwrap();
-    let policy = policy(dir.path(), &proxy, &key);
-    let image = format!("{}/acme/app:v1", proxy.host());
-    let file = dir.path().join("pod.yaml");
-    fs::write(&file, sources(&image)[2].1.clone()).unwrap();
-    let file = file.display().to_string();
-    let before = snapshot(dir.path());
-    let run = pin(&proxy, &file, &["--signature-policy", &policy]);
+    let line = refused_under_policy(&proxy, &key, "acme/app");
     let host = proxy.host();
-    let line = assert_refused(run, dir.path(), &before, &file, &image, &host);
     assert!(
         line.ends_with(&format!(
             "{host} sent a signature payload larger than {} bytes, more than this tool reads",
@@ -450,16 +454,8 @@ fn a_signature_manifest_of_4000_layers_is_refused_after_one_request() {
             body: manifest,
         },
     );
-    let dir = tempfile::tempdir().unwrap();
-    let policy = policy(dir.path(), &proxy, &SigningKey::generate());
-    let image = format!("{}/acme/many:v1", proxy.host());
-    let file = dir.path().join("pod.yaml");
-    fs::write(&file, sources(&image)[2].1.clone()).unwrap();
-    let file = file.display().to_string();
-    let before = snapshot(dir.path());
-    let run = pin(&proxy, &file, &["--signature-policy", &policy]);
+    let line = refused_under_policy(&proxy, &SigningKey::generate(), "acme/many");
     let host = proxy.host();
-    let line = assert_refused(run, dir.path(), &before, &file, &image, &host);
     assert!(
         line.ends_with(&format!(
             "{host} lists 4000 signatures of the image, more than the 1000 this tool checks"
