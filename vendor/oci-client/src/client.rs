@@ -1138,10 +1138,11 @@ impl Client {
             let headers = res.headers().clone();
             let body = read_bounded_body(res, &url).await?;
             validate_registry_response(status, &body, &url)?;
-            check_manifest(&headers, &body, MIME_TYPES_DISTRIBUTION_MANIFEST, &url)?;
 
-            validate_digest(&body, digest_header_value(headers)?, image.digest())
-                .map_err(OciDistributionError::from)
+            let digest_header = digest_header_value(headers.clone())?;
+            let digest = validate_digest(&body, digest_header, image.digest())?;
+            check_manifest(&headers, &body, MIME_TYPES_DISTRIBUTION_MANIFEST, &url)?;
+            Ok(digest)
         }
     }
 
@@ -1336,10 +1337,10 @@ impl Client {
         let body = read_bounded_body(res, &url).await?;
 
         validate_registry_response(status, &body, &url)?;
-        check_manifest(&headers, &body, accepted_media_types, &url)?;
 
-        let digest_header = digest_header_value(headers)?;
+        let digest_header = digest_header_value(headers.clone())?;
         let digest = validate_digest(&body, digest_header, image.digest())?;
+        check_manifest(&headers, &body, accepted_media_types, &url)?;
 
         Ok((body, digest))
     }
@@ -2429,7 +2430,14 @@ fn check_manifest(headers: &HeaderMap, body: &[u8], accepted: &[&str], url: &str
     let content_type = headers
         .get(reqwest::header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
-        .map(|value| value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+        .map(|value| {
+            value
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        })
         .filter(|value| !value.is_empty() && value != "application/json");
     let not_a_manifest = |media_type: String| OciDistributionError::NotAManifest {
         url: url.to_string(),

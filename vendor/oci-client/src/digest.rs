@@ -142,7 +142,11 @@ pub fn is_valid_digest(value: &str) -> bool {
 
 /// `value` escaped (no control character reaches a terminal) and cut after 100 characters.
 fn shown(value: &str) -> String {
-    let mut shown: String = value.chars().take(100).flat_map(char::escape_debug).collect();
+    let mut shown: String = value
+        .chars()
+        .take(100)
+        .flat_map(char::escape_debug)
+        .collect();
     if value.chars().nth(100).is_some() {
         shown.push('…');
     }
