@@ -234,7 +234,10 @@ mod tests {
         ] {
             let error = header(&bad).expect_err(&bad).to_string();
             assert!(error.starts_with("Invalid digest header: \""), "{error}");
-            assert!(!error.contains('\t') && error.chars().count() < 130, "{error}");
+            assert!(
+                !error.contains('\t') && error.chars().count() < 130,
+                "{error}"
+            );
         }
         assert_eq!(header("").unwrap(), None);
     }
