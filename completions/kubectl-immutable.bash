@@ -99,7 +99,7 @@ _kubectl__immutable() {
             return 0
             ;;
         kubectl__immutable__subcmd__apply)
-            opts="-f -R -n -o -q -v -h --filename --recursive --image-path --config --lock --offline --platform --registry-mirror --insecure-registry --concurrency --registry-timeout --signature-policy --kubeconfig --context --namespace --request-timeout --field-manager --force-conflicts --dry-run --allow-unpinned --output --wait --timeout --quiet --v --help"
+            opts="-f -R -n -o -q -v -h --filename --recursive --follow-links-outside --image-path --config --lock --offline --platform --registry-mirror --insecure-registry --concurrency --registry-timeout --signature-policy --kubeconfig --context --namespace --request-timeout --field-manager --force-conflicts --dry-run --allow-unpinned --output --wait --timeout --quiet --v --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -275,7 +275,7 @@ _kubectl__immutable() {
             return 0
             ;;
         kubectl__immutable__subcmd__diff)
-            opts="-f -R -n -o -q -v -h --filename --revision --recursive --kubeconfig --context --namespace --request-timeout --image-path --config --ignore --output --color --no-pin --field-manager --allow-unpinned --lock --offline --platform --registry-mirror --insecure-registry --concurrency --registry-timeout --quiet --v --help"
+            opts="-f -R -n -o -q -v -h --filename --revision --recursive --follow-links-outside --kubeconfig --context --namespace --request-timeout --image-path --config --ignore --ignore-timeout --output --color --no-pin --field-manager --allow-unpinned --lock --offline --platform --registry-mirror --insecure-registry --concurrency --registry-timeout --signature-policy --quiet --v --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -358,6 +358,10 @@ _kubectl__immutable() {
                     fi
                     return 0
                     ;;
+                --ignore-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
                     COMPREPLY=($(compgen -W "text json markdown" -- "${cur}"))
                     return 0
@@ -411,6 +415,21 @@ _kubectl__immutable() {
                     ;;
                 --registry-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --signature-policy)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
                     return 0
                     ;;
                 --v)
@@ -726,7 +745,7 @@ _kubectl__immutable() {
             return 0
             ;;
         kubectl__immutable__subcmd__pin)
-            opts="-f -R -i -q -v -h --filename --recursive --image-path --config --lock --offline --platform --registry-mirror --insecure-registry --concurrency --registry-timeout --signature-policy --in-place --digest-only --kind --pin-syntax --report --report-file --check --verify --format --refresh --quiet --v --help"
+            opts="-f -R -i -q -v -h --filename --recursive --follow-links-outside --image-path --config --lock --offline --platform --registry-mirror --insecure-registry --concurrency --registry-timeout --signature-policy --in-place --digest-only --kind --pin-syntax --report --report-file --check --verify --format --refresh --quiet --v --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

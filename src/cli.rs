@@ -192,6 +192,8 @@ pub struct PinArgs {
     pub report_file: Option<PathBuf>,
 
     /// No network, nothing written: list every image without a digest; exit 1 if there is one.
+    /// With a signature policy and --lock, also every digest written that the lock's signature
+    /// records, verified again with the policy's keys, do not vouch for.
     #[arg(long, help_heading = "Mode")]
     pub check: bool,
 
@@ -231,6 +233,12 @@ pub struct SourceArgs {
     #[arg(short = 'R', long, help_heading = "Input")]
     pub recursive: bool,
 
+    /// Follow a directory's symbolic links that lead out of it. Without it such a link is an
+    /// error (exit 2, nothing read, printed or written), so a link added in a pull request
+    /// cannot have the tool print or rewrite a file elsewhere (~/.docker/config.json).
+    #[arg(long, help_heading = "Input")]
+    pub follow_links_outside: bool,
+
     /// Where custom resources keep images, as KIND:dotted.path ([] walks a list), e.g.
     /// Rollout:spec.template.spec.containers[].image. Repeatable.
     #[arg(long = "image-path", value_name = "KIND:PATH", help_heading = "Input")]
@@ -248,7 +256,8 @@ pub struct ResolveArgs {
     #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath, help_heading = "Mode")]
     pub lock: Option<PathBuf>,
 
-    /// Resolve only from the lock file; no network.
+    /// Resolve only from the lock file; no network. With a signature policy, the signature
+    /// each digest's record holds is verified again with the policy's key.
     #[arg(long, requires = "lock", help_heading = "Mode")]
     pub offline: bool,
 
@@ -273,7 +282,9 @@ pub struct RegistryArgs {
     )]
     pub registry_mirrors: Vec<Mirror>,
 
-    /// Allow plain HTTP or an unverified certificate for this registry host. Repeatable.
+    /// Allow plain HTTP or an unverified certificate for this registry host, and a registry's
+    /// credentials in plain HTTP to a token service on it (one on the insecure registry's own
+    /// host needs no naming). Repeatable.
     #[arg(
         long = "insecure-registry",
         value_name = "HOST[:PORT]",
@@ -290,16 +301,18 @@ pub struct RegistryArgs {
     pub concurrency: u16,
 
     /// Seconds each registry request may take before it is retried; also the longest wait a
-    /// registry's Retry-After is honoured for (a longer one fails at once).
+    /// registry's Retry-After is honoured for (a longer one fails at once), and how long a
+    /// credential helper may take to answer (then it is stopped).
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..), help_heading = "Registry")]
     pub registry_timeout: u64,
 }
 
-/// `--signature-policy`: shared by the commands that write or send digests.
+/// `--signature-policy`: shared by the commands that write, send or compare digests.
 #[derive(Debug, Clone, Args)]
 pub struct SignatureArgs {
-    /// Pin only digests this cosign signature policy accepts (the `signaturePolicy:` mapping of
-    /// the config file, as the whole file) [default: the config file's, if any].
+    /// Write or send only digests this cosign signature policy accepts, those written by hand
+    /// too (the `signaturePolicy:` mapping of the config file, as the whole file) [default: the
+    /// config file's, if any].
     #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath, help_heading = "Registry")]
     pub signature_policy: Option<PathBuf>,
 }
@@ -414,6 +427,10 @@ pub struct DiffArgs {
     #[arg(short = 'R', long)]
     pub recursive: bool,
 
+    /// Follow a directory's symbolic links that lead out of it (an error without it).
+    #[arg(long)]
+    pub follow_links_outside: bool,
+
     #[command(flatten)]
     pub cluster: ClusterArgs,
 
@@ -429,6 +446,11 @@ pub struct DiffArgs {
     /// name, namespace, jsonPointers and jqPathExpressions, removed from both sides first.
     #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub ignore: Option<PathBuf>,
+
+    /// How long one of --ignore's jqPathExpressions may run on one object (Argo CD's default);
+    /// longer is an error. Each also sees an empty environment and at most 1 GiB of memory.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = positive_duration, requires = "ignore")]
+    pub ignore_timeout: Duration,
 
     /// Output format: markdown is for a pull-request comment (cut between objects, with a note,
     /// past GitHub's 65,536 characters).
@@ -465,6 +487,11 @@ pub struct DiffArgs {
     /// With -f, how images are pinned before the comparison: as `apply` pins them.
     #[command(flatten)]
     pub resolve: ResolveArgs,
+
+    // With -f (unless --no-pin): the digests compared are judged as `apply` judges those it
+    // sends.
+    #[command(flatten)]
+    pub signatures: SignatureArgs,
 }
 
 const HISTORY_EXAMPLES: &str = "\
@@ -737,6 +764,15 @@ fn request_timeout(text: &str) -> Result<Duration, String> {
          followed by a corresponding time unit (e.g. 1s | 2m | 3h)"
             .to_string()
     })
+}
+
+/// A duration with its unit (`1s`, `500ms`), not zero.
+fn positive_duration(text: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(text) {
+        Ok(duration) if !duration.is_zero() => Ok(duration),
+        Ok(_) => Err("must be more than zero".to_string()),
+        Err(error) => Err(format!("{error} (e.g. 1s, 500ms)")),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -7,7 +7,8 @@
 //! - 6: also every registry and API request with its status and time, or why it got none, and
 //!   the mirror each name is resolved at;
 //! - 7: also each request's headers; 8: also each answer's headers;
-//! - 9: also the debug events of the libraries underneath (oci-client, kube).
+//! - 9: also the debug events of the libraries underneath (oci-client, kube), but for those of
+//!   kube that quote an answer's body (see [`KUBE_BODIES`]).
 //!
 //! Credentials never show: header values of `Authorization`, cookies and the like, the secret
 //! query parameters of URLs, user information in URLs, and, as a last guard on every line
@@ -24,12 +25,19 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
-use tracing_subscriber::filter::Targets;
+use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt as _};
 
 /// Where the registry client reports its requests (the vendored oci-client's patch 5).
 const REGISTRY_HTTP: &str = oci_client::traced::TARGET;
 const PLUGIN: &str = env!("CARGO_CRATE_NAME");
+/// Where kube reports the bodies of the API server's answers, refusals included, whole: a
+/// server, or a proxy in front of it, may echo the request's credentials there. Never shown,
+/// whatever `-v` or `RUST_LOG` asks, unless `RUST_LOG` names this target itself; the plugin says
+/// each refusal itself, redacted (`adapters::cluster`).
+const KUBE_BODIES: &str = "kube_client::client";
+/// kube's requests and closed streams, reported under [`KUBE_BODIES`]' module but quoting none.
+const KUBE_REQUESTS: &str = "kube_client::client::builder";
 
 /// Installs the logger `-v LEVEL` and `RUST_LOG` ask for, if they ask for anything. `-q` wins.
 pub fn init(verbosity: u8, quiet: bool) {
@@ -70,7 +78,9 @@ pub fn init(verbosity: u8, quiet: bool) {
 
 /// What each `-v` level lets through.
 fn targets(verbosity: u8) -> Targets {
-    let mut targets = Targets::new().with_target(PLUGIN, Level::INFO);
+    let mut targets = Targets::new()
+        .with_target(PLUGIN, Level::INFO)
+        .with_target(KUBE_BODIES, LevelFilter::OFF);
     if verbosity >= 6 {
         targets = targets
             .with_target(PLUGIN, Level::DEBUG)
@@ -85,6 +95,7 @@ fn targets(verbosity: u8) -> Targets {
         targets = targets
             .with_target("oci_client", Level::DEBUG)
             .with_target("kube_client", Level::DEBUG)
+            .with_target(KUBE_REQUESTS, Level::DEBUG)
             .with_target(REGISTRY_HTTP, Level::TRACE);
     }
     targets
@@ -467,11 +478,39 @@ pub(crate) fn redact_url(url: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// The last guard, on every line written: a `Basic` or `Bearer` credential, and the value of
-/// a `token`, `access_token`, `password`, `secret` or `auth` field (JSON `"token":"…"` or
-/// `token=…`), whatever printed it, are replaced by `<redacted>`.
+/// The credentials this run holds (see [`keep_secret`]).
+static KEPT_SECRETS: std::sync::RwLock<Vec<String>> = std::sync::RwLock::new(Vec::new());
+
+/// Makes [`scrub`] redact `secret` wherever it appears, whatever its shape around it: for the
+/// credentials this run holds (a registry's password, the kubeconfig's token), which a server
+/// may echo bare. One shorter than 4 characters is not kept: it would redact words.
+pub(crate) fn keep_secret(secret: &str) {
+    if secret.chars().count() < 4 {
+        return;
+    }
+    let mut kept = KEPT_SECRETS
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if !kept.iter().any(|known| known == secret) {
+        kept.push(secret.to_string());
+    }
+}
+
+/// The last guard, on every line written: the credentials this run holds ([`keep_secret`]), a
+/// `Basic` or `Bearer` credential, and the value of a `token`, `access_token`, `password`,
+/// `secret` or `auth` field (JSON `"token":"…"` or `token=…`), whatever printed it, are
+/// replaced by `<redacted>`.
 pub(crate) fn scrub(line: &str) -> Cow<'_, str> {
     let mut out = Cow::Borrowed(line);
+    for secret in KEPT_SECRETS
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .iter()
+    {
+        if out.contains(secret.as_str()) {
+            out = Cow::Owned(out.replace(secret.as_str(), REDACTED));
+        }
+    }
     for scheme in ["basic ", "bearer "] {
         out = redact_after_schemes(out, scheme);
     }
@@ -740,6 +779,12 @@ mod tests {
         ] {
             assert_eq!(scrub(line), scrubbed, "{line}");
         }
+        keep_secret("kept-s3cret");
+        keep_secret("abc");
+        assert_eq!(
+            scrub("echoed kept-s3cret, twice: kept-s3cret; abc"),
+            "echoed <redacted>, twice: <redacted>; abc"
+        );
         for kept in [
             r#"WWW-Authenticate: Bearer realm="https://a/token",service="r""#,
             "Authorization: Bearer <redacted>",
@@ -762,5 +807,9 @@ mod tests {
         assert!(!targets(8).would_enable("oci_client::client", &Level::DEBUG));
         assert!(targets(9).would_enable("oci_client::client", &Level::DEBUG));
         assert!(!targets(9).would_enable("hyper_util::client", &Level::DEBUG));
+        // kube's events that quote an answer's body never show; its others do at 9.
+        assert!(!targets(9).would_enable(KUBE_BODIES, &Level::ERROR));
+        assert!(targets(9).would_enable(KUBE_REQUESTS, &Level::DEBUG));
+        assert!(targets(9).would_enable("kube_client::discovery", &Level::DEBUG));
     }
 }

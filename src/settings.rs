@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 
 use crate::adapters::cluster::ClusterSettings;
+use crate::adapters::fs::Links;
 use crate::adapters::registry::RegistrySettings;
 use crate::cli::{ClusterArgs, RegistryArgs, ResolveArgs, SourceArgs};
 use crate::core::ignore::IgnoreRules;
@@ -136,12 +137,18 @@ pub struct Config {
 }
 
 impl Config {
-    /// Reads `--config FILE`, else `.kubectl-immutable.yaml` in the working directory if present.
-    pub fn load(explicit: Option<&Path>) -> anyhow::Result<Config> {
-        let path = explicit.map(Path::to_path_buf).or_else(|| {
+    /// The file [`Config::load`] reads: `--config FILE`, else `.kubectl-immutable.yaml` in the
+    /// working directory if present.
+    pub fn path(explicit: Option<&Path>) -> Option<PathBuf> {
+        explicit.map(Path::to_path_buf).or_else(|| {
             let default = PathBuf::from(DEFAULT_CONFIG);
             default.is_file().then_some(default)
-        });
+        })
+    }
+
+    /// Reads `--config FILE`, else `.kubectl-immutable.yaml` in the working directory if present.
+    pub fn load(explicit: Option<&Path>) -> anyhow::Result<Config> {
+        let path = Config::path(explicit);
         let mut config = Config {
             image_paths: builtin_image_paths(),
             ..Config::default()
@@ -201,6 +208,7 @@ pub fn resolve_settings(
     Ok(ResolveSettings {
         filenames: sources.filenames,
         recursive: sources.recursive,
+        links: links(sources.follow_links_outside),
         rules,
         digest_only: false,
         platform: resolve.platform,
@@ -235,5 +243,14 @@ pub fn cluster_settings(args: &ClusterArgs) -> ClusterSettings {
         namespace: args.namespace.clone(),
         // kubectl's 0: no timeout.
         request_timeout: Some(args.request_timeout).filter(|timeout| !timeout.is_zero()),
+    }
+}
+
+/// `--follow-links-outside` as the reader takes it.
+pub fn links(follow_links_outside: bool) -> Links {
+    if follow_links_outside {
+        Links::Anywhere
+    } else {
+        Links::InsideTree
     }
 }

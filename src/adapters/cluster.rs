@@ -33,7 +33,8 @@ pub enum ClusterError {
         source: Option<Box<kube::Error>>,
         tries: Option<u32>,
     },
-    /// The API server's own answer, e.g. a 403 or a field-manager conflict.
+    /// The API server's own answer, e.g. a 403 or a field-manager conflict, as [`refusal`]
+    /// tells it: never a credential it echoes.
     #[error("{message}")]
     Refused {
         code: u16,
@@ -47,14 +48,37 @@ pub enum ClusterError {
 impl From<kube::Error> for ClusterError {
     fn from(error: kube::Error) -> Self {
         match error {
-            kube::Error::Api(status) => ClusterError::Refused {
-                code: status.code,
-                reason: status.reason.clone(),
-                message: status.message.clone(),
-            },
+            kube::Error::Api(status) => {
+                let (reason, message) = refusal(&status);
+                ClusterError::Refused {
+                    code: status.code,
+                    reason,
+                    message,
+                }
+            }
             other => ClusterError::unreachable(other),
         }
     }
+}
+
+/// kube's reason for an error answer whose body is no `Status`: its message is then the body.
+const NOT_A_STATUS: &str = "Failed to parse error data";
+
+/// The reason and message of the API server's refusal as they may be shown, as a registry's
+/// are: a `Status`'s own, with anything shaped like a credential redacted (a server, or a proxy
+/// in front of it, may echo the request's `Authorization`); of an answer that is no `Status`,
+/// its code's reason alone, never its body (an HTML page, or an echo of the request).
+fn refusal(status: &kube::core::Status) -> (String, String) {
+    if status.reason == NOT_A_STATUS {
+        let reason = http::StatusCode::from_u16(status.code)
+            .ok()
+            .and_then(|code| code.canonical_reason())
+            .unwrap_or_default();
+        let message = format!("the API server answered {} {reason}", status.code);
+        return (reason.to_string(), message.trim_end().to_string());
+    }
+    let shown = |text: &str| crate::logging::scrub(text).into_owned();
+    (shown(&status.reason), shown(&status.message))
 }
 
 /// Why the cluster was not reached, as [`ClusterError::Unreachable`] says it.
@@ -84,6 +108,28 @@ impl ClusterError {
         }
     }
 
+    /// A refusal, its message rewritten by `say`; any other error as it is.
+    fn refusal_said(self, say: impl FnOnce(&str) -> String) -> Self {
+        match self {
+            ClusterError::Refused {
+                code,
+                reason,
+                message,
+            } => ClusterError::Refused {
+                code,
+                reason,
+                message: say(&message),
+            },
+            other => other,
+        }
+    }
+
+    /// This refusal, said to be of the discovery of the server's API resources: the requests
+    /// are kube's, and the server's answer may not name them.
+    fn in_discovery(self) -> Self {
+        self.refusal_said(|message| format!("discovering the server's API resources: {message}"))
+    }
+
     /// This error, said to be the last of [`TRIES`].
     fn tried(self) -> Self {
         match self {
@@ -92,16 +138,9 @@ impl ClusterError {
                 source,
                 tries: Some(TRIES),
             },
-            ClusterError::Refused {
-                code,
-                reason,
-                message,
-            } => ClusterError::Refused {
-                code,
-                reason,
-                message: format!("{message} (gave up after {TRIES} tries)"),
-            },
-            other => other,
+            other => {
+                other.refusal_said(|message| format!("{message} (gave up after {TRIES} tries)"))
+            }
         }
     }
 }
@@ -189,6 +228,8 @@ impl Cluster {
             .namespace
             .clone()
             .unwrap_or_else(|| config.default_namespace.clone());
+        // A server, or a proxy in front of it, may echo them bare in a refusal.
+        keep_secrets(&config.auth_info).await;
         // `retried` is the one retry policy: kube's own retries 429, 503 and 504 up to 15 times
         // with a backoff growing to minutes, and never a dropped connection.
         config.default_retry = false;
@@ -205,7 +246,9 @@ impl Cluster {
         // connection went idle.
         config.reset_reader_on_write = true;
         let client = super::wire::kube_client(config).map_err(ClusterError::unreachable)?;
-        let discovery = retried(patience, || Discovery::new(client.clone()).run()).await?;
+        let discovery = retried(patience, || Discovery::new(client.clone()).run())
+            .await
+            .map_err(ClusterError::in_discovery)?;
         Ok(Cluster {
             client,
             discovery,
@@ -216,8 +259,9 @@ impl Cluster {
 
     /// Discovers again, after CRDs were created.
     pub async fn refresh(&mut self) -> Result<(), ClusterError> {
-        self.discovery =
-            retried(self.patience, || Discovery::new(self.client.clone()).run()).await?;
+        self.discovery = retried(self.patience, || Discovery::new(self.client.clone()).run())
+            .await
+            .map_err(ClusterError::in_discovery)?;
         Ok(())
     }
 
@@ -331,6 +375,31 @@ impl Cluster {
     }
 }
 
+/// The largest token file of a kubeconfig read to keep its token out of output: a service
+/// account token is a JWT of a kilobyte or two.
+const MAX_TOKEN_FILE_BYTES: u64 = 64 << 10;
+
+/// Has [`crate::logging::scrub`] redact the credentials of the kubeconfig's user wherever they
+/// appear: its token (inline or in its token file) and password.
+async fn keep_secrets(user: &kube::config::AuthInfo) {
+    use secrecy::ExposeSecret as _;
+    use tokio::io::AsyncReadExt as _;
+    for secret in [&user.token, &user.password].into_iter().flatten() {
+        crate::logging::keep_secret(secret.expose_secret());
+    }
+    let Some(path) = &user.token_file else {
+        return;
+    };
+    let mut token = String::new();
+    if let Ok(file) = tokio::fs::File::open(path).await {
+        let _ = file
+            .take(MAX_TOKEN_FILE_BYTES)
+            .read_to_string(&mut token)
+            .await;
+        crate::logging::keep_secret(token.trim());
+    }
+}
+
 /// Tries of one request, the first included.
 const TRIES: u32 = 4;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -381,9 +450,10 @@ where
 fn why(patience: Patience, error: &kube::Error) -> String {
     match error {
         kube::Error::Api(status) => {
-            let mut text = format!("the server answered {} {}", status.code, status.reason);
-            if !status.message.is_empty() {
-                text += &format!(": {}", status.message);
+            let (reason, message) = refusal(status);
+            let mut text = format!("the server answered {} {reason}", status.code);
+            if status.reason != NOT_A_STATUS && !message.is_empty() {
+                text += &format!(": {message}");
             }
             if let Some(seconds) = status
                 .details
@@ -598,6 +668,41 @@ mod tests {
                 &stack(IoError::new(ErrorKind::ConnectionReset, "connection reset"))
             ),
             "connection reset"
+        );
+    }
+
+    #[test]
+    fn a_refusal_shows_no_body_that_is_no_status_and_no_credential_a_status_echoes() {
+        // The error's message, and what -v says of it.
+        let said = |status: kube::core::Status| {
+            let logged = why(
+                Patience::new(None),
+                &kube::Error::Api(status.clone().boxed()),
+            );
+            let error = ClusterError::from(kube::Error::Api(status.boxed()));
+            (error.to_string(), logged)
+        };
+        let echoed = kube::core::Status::failure("Authorization: Bearer abc.def", NOT_A_STATUS)
+            .with_code(403);
+        assert_eq!(
+            said(echoed),
+            (
+                "the API server answered 403 Forbidden".into(),
+                "the server answered 403 Forbidden".into()
+            )
+        );
+        let status =
+            kube::core::Status::failure("refused Bearer abc.def", "Unauthorized").with_code(401);
+        assert_eq!(said(status).0, "refused Bearer <redacted>");
+        // A server's own refusal is as it said it.
+        let forbidden = r#"secrets "db" is forbidden: User "nobody" cannot get resource "secrets""#;
+        let status = kube::core::Status::failure(forbidden, "Forbidden").with_code(403);
+        assert_eq!(
+            said(status),
+            (
+                forbidden.to_string(),
+                format!("the server answered 403 Forbidden: {forbidden}")
+            )
         );
     }
 

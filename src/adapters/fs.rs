@@ -44,6 +44,18 @@ pub enum InputError {
         target: PathBuf,
         source: io::Error,
     },
+    /// A link in a directory named by `-f` that leads out of it: what a repository's link
+    /// would make the tool print or rewrite (`~/.docker/config.json`), refused as
+    /// `kubectl kustomize` refuses it.
+    #[error(
+        "a symbolic link to {}, outside {tree}: refused (--follow-links-outside follows it)",
+        .target.display()
+    )]
+    LinkOutside {
+        name: String,
+        target: PathBuf,
+        tree: String,
+    },
 }
 
 impl InputError {
@@ -53,7 +65,8 @@ impl InputError {
             InputError::Io { name, .. }
             | InputError::NotText { name, .. }
             | InputError::Walk { name, .. }
-            | InputError::DanglingLink { name, .. } => name,
+            | InputError::DanglingLink { name, .. }
+            | InputError::LinkOutside { name, .. } => name,
         }
     }
 }
@@ -69,11 +82,26 @@ impl Located for InputError {
 
 const MANIFEST_EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
 
+/// Where the symbolic links inside a directory named by `-f` may lead. A link named by `-f`
+/// itself is always followed: the user named it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Links {
+    /// Only to files and directories inside that directory; any other is an error.
+    #[default]
+    InsideTree,
+    /// Anywhere (`--follow-links-outside`).
+    Anywhere,
+}
+
 /// Reads every `-f` argument as kubectl does: a file, a directory's `*.yaml`/`*.yml`/`*.json`
 /// (recursively with `recursive`), or `-` for stdin. Directory entries come in name order.
 /// Every unreadable input is reported, not only the first.
-pub fn read_sources(arguments: &[String], recursive: bool) -> Result<Vec<Source>, Vec<InputError>> {
-    read_sources_with(arguments, recursive, false)
+pub fn read_sources(
+    arguments: &[String],
+    recursive: bool,
+    links: Links,
+) -> Result<Vec<Source>, Vec<InputError>> {
+    read_sources_with(arguments, recursive, false, links)
 }
 
 /// [`read_sources`]; with `docker`, a directory's Dockerfiles and Compose files too (by name:
@@ -82,6 +110,7 @@ pub fn read_sources_with(
     arguments: &[String],
     recursive: bool,
     docker: bool,
+    links: Links,
 ) -> Result<Vec<Source>, Vec<InputError>> {
     let mut sources = Vec::new();
     let mut errors = Vec::new();
@@ -107,27 +136,66 @@ pub fn read_sources_with(
         let path = Path::new(argument);
         if path.is_dir() {
             let depth = if recursive { usize::MAX } else { 1 };
+            let wanted = |path: &Path| is_manifest(path) || (docker && is_docker_file(path));
+            // The tree as the links inside it are judged: its real path, a link named by -f
+            // followed.
+            let tree = match links {
+                Links::InsideTree => match fs::canonicalize(path) {
+                    Ok(tree) => Some(tree),
+                    Err(source) => {
+                        errors.push(InputError::Io {
+                            name: argument.clone(),
+                            source,
+                        });
+                        continue;
+                    }
+                },
+                Links::Anywhere => None,
+            };
             // Links are followed as kubectl does; walkdir detects loops and reports them.
-            let walk = walkdir::WalkDir::new(path)
+            let mut walk = walkdir::WalkDir::new(path)
                 .follow_links(true)
                 .max_depth(depth)
-                .sort_by_file_name();
-            for entry in walk {
-                match entry {
-                    Ok(entry)
-                        if entry.file_type().is_file()
-                            && (is_manifest(entry.path())
-                                || (docker && is_docker_file(entry.path()))) =>
-                    {
-                        read_file(entry.path(), &mut sources, &mut errors)
+                .sort_by_file_name()
+                .into_iter();
+            while let Some(entry) = walk.next() {
+                let entry = match entry {
+                    Ok(entry) => entry,
+                    Err(source) => {
+                        errors.push(InputError::Walk {
+                            name: source
+                                .path()
+                                .map_or_else(|| argument.clone(), |p| p.display().to_string()),
+                            source,
+                        });
+                        continue;
                     }
-                    Ok(_) => {}
-                    Err(source) => errors.push(InputError::Walk {
-                        name: source
-                            .path()
-                            .map_or_else(|| argument.clone(), |p| p.display().to_string()),
-                        source,
-                    }),
+                };
+                let is_file = entry.file_type().is_file();
+                // A directory is walked into below the depth limit; a file read if wanted.
+                let used = if is_file {
+                    wanted(entry.path())
+                } else {
+                    entry.file_type().is_dir() && entry.depth() < depth
+                };
+                if !used {
+                    continue;
+                }
+                if let Some(tree) = &tree
+                    && let Some(target) = link_outside(&entry, tree)
+                {
+                    errors.push(InputError::LinkOutside {
+                        name: entry.path().display().to_string(),
+                        target,
+                        tree: argument.clone(),
+                    });
+                    if !is_file {
+                        walk.skip_current_dir();
+                    }
+                    continue;
+                }
+                if is_file {
+                    read_file(entry.path(), &mut sources, &mut errors);
                 }
             }
         } else {
@@ -139,6 +207,18 @@ pub fn read_sources_with(
     } else {
         Err(errors)
     }
+}
+
+/// Where `entry` really is, if it is a symbolic link (or a chain of them, `..` and all) that
+/// leads out of `tree` (a real path). Entries under a followed link are judged by their own
+/// real path too, so a link to a directory inside that holds a link out is caught.
+fn link_outside(entry: &walkdir::DirEntry, tree: &Path) -> Option<PathBuf> {
+    if entry.depth() == 0 || !entry.path_is_symlink() {
+        return None;
+    }
+    // A link that cannot be resolved was reported by the walk.
+    let target = fs::canonicalize(entry.path()).ok()?;
+    (!target.starts_with(tree)).then_some(target)
 }
 
 fn walk_message(error: &walkdir::Error) -> String {
@@ -206,10 +286,40 @@ pub fn text(name: &str, bytes: Vec<u8>) -> Result<String, InputError> {
     })
 }
 
+/// The name of every temporary file this tool writes: this prefix, then tempfile's six random
+/// letters and digits.
+const TEMPORARY_PREFIX: &str = ".kubectl-immutable-";
+const TEMPORARY_RANDOM: usize = 6;
+
+/// How old a temporary of this tool must be before a later run removes it: older than any run
+/// still renaming, so only one that was killed left it.
+const STALE_TEMPORARY: std::time::Duration = std::time::Duration::from_secs(60 * 60);
+
 /// A file written to a temporary sibling, renamed over the target only by [`commit_all`].
-pub struct StagedFile {
+pub struct StagedFile<'a> {
     temporary: tempfile::NamedTempFile,
     target: PathBuf,
+    /// What the target held when it was read: it is replaced only if it still does.
+    read: Option<&'a [u8]>,
+}
+
+impl StagedFile<'_> {
+    /// The folder it is written in: the one whose stale temporaries [`remove_stale_temporaries`]
+    /// removes.
+    pub fn folder(&self) -> Option<&Path> {
+        self.temporary.path().parent()
+    }
+}
+
+/// Why staged files were not all renamed over their targets.
+#[derive(Debug, thiserror::Error)]
+pub enum CommitError {
+    /// A file changed by someone else since it was read (a line added while the run waited on
+    /// the network): replacing it would lose that change.
+    #[error("changed since it was read; nothing was replaced (run again)")]
+    Changed { name: String },
+    #[error("cannot replace {name}: {source}")]
+    Io { name: String, source: io::Error },
 }
 
 /// The file `path` names, its symbolic links followed (a link's own path where the link is
@@ -218,19 +328,58 @@ pub fn real_path(path: &Path) -> PathBuf {
     fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
+/// Whether `a` and `b` name one file: the same file where both exist (device and inode, so
+/// hard links and links of any kind count), else the same real path (the folder's real path
+/// and the name, for a file not written yet).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    if let (Ok(a), Ok(b)) = (fs::metadata(a), fs::metadata(b)) {
+        use std::os::unix::fs::MetadataExt as _;
+        return (a.dev(), a.ino()) == (b.dev(), b.ino());
+    }
+    planned_path(a) == planned_path(b)
+}
+
+/// `path` with its folder's links resolved: the real path of a file that may not exist yet.
+fn planned_path(path: &Path) -> PathBuf {
+    if let Ok(real) = fs::canonicalize(path) {
+        return real;
+    }
+    match (path.parent(), path.file_name()) {
+        (Some(parent), Some(name)) => real_path(folder(parent)).join(name),
+        _ => path.to_path_buf(),
+    }
+}
+
+/// The folder a file of `parent` is in: `.` for a bare name.
+fn folder(parent: &Path) -> &Path {
+    if parent.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        parent
+    }
+}
+
+/// The folder a file at `path` would be written in, if it is not an existing folder (a
+/// missing one, or a file): checked before anything is written.
+pub fn missing_folder(path: &Path) -> Option<&Path> {
+    let parent = folder(path.parent().unwrap_or(Path::new(".")));
+    (!parent.is_dir()).then_some(parent)
+}
+
 /// Writes `pieces`, one after another, next to `target` with the target's permissions, without
 /// touching the target. `target` is a real file's path ([`real_path`]): a symbolic link would
-/// be replaced by the file.
-pub fn stage<'a>(
+/// be replaced by the file. With `read`, what the target held when it was read: [`commit_all`]
+/// replaces it only if it still holds that.
+pub fn stage<'a, 'p>(
     target: &Path,
-    pieces: impl IntoIterator<Item = &'a [u8]>,
-) -> io::Result<StagedFile> {
-    let directory = match target.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
+    read: Option<&'a [u8]>,
+    pieces: impl IntoIterator<Item = &'p [u8]>,
+) -> io::Result<StagedFile<'a>> {
+    let directory = folder(target.parent().unwrap_or(Path::new(".")));
     let mut temporary = tempfile::Builder::new()
-        .prefix(".kubectl-immutable-")
+        .prefix(TEMPORARY_PREFIX)
+        .rand_bytes(TEMPORARY_RANDOM)
         .tempfile_in(directory)?;
     // Pieces alternate long runs of the source with short new values: the buffer gathers the
     // short ones, the long ones go straight through.
@@ -248,18 +397,74 @@ pub fn stage<'a>(
     Ok(StagedFile {
         temporary,
         target: target.to_path_buf(),
+        read,
     })
 }
 
+/// Removes from `directory` the temporaries a killed run of this tool left: files named
+/// exactly as [`stage`] names them, older than [`STALE_TEMPORARY`]. Whatever cannot be removed
+/// is left; nothing else is touched.
+pub fn remove_stale_temporaries(directory: &Path) {
+    let Ok(entries) = fs::read_dir(directory) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let is_ours = name.to_str().is_some_and(|name| {
+            name.strip_prefix(TEMPORARY_PREFIX).is_some_and(|random| {
+                random.len() == TEMPORARY_RANDOM
+                    && random.bytes().all(|byte| byte.is_ascii_alphanumeric())
+            })
+        });
+        // The entry's own type and age: a link is not followed.
+        let stale = entry.metadata().is_ok_and(|metadata| {
+            metadata.file_type().is_file()
+                && metadata
+                    .modified()
+                    .ok()
+                    .and_then(|modified| modified.elapsed().ok())
+                    .is_some_and(|age| age > STALE_TEMPORARY)
+        });
+        if is_ours && stale {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// Renames every staged file over its target. Staging all first means a failure while writing
-/// leaves every target as it was; a rename within one directory is atomic.
-pub fn commit_all(staged: Vec<StagedFile>) -> io::Result<()> {
+/// leaves every target as it was; a rename within one directory is atomic. A target that no
+/// longer holds what was read is an error before any is renamed: all or nothing.
+pub fn commit_all(staged: Vec<StagedFile>) -> Result<(), CommitError> {
+    for file in &staged {
+        if let Some(read) = file.read
+            && !holds(&file.target, read)
+        {
+            return Err(CommitError::Changed {
+                name: file.target.display().to_string(),
+            });
+        }
+    }
     for file in staged {
+        let name = file.target.display().to_string();
         file.temporary
             .persist(&file.target)
-            .map_err(|error| error.error)?;
+            .map_err(|error| CommitError::Io {
+                name,
+                source: error.error,
+            })?;
     }
     Ok(())
+}
+
+/// Whether the file at `path` holds exactly `expected`; at most one byte more than it is read.
+fn holds(path: &Path, expected: &[u8]) -> bool {
+    let Ok(file) = fs::File::open(path) else {
+        return false;
+    };
+    let mut actual = Vec::with_capacity(expected.len() + 1);
+    file.take(expected.len() as u64 + 1)
+        .read_to_end(&mut actual)
+        .is_ok_and(|_| actual == expected)
 }
 
 #[cfg(test)]
@@ -294,7 +499,7 @@ mod tests {
         std::fs::create_dir(&looped).unwrap();
         std::os::unix::fs::symlink(&looped, looped.join("loop")).unwrap();
         let arguments = [dangling, looped.clone()].map(|path| path.display().to_string());
-        let errors = read_sources(&arguments, true).unwrap_err();
+        let errors = read_sources(&arguments, true, Links::InsideTree).unwrap_err();
         let said: Vec<String> = errors.iter().map(ToString::to_string).collect();
         assert_eq!(
             said,

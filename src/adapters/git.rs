@@ -1,5 +1,6 @@
 //! Manifests as a git revision holds them (`REV:PATH`), read without touching the work tree.
 
+use std::ffi::{OsStr, OsString};
 use std::path::{Component, Path, PathBuf};
 use std::process::Command;
 
@@ -23,6 +24,12 @@ pub enum GitError {
 }
 
 fn git(root: &Path, args: &[&str], spec: &str) -> Result<Vec<u8>, GitError> {
+    let args: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
+    git_os(root, &args, spec)
+}
+
+/// [`git`] with arguments that need not be UTF-8 (a file name as the repository holds it).
+fn git_os(root: &Path, args: &[&OsStr], spec: &str) -> Result<Vec<u8>, GitError> {
     let output = Command::new("git")
         .arg("-C")
         .arg(root)
@@ -65,6 +72,18 @@ fn in_repository(root: &Path, path: &str, spec: &str) -> Result<String, GitError
     Ok(relative.to_string_lossy().into_owned())
 }
 
+/// A name as git lists it: bytes, which a Unix path is; elsewhere git writes UTF-8.
+fn os_string(bytes: &[u8]) -> OsString {
+    #[cfg(unix)]
+    {
+        <OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(bytes).to_os_string()
+    }
+    #[cfg(not(unix))]
+    {
+        String::from_utf8_lossy(bytes).into_owned().into()
+    }
+}
+
 /// Reads `PATH` (a file, or a directory's manifests, recursively with `recursive`) as revision
 /// `REV` of the repository around the working directory holds it.
 pub fn read_revision(revision: &str, path: &str, recursive: bool) -> Result<Vec<Source>, GitError> {
@@ -74,33 +93,38 @@ pub fn read_revision(revision: &str, path: &str, recursive: bool) -> Result<Vec<
     let relative = in_repository(&root, path, &spec)?;
     let object = format!("{revision}:{relative}");
     let kind = git(&root, &["cat-file", "-t", &object], &spec)?;
-    let files: Vec<String> = if kind.starts_with(b"tree") {
+    let files: Vec<OsString> = if kind.starts_with(b"tree") {
         let prefix = if relative.is_empty() {
             String::new()
         } else {
             format!("{relative}/")
         };
-        let mut args = vec!["ls-tree", "--name-only", "--full-tree"];
+        // NUL-separated: without -z, git quotes a name with a byte outside printable ASCII
+        // (`"caf\303\251.yaml"`), which names no file and would be dropped unseen.
+        let mut args = vec!["ls-tree", "-z", "--name-only", "--full-tree"];
         if recursive {
             args.push("-r");
         }
         args.extend([revision, "--", &prefix]);
         let listing = git(&root, &args, &spec)?;
-        String::from_utf8_lossy(&listing)
-            .lines()
+        listing
+            .split(|&byte| byte == 0)
+            .filter(|file| !file.is_empty())
+            .map(os_string)
             .filter(|file| is_manifest(Path::new(file)))
-            .map(str::to_string)
             .collect()
     } else {
-        vec![relative]
+        vec![relative.into()]
     };
     let mut sources = Vec::new();
     for file in files {
-        let blob = format!("{revision}:{file}");
-        let bytes = git(&root, &["cat-file", "blob", &blob], &spec)?;
-        let text = fs::text(&blob, bytes)?;
+        let mut blob = OsString::from(format!("{revision}:"));
+        blob.push(&file);
+        let name = blob.to_string_lossy().into_owned();
+        let bytes = git_os(&root, &["cat-file".as_ref(), "blob".as_ref(), &blob], &spec)?;
+        let text = fs::text(&name, bytes)?;
         sources.push(Source {
-            name: blob,
+            name,
             path: None,
             text,
         });

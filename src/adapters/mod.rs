@@ -3,6 +3,7 @@ pub mod cluster;
 pub mod credentials;
 pub mod fs;
 pub mod git;
+pub mod jq;
 pub mod kubeconfig;
 pub mod registry;
 mod wire;

@@ -136,11 +136,21 @@ pub enum RegistryError {
         host: String,
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// A token service that cannot be asked, or whose answer is no token that can be sent.
+    #[error("the token service {service} of {host} {reason}")]
+    TokenService {
+        host: String,
+        service: String,
+        reason: String,
+    },
+    /// The registry's token realm is plain HTTP on a host not named insecure: nothing was sent
+    /// to it, the credentials would have gone in clear.
+    #[error(
+        "the token service of {host} is plain HTTP on another host, {service}: the credentials are not sent there in clear (to send them, name it with --insecure-registry {service})"
+    )]
+    PlainHttpTokenService { host: String, service: String },
     #[error(transparent)]
     Credentials(#[from] credentials::CredentialError),
-    /// The credential lookup (run on a blocking thread) did not finish: it panicked.
-    #[error(transparent)]
-    CredentialLookup(#[from] tokio::task::JoinError),
     #[error("not in the lock file (run without --offline to resolve it)")]
     NotLocked,
     /// The HTTP client could not be made, as where the system has no CA certificates: every
@@ -376,6 +386,8 @@ impl RegistryClient {
                 // Index entries are chosen here, not by the client's default resolver.
                 platform_resolver: None,
                 user_agent: concat!("kubectl-immutable/", env!("CARGO_PKG_VERSION")),
+                // Credentials go in clear to a token realm elsewhere only where the user says.
+                plain_http_realms: self.settings.insecure_hosts.clone(),
                 ..ClientConfig::default()
             })
             .map_err(Arc::new)
@@ -422,10 +434,8 @@ impl RegistryClient {
     }
 
     async fn look_up_auth(&self, host: &str) -> Result<RegistryAuth, RegistryError> {
-        let lookup_host = host.to_string();
-        // Credential helpers are processes; keep them off the async workers.
-        let credential =
-            tokio::task::spawn_blocking(move || credentials::lookup(&lookup_host)).await??;
+        // A credential helper that hangs is given as long as a request.
+        let credential = credentials::lookup(host, self.settings.request_timeout).await?;
         let auth = match credential {
             Credential::Anonymous => {
                 tracing::info!("{host}: no credentials stored, asking anonymously");
@@ -1155,6 +1165,17 @@ fn classify(host: &str, timeout: Duration, error: OciDistributionError) -> Regis
             host,
             what: media_type,
         },
+        OciDistributionError::TokenServiceError { realm, reason } => RegistryError::TokenService {
+            service: authority(&realm).unwrap_or_else(|| format!("{realm:?}")),
+            host,
+            reason,
+        },
+        OciDistributionError::PlainHttpTokenRealm { realm, .. } => {
+            RegistryError::PlainHttpTokenService {
+                service: authority(&realm).unwrap_or(realm),
+                host,
+            }
+        }
         OciDistributionError::RequestError(error) => {
             let chain = error_chain(&error);
             if error.is_timeout() {
@@ -1191,9 +1212,11 @@ fn status_text(code: u16) -> String {
     format!("HTTP {code} {reason}").trim_end().to_string()
 }
 
-/// `host[:port]` of an absolute URL, without any user information it carries.
+/// `host[:port]` of an absolute http(s) URL, without any user information it carries.
 fn authority(url: &str) -> Option<String> {
-    let url = reqwest::Url::parse(url).ok()?;
+    let url = reqwest::Url::parse(url)
+        .ok()
+        .filter(|url| matches!(url.scheme(), "http" | "https"))?;
     let host = url.host_str()?;
     Some(match url.port() {
         Some(port) => format!("{host}:{port}"),
@@ -1400,5 +1423,6 @@ mod tests {
             Some("[::1]:5001")
         );
         assert_eq!(authority("auth.docker.io/token"), None);
+        assert_eq!(authority("ftp://127.0.0.1/token"), None);
     }
 }

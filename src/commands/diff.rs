@@ -2,19 +2,22 @@
 //! revisions of a workload, compared object by object and image by image.
 
 use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::anyhow;
 
 use super::ExitStatus;
 use super::reporter::Terminal;
 use crate::adapters::cluster::Cluster;
+use crate::adapters::jq::JqProcess;
 use crate::adapters::kubeconfig;
 use crate::adapters::registry::RegistryClient;
 use crate::cli::{ColorChoice, DiffArgs, DiffOutput, SourceArgs};
 use crate::core::diff::{
     COMMENT_LIMIT, DiffReport, ObjectSet, diff, render_json, render_markdown, render_text,
 };
-use crate::core::ignore::IgnoreRules;
+use crate::core::ignore::{IgnoreRules, JqDeletions, JqFailure, JqRunner};
 use crate::core::image_paths::ImagePath;
 use crate::core::manifest::ObjectKey;
 use crate::core::problem::{Problem, Problems};
@@ -24,7 +27,9 @@ use crate::ops::live::{check_identities, live_sides};
 use crate::ops::release::{Pinning, prepare};
 use crate::ops::revisions::{Loaded, load};
 use crate::ops::sides::read_sides;
-use crate::settings::{Config, cluster_settings, ignore_rules, resolve_settings};
+use crate::settings::{
+    Config, cluster_settings, ignore_rules, links, resolve_settings, signature_policy,
+};
 
 /// Which rollout revisions of which workload a report compares.
 struct Revisions {
@@ -40,6 +45,8 @@ pub async fn run(args: DiffArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
     let compare = Comparison {
         rules,
         ignore: ignore_rules(args.ignore.as_deref())?,
+        ignore_file: args.ignore.clone(),
+        ignore_timeout: args.ignore_timeout,
     };
 
     let (report, revisions) = match (args.old.as_deref(), args.new.as_deref()) {
@@ -78,14 +85,42 @@ pub async fn run(args: DiffArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
 struct Comparison {
     rules: Vec<ImagePath>,
     ignore: IgnoreRules,
+    ignore_file: Option<PathBuf>,
+    /// How long one jq expression may run on one object.
+    ignore_timeout: Duration,
 }
 
 impl Comparison {
-    /// The ignored fields removed from both sides, then the comparison.
-    fn diff(&self, mut old: ObjectSet, mut new: ObjectSet) -> DiffReport {
-        self.ignore.apply(&mut old);
-        self.ignore.apply(&mut new);
-        diff(&old, &new, &self.rules)
+    /// The ignored fields removed from both sides (jq expressions in the bounded jq process),
+    /// then the comparison.
+    fn diff(&self, mut old: ObjectSet, mut new: ObjectSet) -> Result<DiffReport, Problems> {
+        let expressions = self.ignore.expressions();
+        if expressions.is_empty() {
+            let mut none = JqDeletions::compile(&[]).expect("nothing to compile");
+            self.ignore_on(&mut old, &mut new, &mut none)
+                .unwrap_or_else(|never| match never.source {});
+        } else {
+            let name = self
+                .ignore_file
+                .as_deref()
+                .map_or_else(String::new, |path| path.display().to_string());
+            let problem = |error: &dyn std::fmt::Display| Problem::at(&name, None, error);
+            let mut jq = JqProcess::start(expressions, self.ignore_timeout)
+                .map_err(|error| problem(&error))?;
+            self.ignore_on(&mut old, &mut new, &mut jq)
+                .map_err(|failure| problem(&failure))?;
+        }
+        Ok(diff(&old, &new, &self.rules))
+    }
+
+    fn ignore_on<R: JqRunner>(
+        &self,
+        old: &mut ObjectSet,
+        new: &mut ObjectSet,
+        jq: &mut R,
+    ) -> Result<(), JqFailure<R::Error>> {
+        self.ignore.apply(old, jq)?;
+        self.ignore.apply(new, jq)
     }
 }
 
@@ -116,8 +151,14 @@ fn two_sides(
             args.cluster.context.as_deref(),
         )?)
         .unwrap_or_else(|| "default".to_string());
-    let sides = read_sides(old, new, args.recursive, &namespace)?;
-    let mut report = compare.diff(sides.old, sides.new);
+    let sides = read_sides(
+        old,
+        new,
+        args.recursive,
+        links(args.follow_links_outside),
+        &namespace,
+    )?;
+    let mut report = compare.diff(sides.old, sides.new)?;
     // Objects written byte for byte the same on both sides were identified, not compared: the
     // same after any field is ignored too.
     report.summary.unchanged += sides.same;
@@ -131,6 +172,7 @@ async fn live(args: &DiffArgs, compare: &Comparison, quiet: bool) -> anyhow::Res
     let sources = SourceArgs {
         filenames: args.filenames.clone(),
         recursive: args.recursive,
+        follow_links_outside: args.follow_links_outside,
         image_paths: args.image_paths.clone(),
         config: args.config.clone(),
     };
@@ -141,8 +183,18 @@ async fn live(args: &DiffArgs, compare: &Comparison, quiet: bool) -> anyhow::Res
     } else {
         Pinning::Pin
     };
+    // What apply would refuse to send is refused here too, before anything is compared; as
+    // written (--no-pin), nothing is pinned, so nothing is judged.
+    let policy = match pinning {
+        Pinning::Pin => signature_policy(
+            args.config.as_deref(),
+            args.signatures.signature_policy.as_deref(),
+        )?,
+        Pinning::AsWritten => None,
+    };
     let registry = RegistryClient::new(settings.registry.clone());
-    let release = prepare(&settings, &registry, pinning, None, &Terminal::new(quiet)).await?;
+    let reporter = Terminal::new(quiet);
+    let release = prepare(&settings, &registry, pinning, policy.as_ref(), &reporter).await?;
     check_identities(&release)?;
     let cluster = Cluster::connect(&cluster_settings(&args.cluster))
         .await
@@ -152,7 +204,7 @@ async fn live(args: &DiffArgs, compare: &Comparison, quiet: bool) -> anyhow::Res
         force: true,
     };
     let (old, new) = live_sides(&cluster, release, &options).await?;
-    Ok(compare.diff(old, new))
+    Ok(compare.diff(old, new)?)
 }
 
 /// Two rollout revisions of a Deployment, StatefulSet or DaemonSet: their pod templates.
@@ -172,7 +224,7 @@ async fn rollout(
     })?;
     let side =
         |revision| ObjectSet::from([(key.clone(), revision_object(workload.kind, &key, revision))]);
-    let report = compare.diff(side(old), side(new));
+    let report = compare.diff(side(old), side(new))?;
     let compared = Revisions {
         old: old.number,
         new: new.number,

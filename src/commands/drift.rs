@@ -22,6 +22,7 @@ pub async fn run(args: DriftArgs) -> anyhow::Result<ExitStatus> {
     let no_sources = SourceArgs {
         filenames: Vec::new(),
         recursive: false,
+        follow_links_outside: false,
         image_paths: Vec::new(),
         config: None,
     };

@@ -65,6 +65,7 @@ where
             return code;
         }
         Some(completion::GENERATE) => return completion::generate(&args[2..]),
+        Some(crate::adapters::jq::ENTRY) => return crate::adapters::jq::serve(),
         _ => {}
     }
     let cli = match Cli::try_parse_from(args) {

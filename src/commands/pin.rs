@@ -4,21 +4,16 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::Context as _;
-
 use super::ExitStatus;
 use super::reporter::Terminal;
 use crate::adapters::registry::RegistryClient;
 use crate::cli::{FindingsFormat, PinArgs, ReportFormat};
 use crate::core::findings::{Finding, render_github, render_gitlab, render_sarif};
 use crate::core::problem::Problem;
-use crate::core::reference::ImageReference;
 use crate::core::rewrite::write_concatenated;
-use crate::core::signature::Outcome;
-use crate::ops::pin::{Output, PinOutcome, PinSettings, pin};
-use crate::ops::resolve::{DockerSettings, PinnedImage, PinnedTags, Resolution, distinct};
-use crate::ops::signatures::Checked;
-use crate::settings::{resolve_settings, signature_policy};
+use crate::ops::pin::{Output, PinOutcome, PinSettings, pin, report_json};
+use crate::ops::resolve::{DockerSettings, PinnedTags, Resolution, distinct};
+use crate::settings::{Config, resolve_settings, signature_policy};
 
 pub async fn run(args: PinArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
     let output = match (args.check, args.in_place) {
@@ -36,6 +31,14 @@ pub async fn run(args: PinArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
         args.sources.config.as_deref(),
         args.signatures.signature_policy.as_deref(),
     )?;
+    // Read besides the manifests: no output may replace them either.
+    let settings_files = [
+        Config::path(args.sources.config.as_deref()),
+        args.signatures.signature_policy.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let mut resolve = resolve_settings(args.sources, args.resolve)?;
     resolve.digest_only = args.digest_only;
     resolve.docker = Some(DockerSettings {
@@ -52,6 +55,8 @@ pub async fn run(args: PinArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
         output,
         pinned_tags,
         signatures,
+        report_file: args.report_file.clone(),
+        settings_files,
     };
     // Cheap to make: its HTTP clients, and the root certificates they load, are made when a
     // registry is first asked, so `--offline` never makes one.
@@ -62,31 +67,33 @@ pub async fn run(args: PinArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
             images,
             unset,
             unpinnable,
+            unverified,
         } => {
             let mut stdout = super::stdout();
             if args.format == FindingsFormat::Text {
-                for image in &unpinned {
+                for image in unpinned.iter().chain(&unverified) {
                     writeln!(stdout, "{}", image.problem)?;
                 }
                 for problem in &unpinnable {
                     writeln!(stdout, "{problem}")?;
                 }
             } else {
-                write_findings(args.format, &unpinned)?;
+                write_findings(args.format, &[&unpinned[..], &unverified].concat())?;
                 // References no digest can be written into have no finding kind of their own
                 // in these formats: they are errors.
                 super::print_errors(&unpinnable);
             }
             if !quiet {
                 eprintln!(
-                    "{} of {images} images are not pinned{}{}",
+                    "{} of {images} images are not pinned{}{}{}",
                     unpinned.len(),
+                    unverified_note(&unverified),
                     unpinnable_note(&unpinnable),
                     unset_note(unset)
                 );
             }
             Ok(ExitStatus::found_if(
-                !unpinned.is_empty() || !unpinnable.is_empty(),
+                !unpinned.is_empty() || !unpinnable.is_empty() || !unverified.is_empty(),
             ))
         }
         PinOutcome::Unverified(findings) => {
@@ -110,14 +117,9 @@ pub async fn run(args: PinArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
                 write_concatenated(&mut stdout, (0..sources).map(|i| resolution.pieces(i)))?;
                 stdout.flush()?;
             }
-            if let Some(format) = args.report {
-                let entries: Vec<ReportEntry> = resolution
-                    .pinned
-                    .iter()
-                    .chain(&resolution.refreshed)
-                    .map(|image| ReportEntry::new(image, &checked))
-                    .collect();
-                write_report(format, args.report_file.as_deref(), &entries)?;
+            // With --report-file, written with the other files.
+            if let (Some(ReportFormat::Json), None) = (args.report, &args.report_file) {
+                std::io::stderr().write_all(report_json(&resolution, &checked).as_bytes())?;
             }
             if !quiet {
                 for problem in &resolution.found.unpinnable {
@@ -181,44 +183,6 @@ fn relative(path: &Path, cwd: Option<&Path>) -> String {
     }
 }
 
-/// One image of `--report json`: the pinned image and, with a signature policy, what it made of
-/// the digest (which rule and key verified it).
-#[derive(serde::Serialize)]
-struct ReportEntry<'a> {
-    #[serde(flatten)]
-    image: &'a PinnedImage,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    signature: Option<&'a Outcome>,
-}
-
-impl<'a> ReportEntry<'a> {
-    fn new(image: &'a PinnedImage, checked: &'a Checked) -> ReportEntry<'a> {
-        let signature = ImageReference::parse(&image.original)
-            .ok()
-            .and_then(|reference| checked.outcome(&reference, &image.digest));
-        ReportEntry { image, signature }
-    }
-}
-
-fn write_report(
-    format: ReportFormat,
-    path: Option<&Path>,
-    entries: &[ReportEntry],
-) -> anyhow::Result<()> {
-    match format {
-        ReportFormat::Json => {
-            let mut text = serde_json::to_string_pretty(entries)?;
-            text.push('\n');
-            match path {
-                Some(path) => std::fs::write(path, text)
-                    .with_context(|| format!("cannot write {}", path.display()))?,
-                None => std::io::stderr().write_all(text.as_bytes())?,
-            }
-        }
-    }
-    Ok(())
-}
-
 /// One line: how many `tag@digest` values `--refresh` moved, of how many distinct tags, in how
 /// many files.
 fn refresh_summary(resolution: &Resolution) -> String {
@@ -274,6 +238,15 @@ fn summary(resolution: &Resolution) -> String {
     line.push_str(&unpinnable_note(&found.unpinnable));
     line.push_str(&unset_note(found.unset));
     line
+}
+
+/// `; N digests not verified by the lock file's signature records`, where there are some.
+fn unverified_note(unverified: &[Finding]) -> String {
+    match unverified.len() {
+        0 => String::new(),
+        1 => "; 1 digest not verified by the lock file's signature records".into(),
+        n => format!("; {n} digests not verified by the lock file's signature records"),
+    }
 }
 
 /// `; N not pinnable`, where references cannot be pinned where they are written.

@@ -23,6 +23,7 @@ pub async fn run(args: PostrenderArgs) -> anyhow::Result<ExitStatus> {
     let sources = SourceArgs {
         filenames: vec!["-".into()],
         recursive: false,
+        follow_links_outside: false,
         image_paths: args.image_paths,
         config: args.config,
     };
@@ -37,6 +38,8 @@ pub async fn run(args: PostrenderArgs) -> anyhow::Result<ExitStatus> {
         output: Output::Stdout,
         pinned_tags: PinnedTags::Leave,
         signatures,
+        report_file: None,
+        settings_files: Vec::new(),
     };
     let client = RegistryClient::new(settings.resolve.registry.clone());
     // Quiet: Helm shows a post-renderer's stderr only when it fails, so only errors go there.

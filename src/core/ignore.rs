@@ -7,6 +7,11 @@
 //! when given. A `jsonPointers` entry is an RFC 6901 pointer removed as a JSON patch `remove`
 //! removes it; a `jqPathExpressions` entry `EXPR` runs as jq's `del(EXPR)`. A path an object does
 //! not have, or a jq expression that fails on an object, leaves that object as it is.
+//!
+//! A jq expression comes from a file a pull request may change: it sees an empty environment
+//! (`env` and `$ENV` are `{}`, as Argo CD runs gojq), and it runs through a [`JqRunner`], which
+//! outside tests is a bounded process (`adapters::jq`): a program that runs too long, recurses
+//! too deep or allocates too much is an error, never a hang or an abort.
 
 use globset::{Glob, GlobMatcher};
 use jaq_core::load::{Arena, File, Loader};
@@ -20,9 +25,13 @@ use super::diff::ObjectSet;
 use super::manifest::{ManifestError, ObjectKey, syntax_error};
 use super::problem::{Located, Position};
 
-/// Every entry of an ignore file, compiled.
+/// Every entry of an ignore file, compiled; its jq expressions by their index in
+/// [`IgnoreRules::expressions`].
 #[derive(Default)]
-pub struct IgnoreRules(Vec<Rule>);
+pub struct IgnoreRules {
+    rules: Vec<Rule>,
+    expressions: Vec<String>,
+}
 
 struct Rule {
     group: GlobMatcher,
@@ -30,7 +39,8 @@ struct Rule {
     name: Option<String>,
     namespace: Option<String>,
     pointers: Vec<String>,
-    expressions: Vec<JqFilter>,
+    /// Indexes into [`IgnoreRules::expressions`].
+    expressions: Vec<usize>,
 }
 
 type JqFilter = jaq_core::Filter<JustLut<Val>>;
@@ -101,23 +111,90 @@ impl IgnoreRules {
                 });
             }
         };
-        entries
+        let mut expressions = Vec::new();
+        let rules = entries
             .into_iter()
-            .map(Rule::new)
-            .collect::<Result<_, _>>()
-            .map(IgnoreRules)
+            .map(|entry| Rule::new(entry, &mut expressions))
+            .collect::<Result<_, _>>()?;
+        Ok(IgnoreRules { rules, expressions })
     }
 
-    /// Removes what each matching entry points at from every object of `objects`.
-    pub fn apply(&self, objects: &mut ObjectSet) {
-        if self.0.is_empty() {
-            return;
-        }
+    /// Every jq expression of the file, each checked to compile, in the order a [`JqRunner`]
+    /// numbers them.
+    pub fn expressions(&self) -> &[String] {
+        &self.expressions
+    }
+
+    /// Removes what each matching entry points at from every object of `objects`; `jq` runs
+    /// the jq expressions. Stops at the first expression `jq` could not run.
+    pub fn apply<R: JqRunner>(
+        &self,
+        objects: &mut ObjectSet,
+        jq: &mut R,
+    ) -> Result<(), JqFailure<R::Error>> {
         for (key, object) in objects.iter_mut() {
-            for rule in self.0.iter().filter(|rule| rule.matches(key)) {
-                rule.remove(object);
+            for rule in self.rules.iter().filter(|rule| rule.matches(key)) {
+                for pointer in &rule.pointers {
+                    remove_pointer(object, pointer);
+                }
+                for &index in &rule.expressions {
+                    let rest = jq.delete(index, object).map_err(|source| JqFailure {
+                        expression: self.expressions[index].clone(),
+                        object: key.to_string(),
+                        source,
+                    })?;
+                    if let Some(rest) = rest {
+                        *object = rest;
+                    }
+                }
             }
         }
+        Ok(())
+    }
+}
+
+/// Runs `del(EXPRESSION)` for the jq expression of index `expression`
+/// ([`IgnoreRules::expressions`]) on an object.
+pub trait JqRunner {
+    type Error: std::error::Error + Send + Sync + 'static;
+    /// The object after the deletion; `None` where the expression fails on it (left as it is).
+    fn delete(&mut self, expression: usize, object: &Value) -> Result<Option<Value>, Self::Error>;
+}
+
+/// A jq expression that could not be run on an object: which, on which, and why.
+#[derive(Debug, thiserror::Error)]
+#[error("jqPathExpressions `{expression}` on {object}: {source}")]
+pub struct JqFailure<E: std::error::Error + 'static> {
+    pub expression: String,
+    pub object: String,
+    #[source]
+    pub source: E,
+}
+
+/// The compiled deletions of an ignore file's jq expressions, run in this process without
+/// bounds: inside the bounded process, and in tests.
+pub struct JqDeletions(Vec<JqFilter>);
+
+impl JqDeletions {
+    pub fn compile(expressions: &[String]) -> Result<JqDeletions, String> {
+        expressions
+            .iter()
+            .map(|expression| compile_deletion(expression))
+            .collect::<Result<_, _>>()
+            .map(JqDeletions)
+    }
+
+    /// `object` after deletion `index`, or `None` where it fails on it (`None` for an index
+    /// out of range too).
+    pub fn run(&self, index: usize, object: &Value) -> Option<Value> {
+        run_deletion(self.0.get(index)?, object)
+    }
+}
+
+impl JqRunner for JqDeletions {
+    type Error = std::convert::Infallible;
+    fn delete(&mut self, expression: usize, object: &Value) -> Result<Option<Value>, Self::Error> {
+        Ok(self.run(expression, object))
     }
 }
 
@@ -141,7 +218,8 @@ fn at<T>(spanned: &Spanned<T>) -> Option<(usize, usize)> {
 }
 
 impl Rule {
-    fn new(entry: Spanned<Entry>) -> Result<Rule, IgnoreError> {
+    /// The rule of `entry`; its jq expressions are added to `all`.
+    fn new(entry: Spanned<Entry>, all: &mut Vec<String>) -> Result<Rule, IgnoreError> {
         let place = at(&entry);
         let Entry {
             group,
@@ -189,18 +267,18 @@ impl Rule {
                     })
             })
             .collect::<Result<_, _>>()?;
-        let expressions = jq_path_expressions
-            .into_iter()
-            .map(|expression| {
-                compile_deletion(&expression.value).map_err(|reason| IgnoreError {
-                    at: at(&expression),
-                    message: format!(
-                        "jqPathExpressions: `{}` is not a jq path expression: {reason}",
-                        expression.value
-                    ),
-                })
-            })
-            .collect::<Result<_, _>>()?;
+        let mut expressions = Vec::new();
+        for expression in jq_path_expressions {
+            compile_deletion(&expression.value).map_err(|reason| IgnoreError {
+                at: at(&expression),
+                message: format!(
+                    "jqPathExpressions: `{}` is not a jq path expression: {reason}",
+                    expression.value
+                ),
+            })?;
+            expressions.push(all.len());
+            all.push(expression.value);
+        }
         Ok(Rule {
             group: glob(&group, "group", place)?,
             kind: glob(&kind.value, "kind", at(&kind))?,
@@ -219,17 +297,6 @@ impl Rule {
                 .namespace
                 .as_ref()
                 .is_none_or(|namespace| *namespace == key.namespace)
-    }
-
-    fn remove(&self, object: &mut Value) {
-        for pointer in &self.pointers {
-            remove_pointer(object, pointer);
-        }
-        for filter in &self.expressions {
-            if let Some(rest) = run_deletion(filter, object) {
-                *object = rest;
-            }
-        }
     }
 }
 
@@ -273,16 +340,26 @@ fn remove_pointer(object: &mut Value, pointer: &str) {
     }
 }
 
-/// `del(EXPRESSION)`, compiled with jq's standard library.
+/// The one global variable of a program: `$ENV`, the environment it sees.
+const GLOBAL_VARIABLES: [&str; 1] = ["$ENV"];
+
+/// What `env` and `$ENV` are: an empty environment, as Argo CD gives gojq, so that an ignore
+/// file cannot read a CI job's secrets (and steer the exit code by them).
+const EMPTY_ENVIRONMENT: &str = "def env: {};";
+
+/// `del(EXPRESSION)`, compiled with jq's standard library, the environment empty.
 fn compile_deletion(expression: &str) -> Result<JqFilter, String> {
     // The expression alone first, so that `del(...)` cannot change what it means.
     load(expression)?;
     let program = format!("del({expression})");
     let arena = Arena::default();
+    let empty_environment = jaq_core::load::parse(EMPTY_ENVIRONMENT, |p| p.defs())
+        .expect("the definition of env parses");
     let modules = Loader::new(
         jaq_core::defs()
             .chain(jaq_std::defs())
-            .chain(jaq_json::defs()),
+            .chain(jaq_json::defs())
+            .chain(empty_environment),
     )
     .load(
         &arena,
@@ -295,9 +372,10 @@ fn compile_deletion(expression: &str) -> Result<JqFilter, String> {
     Compiler::default()
         .with_funs(
             jaq_core::funs()
-                .chain(jaq_std::funs())
+                .chain(jaq_std::funs().filter(|(name, _, _)| *name != "env"))
                 .chain(jaq_json::funs()),
         )
+        .with_global_vars(GLOBAL_VARIABLES)
         .compile(modules)
         .map_err(|errors| {
             let undefined: Vec<String> = errors
@@ -350,7 +428,7 @@ fn load_message(errors: &jaq_core::load::Errors<&str, ()>) -> String {
 
 /// `object` after a compiled `del(...)`, or `None` where it fails on it.
 fn run_deletion(filter: &JqFilter, object: &Value) -> Option<Value> {
-    let context = Ctx::<JustLut<Val>>::new(&filter.lut, Vars::new([]));
+    let context = Ctx::<JustLut<Val>>::new(&filter.lut, Vars::new([Val::obj(Default::default())]));
     let output = filter
         .id
         .run((context, to_jaq(object)))
@@ -422,7 +500,9 @@ mod tests {
 
     fn applied(rules: &str, key: ObjectKey, object: Value) -> Value {
         let mut objects = ObjectSet::from([(key.clone(), object)]);
-        IgnoreRules::parse(rules).unwrap().apply(&mut objects);
+        let rules = IgnoreRules::parse(rules).unwrap();
+        let mut jq = JqDeletions::compile(rules.expressions()).unwrap();
+        rules.apply(&mut objects, &mut jq).unwrap();
         objects.remove(&key).unwrap()
     }
 
@@ -563,6 +643,22 @@ ignoreDifferences:
     }
 
     #[test]
+    fn jq_expressions_see_an_empty_environment() {
+        // HOME and PATH are set wherever the tests run.
+        assert!(std::env::var_os("PATH").is_some());
+        let rules = "- kind: ConfigMap\n  jqPathExpressions:\n  - .a | select(env.HOME != null)\n  \
+                     - .b | select($ENV.PATH != null)\n  - .c | select(env == {} and $ENV == {})\n";
+        assert_eq!(
+            applied(
+                rules,
+                key("", "ConfigMap", "s", "n"),
+                json!({"a": 1, "b": 2, "c": 3})
+            ),
+            json!({"a": 1, "b": 2})
+        );
+    }
+
+    #[test]
     fn what_a_jq_deletion_leaves_is_the_object_as_it_was() {
         let rules = "- kind: ConfigMap\n  jqPathExpressions: [.drop]\n";
         let rest = json!({
@@ -589,8 +685,8 @@ ignoreDifferences:
             ),
             json!({"spec": {"type": "ClusterIP"}})
         );
-        assert!(IgnoreRules::parse("").unwrap().0.is_empty());
-        assert!(IgnoreRules::parse("# nothing\n").unwrap().0.is_empty());
+        assert!(IgnoreRules::parse("").unwrap().rules.is_empty());
+        assert!(IgnoreRules::parse("# nothing\n").unwrap().rules.is_empty());
     }
 
     proptest::proptest! {

@@ -91,6 +91,13 @@ impl PublicKey {
             .map_or("?", |(name, _)| name)
     }
 
+    /// The sha256 of the key's SubjectPublicKeyInfo (DER), `sha256:<hex>`: what a lock file's
+    /// signature record names the key by, so a key file replaced under the same path is told
+    /// apart (`openssl pkey -pubin -in KEY -outform DER | sha256sum`).
+    pub fn spki_digest(&self) -> String {
+        crate_digest(&self.spki)
+    }
+
     /// Whether `signature` (base64, as the annotation holds it) is this key's over `payload`.
     pub fn verifies(&self, payload: &[u8], signature: &str) -> bool {
         base64::engine::general_purpose::STANDARD
@@ -183,14 +190,37 @@ fn glob(pattern: &[u8], text: &[u8]) -> bool {
     }
 }
 
-/// One signature found for a digest.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One signature found for a digest. As a lock file records the one that verified a digest,
+/// the bytes signed in base64 (`{"simpleSigning": {"payload": …, "signature": …}}` or
+/// `{"bundle": …}`), so it can be verified again offline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub enum Signature {
     /// cosign's classic layout: a simple-signing payload's bytes and the signature annotation.
-    SimpleSigning { payload: Vec<u8>, signature: String },
+    SimpleSigning {
+        #[serde(with = "base64_bytes")]
+        payload: Vec<u8>,
+        signature: String,
+    },
     /// A Sigstore bundle attached as an OCI 1.1 referrer (`cosign sign --new-bundle-format`):
     /// its JSON, a DSSE envelope around an in-toto statement.
-    Bundle(Vec<u8>),
+    Bundle(#[serde(with = "base64_bytes")] Vec<u8>),
+}
+
+/// Bytes as standard base64 in JSON.
+mod base64_bytes {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+    use serde::{Deserialize as _, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&STANDARD.encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        STANDARD.decode(text).map_err(serde::de::Error::custom)
+    }
 }
 
 /// The artifact types a Sigstore bundle referrer is attached with.
@@ -416,18 +446,18 @@ impl fmt::Display for Unverified {
     }
 }
 
-/// Whether one of `signatures` is `key`'s and vouches for `digest` of `name`: one suffices.
-pub fn judge(
+/// The first of `signatures` that is `key`'s and vouches for `digest` of `name`: one suffices.
+pub fn judge<'s>(
     key: &PublicKey,
-    signatures: &[Signature],
+    signatures: &'s [Signature],
     digest: &str,
     name: &str,
-) -> Result<(), Unverified> {
+) -> Result<&'s Signature, Unverified> {
     let mut mismatches = Vec::new();
     for signature in signatures {
         match signature.judged_by(key, digest, name) {
             None => {}
-            Some(Ok(())) => return Ok(()),
+            Some(Ok(())) => return Ok(signature),
             Some(Err(mismatch)) => mismatches.push(mismatch),
         }
     }
@@ -484,23 +514,23 @@ pub fn expected_payloads(name: &str, digest: &str) -> Vec<(String, Vec<u8>)> {
 const LEGACY_DOCKER_DOMAIN: &str = "index.docker.io";
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     // `openssl ecparam -name prime256v1 -genkey -noout | openssl pkey -pubout` and a signature
     // of PAYLOAD by its private key (`openssl dgst -sha256 -sign key.pem | base64 -w0`).
-    const P256_PUBLIC: &str = "-----BEGIN PUBLIC KEY-----
+    pub(crate) const P256_PUBLIC: &str = "-----BEGIN PUBLIC KEY-----
 MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEu+ZV+QFxP+AE6F9hgtzOg2U17t3S
 KmwFOhW9ogqOvgCj4YqwW8fOSUx9oqxAjMXlkGWY/v5DVTfoi5qfG6U/hw==
 -----END PUBLIC KEY-----
 ";
-    const OTHER_P256_PUBLIC: &str = "-----BEGIN PUBLIC KEY-----
+    pub(crate) const OTHER_P256_PUBLIC: &str = "-----BEGIN PUBLIC KEY-----
 MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE/0iCvaBTZnFSLCZnsoOT71ZPr9rj
 aQLOoJyArWIZHJuySznKLnZJqvEsMSKALTuFSZ5oHXoRIGURAyCZq8npQQ==
 -----END PUBLIC KEY-----
 ";
-    const PAYLOAD: &str = r#"{"critical":{"identity":{"docker-reference":"ghcr.io/acme/app"},"image":{"docker-manifest-digest":"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"},"type":"cosign container image signature"},"optional":null}"#;
-    const SIGNATURE: &str = "MEUCIQCsWpKcFnsx8Pzo/4sx84bWqpPCYzX8pabwKFryqF3kzwIgC05Shuq3X6wwqVqjol3kfByihWPp2yg6tcAQcvAP+n4=";
+    pub(crate) const PAYLOAD: &str = r#"{"critical":{"identity":{"docker-reference":"ghcr.io/acme/app"},"image":{"docker-manifest-digest":"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"},"type":"cosign container image signature"},"optional":null}"#;
+    pub(crate) const SIGNATURE: &str = "MEUCIQCsWpKcFnsx8Pzo/4sx84bWqpPCYzX8pabwKFryqF3kzwIgC05Shuq3X6wwqVqjol3kfByihWPp2yg6tcAQcvAP+n4=";
     // The same payload signed by an Ed25519 key (`openssl genpkey -algorithm ed25519`, then
     // `openssl pkeyutl -sign -rawin`).
     const ED25519_PUBLIC: &str = "-----BEGIN PUBLIC KEY-----
@@ -641,7 +671,7 @@ MCowBQYDK2VwAyEARei7KuIrVdYmsKHyjY6vCFkZarErLU2myUCz59v1CrQ=
         let name = "ghcr.io/acme/app";
         assert_eq!(
             judge(&key, std::slice::from_ref(&signed), DIGEST, name),
-            Ok(())
+            Ok(&signed)
         );
         let garbage = Signature::SimpleSigning {
             payload: b"{}".to_vec(),
@@ -649,7 +679,7 @@ MCowBQYDK2VwAyEARei7KuIrVdYmsKHyjY6vCFkZarErLU2myUCz59v1CrQ=
         };
         assert_eq!(
             judge(&key, &[garbage.clone(), signed.clone()], DIGEST, name),
-            Ok(()),
+            Ok(&signed),
             "one valid signature suffices"
         );
         let refused = judge(&other, &[garbage, signed.clone()], DIGEST, name).unwrap_err();
@@ -685,7 +715,7 @@ MCowBQYDK2VwAyEARei7KuIrVdYmsKHyjY6vCFkZarErLU2myUCz59v1CrQ=
         let name = "ghcr.io/acme/app";
         assert_eq!(
             judge(&key, std::slice::from_ref(&bundle), DIGEST, name),
-            Ok(())
+            Ok(&bundle)
         );
         assert_eq!(
             judge(&other, std::slice::from_ref(&bundle), DIGEST, name)

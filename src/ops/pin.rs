@@ -1,7 +1,8 @@
 //! `pin`'s workflow: check, verify, or resolve and write (in place, with the lock file, all or
 //! nothing). Writing to stdout and the summary are the command's.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use futures::StreamExt as _;
@@ -9,14 +10,17 @@ use futures::stream::FuturesUnordered;
 
 use super::Reporter;
 use super::resolve::{
-    FoundImage, PinnedTags, Resolution, ResolveSettings, line_problem, read_and_find,
+    Found, FoundImage, PinnedImage, PinnedTags, Resolution, ResolveSettings, line_problem,
+    read_and_find, read_lock_file,
 };
-use super::signatures::{Checked, refused_problems, resolve_and_check};
+use super::signatures::{Checked, Refused, check_written, refused_problems, resolve_and_check};
 use crate::adapters::fs;
 use crate::adapters::registry::{RegistryClient, RegistryError};
 use crate::core::findings::{Finding, FindingKind};
 use crate::core::lock::lock_key;
-use crate::core::problem::Problem;
+use crate::core::problem::{Problem, Problems};
+use crate::core::reference::ImageReference;
+use crate::core::signature::Outcome;
 use crate::core::signature::SignaturePolicy;
 
 /// What `pin` does with what it resolved.
@@ -37,6 +41,11 @@ pub struct PinSettings {
     pub pinned_tags: PinnedTags,
     /// The digests written must be signed as this policy says.
     pub signatures: Option<SignaturePolicy>,
+    /// `--report json --report-file FILE`: written with the files and the lock file, all or
+    /// nothing.
+    pub report_file: Option<PathBuf>,
+    /// The config file and signature policy read: inputs no output may replace.
+    pub settings_files: Vec<PathBuf>,
 }
 
 /// How a pin run ended.
@@ -49,6 +58,9 @@ pub enum PinOutcome {
         unset: usize,
         /// References that cannot be pinned where they are written: errors here.
         unpinnable: Vec<Problem>,
+        /// With a signature policy and `--lock`: the digests written that the lock's records
+        /// do not show verified.
+        unverified: Vec<Finding>,
     },
     /// `--verify` found digests that are gone or tags that moved; nothing written.
     Unverified(Vec<Finding>),
@@ -64,6 +76,9 @@ pub async fn pin(
     reporter: &dyn Reporter,
 ) -> anyhow::Result<PinOutcome> {
     let found = read_and_find(&settings.resolve)?;
+    if settings.output != Output::Check {
+        check_outputs(settings, &found.sources)?;
+    }
     if settings.output == Output::Check {
         let unpinned = found
             .unpinned()
@@ -75,11 +90,24 @@ pub async fn pin(
                 )
             })
             .collect();
+        // With a policy and a lock file, the digests written are judged too, from the lock's
+        // signature records alone: still no network.
+        let unverified = match (&settings.signatures, &settings.resolve.lock) {
+            (Some(policy), Some(path)) => {
+                let lock = read_lock_file(path)?;
+                match check_written(policy, &lock, path, &found) {
+                    Ok(_) => Vec::new(),
+                    Err(refused) => unverified_findings(&found, refused),
+                }
+            }
+            _ => Vec::new(),
+        };
         return Ok(PinOutcome::Checked {
             unpinned,
             images: found.images.len(),
             unset: found.unset,
             unpinnable: found.unpinnable,
+            unverified,
         });
     }
     let (resolution, signatures) = resolve_and_check(
@@ -95,15 +123,7 @@ pub async fn pin(
         // `--verify` reports a refused signature as a finding beside the others.
         let mut problems = verify(client, &resolution).await;
         let checked = signatures.unwrap_or_else(|refused| {
-            problems.extend(refused.into_iter().map(|refused| {
-                let image = &resolution.found.images[refused.image];
-                let message = format!("{}: {}", image.located.value, refused.message);
-                finding(
-                    FindingKind::UnverifiedSignature,
-                    line_problem(&resolution.found.sources, image, message),
-                    image,
-                )
-            }));
+            problems.extend(unverified_findings(&resolution.found, refused));
             Checked::default()
         });
         if !problems.is_empty() {
@@ -176,6 +196,22 @@ async fn verify(client: &RegistryClient, resolution: &Resolution) -> Vec<Finding
     problems
 }
 
+/// Each digest the policy refused, as a finding where its image is written.
+fn unverified_findings(found: &Found, refused: Vec<Refused>) -> Vec<Finding> {
+    refused
+        .into_iter()
+        .map(|refused| {
+            let image = &found.images[refused.image];
+            let message = format!("{}: {}", image.located.value, refused.message);
+            finding(
+                FindingKind::UnverifiedSignature,
+                line_problem(&found.sources, image, message),
+                image,
+            )
+        })
+        .collect()
+}
+
 /// A finding of `kind` at `image`, printed in text as `problem`.
 fn finding(kind: FindingKind, problem: Problem, image: &FoundImage) -> Finding {
     Finding {
@@ -186,9 +222,93 @@ fn finding(kind: FindingKind, problem: Problem, image: &FoundImage) -> Finding {
     }
 }
 
-/// Writes the lock file (unless offline) and, in place, every changed file: everything is
-/// staged before anything is renamed, so a failure leaves every file as it was. Pinned text is
-/// written from the source's own bytes and the new values, never copied whole.
+/// One image of `--report json`: the pinned image and, with a signature policy, what it made of
+/// the digest (which rule and key verified it).
+#[derive(serde::Serialize)]
+struct ReportEntry<'a> {
+    #[serde(flatten)]
+    image: &'a PinnedImage,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signature: Option<&'a Outcome>,
+}
+
+/// `--report json`: every image pinned or refreshed.
+pub fn report_json(resolution: &Resolution, checked: &Checked) -> String {
+    let entries: Vec<ReportEntry> = resolution
+        .pinned
+        .iter()
+        .chain(&resolution.refreshed)
+        .map(|image| {
+            let signature = ImageReference::parse(&image.original)
+                .ok()
+                .and_then(|reference| checked.outcome(&reference, &image.digest));
+            ReportEntry { image, signature }
+        })
+        .collect();
+    let mut text = serde_json::to_string_pretty(&entries).expect("the report serializes");
+    text.push('\n');
+    text
+}
+
+/// Every file this run writes, checked before the registry is asked and anything is written:
+/// its folder exists, it is not an input (a file of -f, the config file, the signature policy,
+/// or the lock file for the report), and no two outputs are one file. Every collision is
+/// reported.
+fn check_outputs(settings: &PinSettings, sources: &[fs::Source]) -> Result<(), Problems> {
+    let lock = settings.resolve.lock.as_deref();
+    let written_lock = lock.filter(|_| !settings.resolve.offline);
+    let report = settings.report_file.as_deref();
+    let outputs = [("--lock", written_lock), ("--report-file", report)];
+    let mut problems = Vec::new();
+    for (flag, path) in outputs {
+        let Some(path) = path else { continue };
+        let name = path.display().to_string();
+        if let Some(folder) = fs::missing_folder(path) {
+            problems.push(Problem::at(
+                &name,
+                None,
+                format_args!("{flag}: the folder {} does not exist", folder.display()),
+            ));
+        } else if path.is_dir() {
+            problems.push(Problem::at(
+                &name,
+                None,
+                format_args!("{flag}: a folder, not a file"),
+            ));
+        }
+        let input = sources
+            .iter()
+            .filter_map(|source| source.path.as_deref())
+            .chain(settings.settings_files.iter().map(PathBuf::as_path))
+            .find(|input| fs::same_file(path, input));
+        if let Some(input) = input {
+            problems.push(Problem::at(
+                &name,
+                None,
+                format_args!(
+                    "{flag} names the input {}: refused, it would be replaced",
+                    input.display()
+                ),
+            ));
+        }
+    }
+    if let (Some(report), Some(lock)) = (report, lock)
+        && fs::same_file(report, lock)
+    {
+        problems.push(Problem::at(
+            &report.display().to_string(),
+            None,
+            "--report-file names the lock file: refused, it would be replaced",
+        ));
+    }
+    Problems::or(problems, ())
+}
+
+/// Writes the lock file (unless offline), the report file and, in place, every changed file: everything is
+/// staged before anything is renamed, so a failure leaves every file as it was, and a file
+/// that changed since it was read leaves them all. Pinned text is written from the source's
+/// own bytes and the new values, never copied whole. The temporaries a killed run left in the
+/// folders written to are removed first.
 fn write_files(
     settings: &PinSettings,
     resolution: &Resolution,
@@ -201,15 +321,25 @@ fn write_files(
         let text = lock.render();
         if std::fs::read_to_string(path).ok().as_deref() != Some(text.as_str()) {
             staged.push(
-                fs::stage(&fs::real_path(path), [text.as_bytes()])
+                fs::stage(&fs::real_path(path), None, [text.as_bytes()])
                     .with_context(|| format!("cannot write {}", path.display()))?,
             );
         }
     }
+    let report = settings
+        .report_file
+        .as_ref()
+        .map(|path| (path, report_json(resolution, checked)));
+    if let Some((path, text)) = &report {
+        staged.push(
+            fs::stage(&fs::real_path(path), None, [text.as_bytes()])
+                .with_context(|| format!("cannot write {}", path.display()))?,
+        );
+    }
     if settings.output == Output::InPlace {
         // Through symbolic links, so a base shared by links is pinned and the links stay; a
         // file reached by two paths is written once.
-        let mut written = std::collections::HashSet::new();
+        let mut written = HashSet::new();
         for (index, source) in resolution.found.sources.iter().enumerate() {
             if let Some(path) = &source.path
                 && !resolution.replacements[index].is_empty()
@@ -220,14 +350,20 @@ fn write_files(
                 }
                 let pieces = resolution.pieces(index).map(str::as_bytes);
                 staged.push(
-                    fs::stage(&real, pieces)
+                    fs::stage(&real, Some(source.text.as_bytes()), pieces)
                         .with_context(|| format!("cannot write {}", path.display()))?,
                 );
             }
         }
-        fs::commit_all(staged).context("cannot replace a file")?;
-    } else {
-        fs::commit_all(staged).context("cannot write the lock file")?;
     }
-    Ok(())
+    let folders: HashSet<&Path> = staged.iter().filter_map(fs::StagedFile::folder).collect();
+    for folder in folders {
+        fs::remove_stale_temporaries(folder);
+    }
+    fs::commit_all(staged).map_err(|error| match error {
+        fs::CommitError::Changed { ref name } => {
+            Problems::from(Problem::at(name, None, &error)).into()
+        }
+        other => anyhow::Error::new(other),
+    })
 }

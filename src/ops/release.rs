@@ -106,7 +106,7 @@ pub async fn prepare(
     let mut problems = Vec::new();
     let mut release = Vec::new();
     if pinning == Pinning::AsWritten {
-        for source in sources::read(&settings.filenames, settings.recursive)? {
+        for source in sources::read(&settings.filenames, settings.recursive, settings.links)? {
             for parsed in sources::documents(&source, &mut problems).unwrap_or_default() {
                 release.push(ReleaseObject {
                     source: source.name.clone(),

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::Reporter;
 use super::sources;
-use crate::adapters::fs::Source;
+use crate::adapters::fs::{Links, Source};
 use crate::adapters::registry::{DigestSource, RegistryError, RegistrySettings};
 use crate::core::image_paths::ImagePath;
 use crate::core::locate::{LocatedImage, locate_in_parallel};
@@ -29,6 +29,8 @@ use crate::core::{compose, dockerfile};
 pub struct ResolveSettings {
     pub filenames: Vec<String>,
     pub recursive: bool,
+    /// Where a directory's symbolic links may lead.
+    pub links: Links,
     pub rules: Vec<ImagePath>,
     pub digest_only: bool,
     pub platform: Option<Platform>,
@@ -119,6 +121,7 @@ pub fn read_and_find(settings: &ResolveSettings) -> Result<Found, Problems> {
         &settings.filenames,
         settings.recursive,
         settings.docker.is_some(),
+        settings.links,
     )?;
     let (images, unset, unpinnable) = find_images(&sources, settings)?;
     Ok(Found {
@@ -507,10 +510,7 @@ impl DigestSource for LockSource<'_> {
 }
 
 fn read_lock(path: &Path, platform: Option<&Platform>) -> anyhow::Result<LockFile> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read lock file {}", path.display()))?;
-    let lock = LockFile::parse(&text)
-        .map_err(|error| Problems::from(Problem::located(&path.display().to_string(), &error)))?;
+    let lock = read_lock_file(path)?;
     let wanted = platform.map(ToString::to_string);
     if lock.platform != wanted {
         anyhow::bail!(
@@ -521,6 +521,29 @@ fn read_lock(path: &Path, platform: Option<&Platform>) -> anyhow::Result<LockFil
         );
     }
     Ok(lock)
+}
+
+/// The most a lock file is read: 64 MiB, some 50,000 images with a signature record each.
+const LOCK_FILE_LIMIT: u64 = 64 << 20;
+
+/// The lock file at `path`, read (at most [`LOCK_FILE_LIMIT`]) and parsed.
+pub fn read_lock_file(path: &Path) -> anyhow::Result<LockFile> {
+    use std::io::Read as _;
+    let cannot = || format!("cannot read lock file {}", path.display());
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(LOCK_FILE_LIMIT + 1).read_to_string(&mut text))
+        .with_context(cannot)?;
+    if text.len() as u64 > LOCK_FILE_LIMIT {
+        anyhow::bail!(
+            "lock file {} is larger than {} MiB",
+            path.display(),
+            LOCK_FILE_LIMIT >> 20
+        );
+    }
+    LockFile::parse(&text).map_err(|error| {
+        Problems::from(Problem::located(&path.display().to_string(), &error)).into()
+    })
 }
 
 /// Resolves every distinct reference once, all at once: the registry client bounds what each
@@ -577,4 +600,26 @@ fn report_failures(
         })
         .collect();
     Problems::or(problems, ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lock_file_is_read_up_to_its_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("immutable.lock");
+        // Sparse: no disk used, and the read stops at the limit.
+        let file = std::fs::File::create(&path).unwrap();
+        file.set_len(LOCK_FILE_LIMIT + 1).unwrap();
+        let error = read_lock_file(&path).unwrap_err().to_string();
+        assert_eq!(
+            error,
+            format!("lock file {} is larger than 64 MiB", path.display())
+        );
+        file.set_len(0).unwrap();
+        std::fs::write(&path, "{\"version\": 1, \"images\": {}}").unwrap();
+        assert!(read_lock_file(&path).unwrap().images.is_empty());
+    }
 }

@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::sources;
-use crate::adapters::fs::Source;
+use crate::adapters::fs::{Links, Source};
 use crate::core::diff::ObjectSet;
 use crate::core::manifest::{
     ManifestError, ObjectKey, ParsedObject, document_pieces, object_key, parse_documents,
@@ -31,12 +31,13 @@ pub fn read_sides(
     old: &str,
     new: &str,
     recursive: bool,
+    links: Links,
     namespace: &str,
 ) -> Result<Sides, Problems> {
     // The two sides are read on two cores.
     let read = std::thread::scope(|scope| {
-        let old = scope.spawn(|| sources::read_side(old, recursive));
-        let new = sources::read_side(new, recursive);
+        let old = scope.spawn(|| sources::read_side(old, recursive, links));
+        let new = sources::read_side(new, recursive, links);
         (old.join().expect("reading a side does not panic"), new)
     });
     let (old, new) = match read {

@@ -1,6 +1,7 @@
-//! The signature step: every digest about to be written is checked against the signature
-//! policy before anything is written or sent (`pin`, `pin --refresh`, `pin --verify`, `apply`,
-//! `rollback`). Each distinct repository and digest is looked up and judged once per run,
+//! The signature step: every digest about to be written, sent or passed through is checked
+//! against the signature policy before anything is written or sent (`pin`, `pin --refresh`,
+//! `pin --verify`, `postrender`, `apply`, `rollback`), whether a tag resolved to it or it was
+//! written already. Each distinct repository and digest is looked up and judged once per run,
 //! through the same registry client as the tags were resolved (credentials, mirrors, TLS,
 //! retries, and its bound on what each host gets in flight). Where tags are resolved in the
 //! same run, each digest's lookup starts the moment it resolves, beside the resolution of the
@@ -39,51 +40,49 @@ pub struct Refusal {
     pub message: String,
 }
 
-/// What the policy made of each digest written, by `name@digest`.
+/// What the policy made of each digest written, by `name@digest`, and the signature that
+/// verified each one a key verified.
 #[derive(Debug, Default)]
-pub struct Checked(pub HashMap<String, Outcome>);
+pub struct Checked {
+    outcomes: HashMap<String, Outcome>,
+    records: HashMap<String, SignatureRecord>,
+}
 
 impl Checked {
     /// The outcome for `digest` of `reference`'s repository, if it was checked.
     pub fn outcome(&self, reference: &ImageReference, digest: &str) -> Option<&Outcome> {
-        self.0.get(&key(reference, digest))
+        self.outcomes.get(&key(reference, digest))
     }
 
-    /// Records in `lock` which rule and key verified each digest.
+    /// Records in `lock` the signature that verified each digest, with its rule and key.
     pub fn record(&self, lock: &mut LockFile) {
-        for (key, outcome) in &self.0 {
-            if let Outcome::Verified { rule, key: used } = outcome {
-                lock.signatures.insert(
-                    key.clone(),
-                    SignatureRecord {
-                        rule: rule.clone(),
-                        key: used.clone(),
-                    },
-                );
-            }
+        for (key, record) in &self.records {
+            lock.signatures.insert(key.clone(), record.clone());
         }
     }
 }
 
-/// The judgement of the signatures looked up for each `name@digest`.
-type Verdicts = HashMap<String, Result<Outcome, String>>;
+/// The judgement of the signatures looked up for each `name@digest`: the one that verified it.
+type Verdicts = HashMap<String, Result<SignatureRecord, String>>;
 
-/// The digest about to be written for an image written as `reference`, whose tag resolved to
-/// `resolved` (if it did): the digest pinned or the one `--refresh` moves to; under `--verify`,
-/// the digest already written too.
+/// The digest written for an image written as `reference` whatever its tag resolves to: one
+/// written already, kept as it is (passed through by `apply` and `postrender`, judged too under
+/// `--verify`), unless `--refresh` moves its tag's.
+fn kept_digest(reference: &ImageReference, pinned_tags: PinnedTags) -> Option<&str> {
+    let written = reference.digest()?;
+    let moves = pinned_tags == PinnedTags::Refresh && reference.tag().is_some();
+    (!moves).then_some(written)
+}
+
+/// The digest about to be written or passed through for an image written as `reference`, whose
+/// tag resolved to `resolved` (if it did): the one written already and kept, or the one pinned,
+/// or the one `--refresh` moves to.
 fn written_digest<'a>(
     reference: &'a ImageReference,
     resolved: Option<&'a str>,
     pinned_tags: PinnedTags,
 ) -> Option<&'a str> {
-    match (reference.digest(), pinned_tags) {
-        (None, _) => resolved,
-        (Some(written), PinnedTags::Resolve) => Some(written),
-        (Some(written), PinnedTags::Refresh) if reference.tag().is_some() => {
-            resolved.filter(|digest| *digest != written)
-        }
-        (Some(_), _) => None,
-    }
+    kept_digest(reference, pinned_tags).or(resolved)
 }
 
 /// Every image (by its index in the resolution's images) whose digest is about to be written,
@@ -141,7 +140,8 @@ pub async fn resolve_and_check(
         let checked = {
             let written = written(&resolution, pinned_tags);
             let items: Vec<Written> = written.iter().map(|(_, item)| *item).collect();
-            refused_images(check_recorded(policy, &lock, &items), &written)
+            let path = settings.lock.as_deref().expect("offline_lock read it");
+            refused_images(check_recorded(policy, &lock, path, &items), &written)
         };
         return Ok((resolution, checked));
     }
@@ -160,16 +160,16 @@ pub async fn resolve_and_check(
         // Only a lookups side that stopped (after a failed resolution) closes the channel.
         let _ = sender.unbounded_send((reference.clone(), digest.to_string()));
     };
-    // The digests written whatever the tags resolve to (`--verify`'s) are looked up at once.
+    // The digests written whatever the tags resolve to are looked up at once.
     for image in &found.images {
-        if let Some(digest) = written_digest(&image.reference, None, pinned_tags) {
+        if let Some(digest) = kept_digest(&image.reference, pinned_tags) {
             send(&image.reference, digest);
         }
     }
     let on_resolved = move |reference: &ImageReference, resolved: &str| {
         for written in written_at.get(&lock_key(reference)).into_iter().flatten() {
-            if let Some(digest) = written_digest(written, Some(resolved), pinned_tags) {
-                send(written, digest);
+            if kept_digest(written, pinned_tags).is_none() {
+                send(written, resolved);
             }
         }
     };
@@ -215,6 +215,28 @@ fn refused_images(
             })
             .collect()
     })
+}
+
+/// `pin --check` with a lock file (at `path`): every digest written in `found` judged from the
+/// lock's records alone, as `--offline` judges them, with no network.
+pub fn check_written(
+    policy: &SignaturePolicy,
+    lock: &LockFile,
+    path: &std::path::Path,
+    found: &Found,
+) -> Result<Checked, Vec<Refused>> {
+    let written: Vec<(usize, Written)> = found
+        .images
+        .iter()
+        .enumerate()
+        .filter_map(|(index, image)| {
+            let reference = &image.reference;
+            let digest = reference.digest()?;
+            Some((index, Written { reference, digest }))
+        })
+        .collect();
+    let items: Vec<Written> = written.iter().map(|(_, item)| *item).collect();
+    refused_images(check_recorded(policy, lock, path, &items), &written)
 }
 
 /// The signatures of each digest `digests` yields that `policy` asks a key of, looked up as it
@@ -326,7 +348,7 @@ async fn look_up(
     rule: &Rule,
     public_key: &PublicKey,
     item: &Written<'_>,
-) -> Result<Outcome, String> {
+) -> Result<SignatureRecord, String> {
     let (reference, digest) = (item.reference, item.digest);
     let name = reference.name();
     let cannot =
@@ -344,7 +366,7 @@ async fn look_up(
         );
     }
     judge(public_key, &signatures, digest, &name)
-        .map(|()| verified(rule, public_key))
+        .map(|signed| SignatureRecord::new(&rule.images, public_key, signed.clone()))
         .map_err(|unverified| {
             format!(
                 "no valid signature for {digest} (rule {}: {unverified})",
@@ -353,33 +375,42 @@ async fn look_up(
         })
 }
 
-/// With `--offline`: what the lock file records as verified, by the rule and key the policy
-/// names now, stands for the signatures; anything else is refused.
+/// With `--offline`: the signature the lock file (at `path`) records for a digest stands for
+/// its signatures once verified again, with no registry, as it was when recorded: by the key
+/// the policy names now (its SubjectPublicKeyInfo the one recorded), over a payload naming that
+/// digest and the image's repository. Anything else is refused: a record edited by hand, one
+/// made with a key since rotated, one of another digest.
 pub fn check_recorded(
     policy: &SignaturePolicy,
     lock: &LockFile,
+    path: &std::path::Path,
     written: &[Written<'_>],
 ) -> Result<Checked, Vec<Refusal>> {
     judge_all(policy, written, |rule, public_key, item| {
-        let recorded = lock.signatures.get(&key(item.reference, item.digest));
-        match recorded {
-            Some(record) if record.rule == rule.images && record.key == public_key.label => {
-                Ok(verified(rule, public_key))
-            }
-            _ => Err(format!(
+        let image = key(item.reference, item.digest);
+        let Some(record) = lock.signatures.get(&image) else {
+            return Err(format!(
                 "{} is not recorded in the lock file as verified by key {} (rule {}); run \
                  without --offline to check its signatures",
                 item.digest, public_key.label, rule.images
-            )),
-        }
+            ));
+        };
+        record
+            .verify(public_key, item.digest, &item.reference.name())
+            .map_err(|mismatch| {
+                format!(
+                    "the signature record in {} for {image} does not verify with key {}: \
+                     {mismatch}; run without --offline to check its signatures",
+                    path.display(),
+                    public_key.label
+                )
+            })?;
+        Ok(SignatureRecord::new(
+            &rule.images,
+            public_key,
+            record.signed.clone(),
+        ))
     })
-}
-
-fn verified(rule: &Rule, public_key: &PublicKey) -> Outcome {
-    Outcome::Verified {
-        rule: rule.images.clone(),
-        key: public_key.label.clone(),
-    }
 }
 
 /// The outcome of each digest written, or every refusal: `by_key` judges a digest whose rule
@@ -387,10 +418,11 @@ fn verified(rule: &Rule, public_key: &PublicKey) -> Outcome {
 fn judge_all(
     policy: &SignaturePolicy,
     written: &[Written<'_>],
-    by_key: impl Fn(&Rule, &PublicKey, &Written<'_>) -> Result<Outcome, String>,
+    by_key: impl Fn(&Rule, &PublicKey, &Written<'_>) -> Result<SignatureRecord, String>,
 ) -> Result<Checked, Vec<Refusal>> {
     let mut checked = Checked::default();
-    let mut judged: HashMap<String, Result<Outcome, String>> = HashMap::new();
+    let mut judged: HashMap<String, Result<(Outcome, Option<SignatureRecord>), String>> =
+        HashMap::new();
     let mut refusals = Vec::new();
     for (index, item) in written.iter().enumerate() {
         let key = key(item.reference, item.digest);
@@ -398,22 +430,34 @@ fn judge_all(
             let name = item.reference.name();
             match policy.rule_for(&name) {
                 None => match policy.default {
-                    DefaultAction::Allow => Ok(Outcome::Allowed),
+                    DefaultAction::Allow => Ok((Outcome::Allowed, None)),
                     DefaultAction::Deny => Err(format!(
                         "no rule of the signature policy matches {name}, and its default is deny"
                     )),
                 },
                 Some(rule) => match &rule.requirement {
-                    Requirement::Skip => Ok(Outcome::Skipped {
-                        rule: rule.images.clone(),
+                    Requirement::Skip => Ok((
+                        Outcome::Skipped {
+                            rule: rule.images.clone(),
+                        },
+                        None,
+                    )),
+                    Requirement::Key(public_key) => by_key(rule, public_key, item).map(|record| {
+                        let outcome = Outcome::Verified {
+                            rule: record.rule.clone(),
+                            key: record.key.clone(),
+                        };
+                        (outcome, Some(record))
                     }),
-                    Requirement::Key(public_key) => by_key(rule, public_key, item),
                 },
             }
         });
         match verdict {
-            Ok(outcome) => {
-                checked.0.insert(key, outcome.clone());
+            Ok((outcome, record)) => {
+                checked.outcomes.insert(key.clone(), outcome.clone());
+                if let Some(record) = record {
+                    checked.records.insert(key, record.clone());
+                }
             }
             Err(message) => refusals.push(Refusal {
                 index,
@@ -536,6 +580,7 @@ KmwFOhW9ogqOvgCj4YqwW8fOSUx9oqxAjMXlkGWY/v5DVTfoi5qfG6U/hw==
         ResolveSettings {
             filenames: Vec::new(),
             recursive: false,
+            links: Default::default(),
             rules: Vec::new(),
             digest_only: false,
             platform: None,
@@ -575,10 +620,10 @@ KmwFOhW9ogqOvgCj4YqwW8fOSUx9oqxAjMXlkGWY/v5DVTfoi5qfG6U/hw==
             .expect("the lookup of the fast tag's digest lets the slow tag resolve")
             .unwrap();
         assert_eq!(resolution.pinned.len(), 3);
-        // Each of the three images pinned refused (no signatures), the `tag@digest` left as
-        // written not checked.
+        // Each of the three images pinned refused (no signatures), and the `tag@digest` left
+        // as written too: it is passed through as it is, so it is judged as well.
         let refused: Vec<usize> = checked.unwrap_err().iter().map(|r| r.image).collect();
-        assert_eq!(refused, [0, 1, 2]);
+        assert_eq!(refused, [0, 1, 2, 3]);
         let mut asked = registry.asked.into_inner().unwrap();
         asked.sort();
         assert_eq!(
@@ -586,8 +631,10 @@ KmwFOhW9ogqOvgCj4YqwW8fOSUx9oqxAjMXlkGWY/v5DVTfoi5qfG6U/hw==
             [
                 format!("bundles r.example/app@{FAST}"),
                 format!("bundles r.example/app@{SLOW}"),
+                format!("bundles r.example/app@{OLD}"),
                 format!("classic r.example/app@{FAST}"),
                 format!("classic r.example/app@{SLOW}"),
+                format!("classic r.example/app@{OLD}"),
             ]
         );
     }

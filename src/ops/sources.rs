@@ -3,14 +3,14 @@
 
 use std::path::Path;
 
-use crate::adapters::fs::{self, InputError, Source};
+use crate::adapters::fs::{self, InputError, Links, Source};
 use crate::adapters::git::{self, GitError};
 use crate::core::manifest::{ParsedObject, parse_documents};
 use crate::core::problem::{Problem, Problems};
 
 /// Every `-f` argument as kubectl reads it: a file, a directory's manifests, or `-`.
-pub fn read(filenames: &[String], recursive: bool) -> Result<Vec<Source>, Problems> {
-    read_with(filenames, recursive, false)
+pub fn read(filenames: &[String], recursive: bool, links: Links) -> Result<Vec<Source>, Problems> {
+    read_with(filenames, recursive, false, links)
 }
 
 /// [`read`]; with `docker`, a directory's Dockerfiles and Compose files too.
@@ -18,13 +18,14 @@ pub fn read_with(
     filenames: &[String],
     recursive: bool,
     docker: bool,
+    links: Links,
 ) -> Result<Vec<Source>, Problems> {
-    fs::read_sources_with(filenames, recursive, docker)
+    fs::read_sources_with(filenames, recursive, docker, links)
         .map_err(|errors| Problems(errors.iter().map(input_problem).collect()))
 }
 
 /// The sources one side of a diff names: a path on disk first, else `REV:PATH` from git.
-pub fn read_side(side: &str, recursive: bool) -> Result<Vec<Source>, Problems> {
+pub fn read_side(side: &str, recursive: bool, links: Links) -> Result<Vec<Source>, Problems> {
     let on_disk = side == "-" || Path::new(side).exists();
     match side.split_once(':') {
         Some((revision, path)) if !on_disk && !revision.is_empty() => {
@@ -33,7 +34,7 @@ pub fn read_side(side: &str, recursive: bool) -> Result<Vec<Source>, Problems> {
                 other => Problem::new(other).into(),
             })
         }
-        _ => read(&[side.to_string()], recursive),
+        _ => read(&[side.to_string()], recursive, links),
     }
 }
 

@@ -171,6 +171,46 @@ fn git_revisions_are_read_without_a_checkout() {
 }
 
 #[test]
+fn git_revisions_keep_files_whose_names_git_would_quote() {
+    let repo = tempfile::tempdir().unwrap();
+    let k8s = repo.path().join("k8s");
+    std::fs::create_dir(&k8s).unwrap();
+    let names = [
+        "café.yaml",
+        "a b.yaml",
+        "say \"hi\".yaml",
+        "two\nlines.yaml",
+        "tab\there.yml",
+    ];
+    let config = |index: usize, mode: &str| {
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{index}}}\ndata: {{mode: {mode}}}\n"
+        )
+    };
+    for (index, name) in names.iter().enumerate() {
+        std::fs::write(k8s.join(name), config(index, "blue")).unwrap();
+    }
+    git(repo.path(), &["init", "-q"]);
+    git(repo.path(), &["add", "."]);
+    git(repo.path(), &["commit", "-qm", "blue"]);
+    git(repo.path(), &["tag", "v1"]);
+    for (index, name) in names.iter().enumerate() {
+        std::fs::write(k8s.join(name), config(index, "green")).unwrap();
+    }
+    git(repo.path(), &["commit", "-qam", "green"]);
+
+    let run = Plugin::new(["diff", "v1:k8s", "HEAD:k8s", "-o", "json"])
+        .current_dir(repo.path())
+        .run()
+        .expect_code(1);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        report["summary"],
+        serde_json::json!({"added": 0, "removed": 0, "changed": 5, "unchanged": 0})
+    );
+}
+
+#[test]
 fn text_from_git_that_is_not_utf8_is_named_at_its_first_bad_byte() {
     let repo = tempfile::tempdir().unwrap();
     let k8s = repo.path().join("k8s");

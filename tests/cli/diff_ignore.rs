@@ -277,6 +277,111 @@ fn a_bad_ignore_file_is_one_line_with_its_place_and_exit_2() {
     }
 }
 
+/// `diff old.yaml new.yaml --ignore ignore.yaml` where old and new differ in replicas only and
+/// the ignore file is `expressions`' jqPathExpressions for Deployments, with `extra` flags.
+fn ignoring(expressions: &[&str], extra: &[&str]) -> (Run, Duration) {
+    let ignore: String =
+        std::iter::once("- group: apps\n  kind: Deployment\n  jqPathExpressions:\n".to_string())
+            .chain(expressions.iter().map(|e| format!("  - '{e}'\n")))
+            .collect();
+    let dir = folder(&[
+        ("old.yaml", &deployment(2, "team-a", "web:1.0")),
+        ("new.yaml", &deployment(5, "team-a", "web:1.0")),
+        ("ignore.yaml", &ignore),
+    ]);
+    let started = std::time::Instant::now();
+    let run = Plugin::new(
+        ["diff", "old.yaml", "new.yaml", "--ignore", "ignore.yaml"]
+            .iter()
+            .chain(extra),
+    )
+    .current_dir(dir.path())
+    .env("KUBECTL_IMMUTABLE_TEST_SECRET", "s3cr3t")
+    .run();
+    (run, started.elapsed())
+}
+
+#[test]
+fn jq_expressions_see_an_empty_environment() {
+    // The replicas are removed only if the expression cannot see the environment.
+    for expression in [
+        ".spec.replicas | select(env.HOME == null)",
+        ".spec.replicas | select($ENV.PATH == null)",
+        ".spec.replicas | select(env == {} and $ENV == {})",
+        ".spec.replicas | select(env.KUBECTL_IMMUTABLE_TEST_SECRET == null)",
+    ] {
+        let (run, _) = ignoring(&[expression], &[]);
+        assert_eq!(run.code, 0, "{expression}: {}{}", run.stdout, run.stderr);
+    }
+    // A normal expression still works, and one that does not remove the change leaves it.
+    assert_eq!(ignoring(&[".spec.replicas"], &[]).0.code, 0);
+    assert_eq!(ignoring(&[".spec.paused"], &[]).0.code, 1);
+}
+
+#[test]
+fn a_jq_expression_that_recurses_runs_long_or_allocates_much_is_one_line_and_exit_2() {
+    let place = "error: ignore.yaml: jqPathExpressions";
+    for (expression, extra, why) in [
+        (
+            "def f: f; f",
+            &[][..],
+            "recursed too deep (a stack overflow)",
+        ),
+        (
+            "def f: 1 + f; .[f]",
+            &[][..],
+            "recursed too deep (a stack overflow)",
+        ),
+        (
+            ".[range(1e12)]",
+            &[][..],
+            "ran longer than 1s (--ignore-timeout)",
+        ),
+        (
+            ".[range(1e12)]",
+            &["--ignore-timeout", "300ms"][..],
+            "ran longer than 300ms (--ignore-timeout)",
+        ),
+        (
+            ".[\"x\" | reduce range(40) as $i (.; . + .)]",
+            &["--ignore-timeout", "60s"][..],
+            "used more than 1024 MiB of memory",
+        ),
+        (
+            ".[[range(1e9)] | length]",
+            &[][..],
+            "ran longer than 1s (--ignore-timeout)|used more than 1024 MiB of memory",
+        ),
+    ] {
+        let (run, took) = ignoring(&[expression], extra);
+        assert_eq!(
+            (run.code, run.stdout.as_str()),
+            (2, ""),
+            "{expression}: {}",
+            run.stderr
+        );
+        assert_eq!(
+            run.stderr.lines().count(),
+            1,
+            "{expression}: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.starts_with(place),
+            "{expression}: {}",
+            run.stderr
+        );
+        assert!(
+            why.split('|').any(|why| run
+                .stderr
+                .ends_with(&format!(" on deployment.apps/shop/web: {why}\n"))),
+            "{expression}: {}",
+            run.stderr
+        );
+        assert!(took < Duration::from_secs(30), "{expression}: {took:?}");
+    }
+}
+
 fn git(dir: &Path, args: &[&str]) {
     let status = Command::new("git")
         .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])

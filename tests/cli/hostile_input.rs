@@ -302,12 +302,143 @@ fn unreadable_entries_dangling_links_and_link_loops_are_named_and_nothing_is_wri
         vec!["pin", "-R", "-i", "-f", &k8s_arg],
         vec!["diff", "-R", &empty, &k8s_arg],
     ] {
+        // /proc/self/mem is outside the tree: followed only when asked to.
+        let args = [&args[..], &["--follow-links-outside"]].concat();
         let run = Plugin::new(&args).run();
         assert_no_panic(&run);
         assert_eq!((run.code, run.stdout.as_str()), (2, ""), "{args:?}");
         assert_eq!(run.stderr, expected, "{args:?}");
     }
     assert_eq!(snapshot(&k8s), before);
+}
+
+/// A repository whose `k8s/` holds, besides a real manifest, links that lead out of it: to a
+/// credentials file, to a directory outside, through a chain of links and `..`; and links that
+/// stay inside, which work as before.
+struct LinksOut {
+    _dir: tempfile::TempDir,
+    k8s: PathBuf,
+    secret: PathBuf,
+}
+
+impl LinksOut {
+    fn new() -> LinksOut {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("home");
+        fs::create_dir_all(home.join(".docker")).unwrap();
+        let secret = home.join(".docker/config.json");
+        fs::write(
+            &secret,
+            r#"{"auths": {"r.example": {"auth": "c2VjcmV0OnMzY3IzdA=="}}}"#,
+        )
+        .unwrap();
+        fs::write(home.join("other.yaml"), pod("busybox:1.36")).unwrap();
+        let k8s = dir.path().join("repo/k8s");
+        fs::create_dir_all(k8s.join("apps/base")).unwrap();
+        fs::write(k8s.join("apps/base/web.yaml"), pod("nginx:1.27")).unwrap();
+        // Inside: a file link and a directory link, each through `..`.
+        symlink("base/web.yaml", k8s.join("apps/web-link.yaml")).unwrap();
+        symlink("../apps/base", k8s.join("apps/base-link")).unwrap();
+        // Out: straight, as a chain of links inside, and a directory.
+        symlink(&secret, k8s.join("a-config.json")).unwrap();
+        symlink("hop.yaml", k8s.join("b-chain.yaml")).unwrap();
+        symlink("../../home/.docker/config.json", k8s.join("hop.yaml")).unwrap();
+        symlink(&home, k8s.join("c-home")).unwrap();
+        LinksOut {
+            _dir: dir,
+            k8s,
+            secret,
+        }
+    }
+}
+
+#[test]
+fn links_out_of_a_tree_are_refused_before_anything_is_printed_or_written() {
+    let tree = LinksOut::new();
+    let k8s_arg = tree.k8s.display().to_string();
+    let secret = tree.secret.display();
+    let home = tree.secret.parent().unwrap().parent().unwrap().display();
+    let refused = |link: &str, target: &str| {
+        format!(
+            "error: {k8s_arg}/{link}: a symbolic link to {target}, outside {k8s_arg}: refused \
+             (--follow-links-outside follows it)\n"
+        )
+    };
+    let expected = [
+        refused("a-config.json", &secret.to_string()),
+        refused("b-chain.yaml", &secret.to_string()),
+        refused("c-home", &home.to_string()),
+        refused("hop.yaml", &secret.to_string()),
+    ]
+    .concat();
+    let before = snapshot(&tree.k8s);
+    let secret_before = fs::read(&tree.secret).unwrap();
+    let empty = tempfile::NamedTempFile::new().unwrap();
+    let empty = empty.path().display().to_string();
+    // Without the refusal, pin would print the credentials from this lock file's digests alone.
+    let lock = tempfile::NamedTempFile::new().unwrap();
+    let digest = |c: char| format!("sha256:{}", c.to_string().repeat(64));
+    fs::write(
+        lock.path(),
+        serde_json::json!({"version": 1, "images": {
+            "docker.io/library/nginx:1.27": digest('a'),
+            "docker.io/library/busybox:1.36": digest('b'),
+        }})
+        .to_string(),
+    )
+    .unwrap();
+    let lock = lock.path().display().to_string();
+    for args in [
+        vec!["pin", "-R", "-f", &k8s_arg, "--offline", "--lock", &lock],
+        vec!["pin", "--check", "-R", "-f", &k8s_arg],
+        vec!["pin", "-R", "-i", "-f", &k8s_arg],
+        vec!["diff", "-R", &empty, &k8s_arg],
+        vec!["diff", "-R", "-f", &k8s_arg, "--no-pin"],
+        vec!["apply", "-R", "-f", &k8s_arg, "--offline", "--lock", &lock],
+    ] {
+        let run = Plugin::new(&args).run();
+        assert_no_panic(&run);
+        assert_eq!((run.code, run.stdout.as_str()), (2, ""), "{args:?}");
+        assert_eq!(run.stderr, expected, "{args:?}");
+    }
+    assert_eq!(snapshot(&tree.k8s), before);
+    assert_eq!(fs::read(&tree.secret).unwrap(), secret_before);
+
+    // Not recursive: a directory link is not walked into, so it is no error.
+    let run = Plugin::new(["pin", "--check", "-f", &k8s_arg]).run();
+    assert!(!run.stderr.contains("c-home"), "{}", run.stderr);
+
+    // Links that stay inside the tree, and a link named by -f itself, are read as before.
+    let apps = tree.k8s.join("apps");
+    let apps_arg = apps.display().to_string();
+    let run = Plugin::new(["pin", "--check", "-R", "-f", &apps_arg])
+        .run()
+        .expect_code(1);
+    assert_eq!(
+        run.stdout.matches("nginx:1.27").count(),
+        3,
+        "{}",
+        run.stdout
+    );
+    let named = tree.k8s.join("c-home").display().to_string();
+    let run = Plugin::new(["pin", "--check", "-R", "-f", &named])
+        .run()
+        .expect_code(1);
+    assert!(run.stdout.contains("busybox:1.36"), "{}", run.stdout);
+
+    // Asked to, every link is followed.
+    let run = Plugin::new([
+        "pin",
+        "--check",
+        "-R",
+        "-f",
+        &k8s_arg,
+        "--follow-links-outside",
+    ])
+    .run();
+    assert!(!run.stderr.contains("refused"), "{}", run.stderr);
+    assert!(run.stdout.contains("busybox:1.36"), "{}", run.stdout);
 }
 
 #[test]

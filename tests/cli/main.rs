@@ -6,6 +6,7 @@ use kubectl_immutable_test_support as support;
 
 mod apply;
 mod apply_faults;
+mod auth;
 mod ci_formats;
 mod cluster;
 mod common;

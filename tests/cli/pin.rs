@@ -905,3 +905,184 @@ spec:
         run.stderr
     );
 }
+
+#[test]
+fn outputs_are_checked_before_anything_is_written() {
+    let registry = TestRegistry::start(Kind::Http);
+    let host = registry.host();
+    registry.push_image("app/web", "v1", Platform::LINUX_AMD64);
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("app.yaml");
+    let other = dir.path().join("other.yaml");
+    let text = pod(&format!("{host}/app/web:v1"));
+    fs::write(&app, &text).unwrap();
+    fs::write(
+        &other,
+        pod("busybox@sha256:0000000000000000000000000000000000000000000000000000000000000000"),
+    )
+    .unwrap();
+    let lock = dir.path().join("immutable.lock");
+    let [app_arg, other_arg, lock_arg] = [&app, &other, &lock].map(|p| p.display().to_string());
+    let missing = dir.path().join("reports/pin.json").display().to_string();
+    let dir_arg = dir.path().display().to_string();
+    let in_dir = |name: &str| dir.path().join(name).display().to_string();
+    for (extra, expected) in [
+        (
+            vec!["--report-file", &missing],
+            format!(
+                "error: {missing}: --report-file: the folder {} does not exist\n",
+                in_dir("reports")
+            ),
+        ),
+        (
+            vec!["--report-file", &dir_arg],
+            format!("error: {dir_arg}: --report-file: a folder, not a file\n"),
+        ),
+        (
+            vec!["--report-file", &other_arg],
+            format!(
+                "error: {other_arg}: --report-file names the input {other_arg}: refused, it would be replaced\n"
+            ),
+        ),
+        (
+            vec!["--report-file", &lock_arg],
+            format!(
+                "error: {lock_arg}: --report-file names the lock file: refused, it would be replaced\n"
+            ),
+        ),
+    ] {
+        for in_place in [true, false] {
+            let mut args = vec![
+                "-f", &app_arg, &other_arg, "--lock", &lock_arg, "--report", "json",
+            ];
+            args.extend(&extra);
+            if in_place {
+                args.push("-i");
+            }
+            let run = pin(&registry, &args).run().expect_code(2);
+            assert_eq!(
+                (run.stdout.as_str(), run.stderr.as_str()),
+                ("", expected.as_str()),
+                "{args:?}"
+            );
+            assert_eq!(fs::read_to_string(&app).unwrap(), text, "{args:?}");
+            assert!(!lock.exists(), "{args:?}");
+        }
+    }
+    // The lock file cannot be an input either, nor, through a link, the same file.
+    let link = dir.path().join("link.lock");
+    std::os::unix::fs::symlink(&other, &link).unwrap();
+    let link_arg = link.display().to_string();
+    let run = pin(
+        &registry,
+        &["-f", &app_arg, &other_arg, "--lock", &link_arg, "-i"],
+    )
+    .run()
+    .expect_code(2);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: {link_arg}: --lock names the input {other_arg}: refused, it would be replaced\n"
+        )
+    );
+    assert_eq!(fs::read_to_string(&app).unwrap(), text);
+
+    // Nor the config file read.
+    let config = dir.path().join("config.yaml");
+    fs::write(&config, "imagePaths: []\n").unwrap();
+    let config_arg = config.display().to_string();
+    let run = pin(
+        &registry,
+        &[
+            "-f",
+            &app_arg,
+            "--config",
+            &config_arg,
+            "--report",
+            "json",
+            "--report-file",
+            &config_arg,
+        ],
+    )
+    .run()
+    .expect_code(2);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: {config_arg}: --report-file names the input {config_arg}: refused, it would be replaced\n"
+        )
+    );
+    assert_eq!(fs::read_to_string(&config).unwrap(), "imagePaths: []\n");
+
+    // Outputs that collide with nothing are written.
+    let report = in_dir("report.json");
+    pin(
+        &registry,
+        &[
+            "-f",
+            &app_arg,
+            "--lock",
+            &lock_arg,
+            "--report",
+            "json",
+            "--report-file",
+            &report,
+            "-i",
+        ],
+    )
+    .run()
+    .expect_code(0);
+    assert!(fs::read_to_string(&report).unwrap().contains("app/web:v1"));
+    assert!(lock.exists());
+}
+
+#[test]
+fn a_killed_run_s_temporaries_are_removed_by_the_next_run_and_nothing_else() {
+    let registry = TestRegistry::start(Kind::Http);
+    let host = registry.host();
+    registry.push_image("app/web", "v1", Platform::LINUX_AMD64);
+    let dir = tempfile::tempdir().unwrap();
+    let untouched = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("app.yaml"),
+        pod(&format!("{host}/app/web:v1")),
+    )
+    .unwrap();
+    let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 3600);
+    let write = |folder: &Path, name: &str, old: bool| {
+        let path = folder.join(name);
+        fs::write(&path, "half a manifest").unwrap();
+        if old {
+            fs::File::options()
+                .write(true)
+                .open(&path)
+                .unwrap()
+                .set_modified(two_hours_ago)
+                .unwrap();
+        }
+    };
+    write(dir.path(), ".kubectl-immutable-Ab12Cd", true);
+    write(dir.path(), ".kubectl-immutable-Ef34Gh", false);
+    write(dir.path(), ".kubectl-immutable-Ab12Cd.yaml", true);
+    write(dir.path(), ".kubectl-immutable-Ab12C", true);
+    write(dir.path(), "kubectl-immutable-Ab12Cd", true);
+    write(untouched.path(), ".kubectl-immutable-Ab12Cd", true);
+    let dir_arg = dir.path().display().to_string();
+    pin(&registry, &["-f", &dir_arg, "-i"]).run().expect_code(0);
+    let mut left: Vec<String> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        [
+            ".kubectl-immutable-Ab12C",
+            ".kubectl-immutable-Ab12Cd.yaml",
+            ".kubectl-immutable-Ef34Gh",
+            "app.yaml",
+            "kubectl-immutable-Ab12Cd"
+        ]
+    );
+    assert!(untouched.path().join(".kubectl-immutable-Ab12Cd").exists());
+}

@@ -875,3 +875,69 @@ fn the_first_request_asks_how_to_authenticate_and_no_v2_ping_is_sent() {
     );
     assert!(!run.stderr.contains("not-the-secret-44c0"));
 }
+
+#[test]
+fn a_file_changed_while_pin_waits_on_the_registry_is_not_replaced_nor_any_other() {
+    let (_registry, _digest, proxy) = web_behind_proxy();
+    let host = proxy.host();
+    proxy.always(
+        Some("HEAD"),
+        "/manifests/",
+        Fault::Delay(Duration::from_secs(2)),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let [a, b] = ["a.yaml", "b.yaml"].map(|name| dir.path().join(name));
+    let text = pod(&format!("{host}/app/web:v1"));
+    fs::write(&a, &text).unwrap();
+    fs::write(&b, &text).unwrap();
+    let dir_arg = dir.path().display().to_string();
+    let outputs = tempfile::tempdir().unwrap();
+    let [lock, report] = ["immutable.lock", "report.json"].map(|name| outputs.path().join(name));
+    let [lock_arg, report_arg] = [&lock, &report].map(|path| path.display().to_string());
+    let pinning = {
+        let plugin = pin_through(
+            &proxy,
+            &[
+                "-f",
+                &dir_arg,
+                "-i",
+                "--lock",
+                &lock_arg,
+                "--report",
+                "json",
+                "--report-file",
+                &report_arg,
+            ],
+        );
+        std::thread::spawn(move || plugin.run())
+    };
+    let started = Instant::now();
+    while proxy.requests(Some("HEAD"), "/manifests/").is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(30), "no request");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // A line added by someone else while the registry answers.
+    let edited = format!("{text}# added meanwhile\n");
+    fs::write(&b, &edited).unwrap();
+    let run = pinning.join().unwrap().expect_code(2);
+    let b_real = fs::canonicalize(&b).unwrap();
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: {}: changed since it was read; nothing was replaced (run again)\n",
+            b_real.display()
+        )
+    );
+    assert_eq!(fs::read_to_string(&a).unwrap(), text, "nothing replaced");
+    assert_eq!(fs::read_to_string(&b).unwrap(), edited);
+    assert_eq!(
+        fs::read_dir(dir.path()).unwrap().count(),
+        2,
+        "no temporary left"
+    );
+    assert_eq!(
+        fs::read_dir(outputs.path()).unwrap().count(),
+        0,
+        "no lock file, no report"
+    );
+}

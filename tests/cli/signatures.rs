@@ -134,6 +134,19 @@ impl Setup {
     }
 }
 
+/// `pin`'s arguments to pin `app` in place with `lock` under `policy`.
+fn in_place<'a>(app: &'a str, lock: &'a str, policy: &'a str) -> [&'a str; 7] {
+    [
+        "-f",
+        app,
+        "-i",
+        "--lock",
+        lock,
+        "--signature-policy",
+        policy,
+    ]
+}
+
 fn assert_unchanged(before: &[(std::path::PathBuf, Vec<u8>, std::time::SystemTime)], dir: &Path) {
     assert_eq!(before, snapshot(dir).as_slice(), "no file written");
 }
@@ -161,20 +174,9 @@ fn a_digest_signed_by_the_policy_key_is_pinned_and_recorded() {
     );
     let policy = setup.policy("deny");
     let (lock, report) = (setup.path("immutable.lock"), setup.path("report.json"));
+    let report_args = ["--report", "json", "--report-file", &report];
     let run = setup
-        .pin(&[
-            "-f",
-            &app,
-            "-i",
-            "--lock",
-            &lock,
-            "--signature-policy",
-            &policy,
-            "--report",
-            "json",
-            "--report-file",
-            &report,
-        ])
+        .pin(&[&in_place(&app, &lock, &policy)[..], &report_args].concat())
         .run()
         .expect_code(0);
     assert_eq!(
@@ -188,10 +190,11 @@ fn a_digest_signed_by_the_policy_key_is_pinned_and_recorded() {
     let lock: Value = serde_json::from_str(&fs::read_to_string(&lock).unwrap()).unwrap();
     let rule = format!("{host}/acme/*");
     for (repo, digest) in [("acme/app", &digest), ("acme/two", &two)] {
-        assert_eq!(
-            lock["signatures"][format!("{host}/{repo}@{digest}")],
-            serde_json::json!({"rule": rule, "key": "acme.pub"})
-        );
+        let record = &lock["signatures"][format!("{host}/{repo}@{digest}")];
+        assert_eq!(record["rule"], rule.as_str());
+        assert_eq!(record["key"], "acme.pub");
+        assert_eq!(record["keyDigest"], setup.key.spki_sha256());
+        assert!(record["signed"]["simpleSigning"]["signature"].is_string());
     }
     let report: Value = serde_json::from_str(&fs::read_to_string(&report).unwrap()).unwrap();
     assert_eq!(
@@ -226,15 +229,7 @@ fn unsigned_other_keys_and_replayed_signatures_are_refused_and_nothing_is_writte
     let lock = setup.path("immutable.lock");
     let before = snapshot(setup.work.path());
     let run = setup
-        .pin(&[
-            "-f",
-            &app,
-            "-i",
-            "--lock",
-            &lock,
-            "--signature-policy",
-            &policy,
-        ])
+        .pin(&in_place(&app, &lock, &policy))
         .run()
         .expect_code(2);
     let rule = format!("rule {host}/acme/*");
@@ -284,15 +279,7 @@ fn a_refresh_to_an_unsigned_image_keeps_the_old_pin() {
     let app = setup.write("app.yaml", &pod(&format!("{host}/acme/app:stable")));
     let policy = setup.policy("deny");
     let lock = setup.path("immutable.lock");
-    let pin = [
-        "-f",
-        &app,
-        "-i",
-        "--lock",
-        &lock,
-        "--signature-policy",
-        &policy,
-    ];
+    let pin = in_place(&app, &lock, &policy);
     setup.pin(&pin).run().expect_code(0);
     let pinned = fs::read_to_string(&app).unwrap();
     assert!(pinned.contains(&format!("acme/app:stable@{old}")));
@@ -337,6 +324,86 @@ fn a_refresh_to_an_unsigned_image_keeps_the_old_pin() {
             "{moved}:4: {host}/acme/app:stable@{new}: no valid signature for {new} \
              (rule {host}/acme/*: no signature found)\n"
         )
+    );
+}
+
+/// Issue 27, item 2: a digest written by hand (`name@sha256:…`, `tag@sha256:…`) is judged as
+/// one a tag resolved to is, by `pin` (to stdout and `-i`), `pin --refresh` and `postrender`:
+/// it is written or passed through all the same.
+#[test]
+fn a_digest_written_by_hand_is_judged_as_a_pinned_one_is() {
+    let setup = Setup::new(Kind::Http);
+    let host = setup.host();
+    let signed = setup.push_signed("acme/web", "v1");
+    let unsigned = setup.push("acme/worker", "v1");
+    let loose = setup.push("loose/app", "v1");
+    let policy = setup.policy("deny");
+    let lock = setup.path("immutable.lock");
+    let rule = format!("rule {host}/acme/*");
+    let postrender = |stdin: &str| {
+        Plugin::new([
+            "postrender",
+            "--insecure-registry",
+            &host,
+            "--signature-policy",
+            &policy,
+        ])
+        .stdin(stdin)
+        .run()
+    };
+    for (image, why) in [
+        (
+            format!("{host}/acme/worker@{unsigned}"),
+            format!("no valid signature for {unsigned} ({rule}: no signature found)"),
+        ),
+        (
+            format!("{host}/acme/worker:v1@{unsigned}"),
+            format!("no valid signature for {unsigned} ({rule}: no signature found)"),
+        ),
+        (
+            format!("{host}/loose/app@{loose}"),
+            format!(
+                "no rule of the signature policy matches {host}/loose/app, and its default is deny"
+            ),
+        ),
+    ] {
+        let manifest = pod(&image);
+        let app = setup.write("app.yaml", &manifest);
+        let before = snapshot(setup.work.path());
+        let to_stdout = ["-f", app.as_str(), "--signature-policy", &policy];
+        let refresh = [&to_stdout[..], &["--refresh"]].concat();
+        for args in [&to_stdout[..], &in_place(&app, &lock, &policy), &refresh] {
+            let run = setup.pin(args).run().expect_code(2);
+            assert_eq!(
+                run.stderr,
+                format!("error: {app}:4:12: {image}: {why}\n"),
+                "{args:?}"
+            );
+            assert_eq!(run.stdout, "", "{args:?}");
+            assert_unchanged(&before, setup.work.path());
+        }
+        let run = postrender(&manifest).expect_code(2);
+        assert_eq!(run.stderr, format!("error: -:4:12: {image}: {why}\n"));
+        assert_eq!(run.stdout, "", "nothing for Helm to install");
+    }
+
+    // A digest signed by the policy's key passes, written by hand or not, and is recorded.
+    let manifest = format!(
+        "{}---\n{}",
+        pod(&format!("{host}/acme/web@{signed}")),
+        pod(&format!("{host}/acme/web:v1"))
+    );
+    let app = setup.write("app.yaml", &manifest);
+    setup
+        .pin(&in_place(&app, &lock, &policy))
+        .run()
+        .expect_code(0);
+    let recorded: Value = serde_json::from_str(&fs::read_to_string(&lock).unwrap()).unwrap();
+    assert!(recorded["signatures"][format!("{host}/acme/web@{signed}")].is_object());
+    let run = postrender(&manifest).expect_code(0);
+    assert!(
+        run.stdout
+            .contains(&format!("image: {host}/acme/web@{signed}\n"))
     );
 }
 
@@ -495,7 +562,7 @@ fn apply_sends_nothing_when_one_image_is_not_signed() {
     let setup = Setup::new(Kind::Http);
     let host = setup.host();
     let signed = setup.push_signed("acme/web", "v1");
-    setup.push("acme/worker", "v1");
+    let worker = setup.push("acme/worker", "v1");
     let ns = cluster.namespace("signed");
     let acme = |name: &str| deployment(&ns, name, 1, &format!("{host}/acme/{name}:v1"));
     let release = setup.write(
@@ -504,9 +571,9 @@ fn apply_sends_nothing_when_one_image_is_not_signed() {
     );
     let policy = setup.policy("deny");
     let kubeconfig = cluster.kubeconfig().display().to_string();
-    let apply = |file: &str| {
+    let send = |command: &str, file: &str| {
         Plugin::new([
-            "apply",
+            command,
             "--kubeconfig",
             &kubeconfig,
             "-f",
@@ -518,6 +585,7 @@ fn apply_sends_nothing_when_one_image_is_not_signed() {
         ])
         .run()
     };
+    let apply = |file: &str| send("apply", file);
     let run = apply(&release).expect_code(2);
     assert!(
         run.stderr.contains(&format!(
@@ -529,11 +597,40 @@ fn apply_sends_nothing_when_one_image_is_not_signed() {
     let deployments = cluster.kubectl_json(&["get", "deployments", "-n", &ns]);
     assert_eq!(deployments["items"], serde_json::json!([]), "nothing sent");
 
+    // Issue 27, item 2: the same unsigned image with its digest written by hand is refused
+    // too, not sent as it is.
+    let unsigned = setup.write(
+        "unsigned.yaml",
+        &deployment(&ns, "worker", 1, &format!("{host}/acme/worker@{worker}")),
+    );
+    // `diff -f` prepares what apply would send, and refuses it alike.
+    for command in ["apply", "diff"] {
+        let run = send(command, &unsigned).expect_code(2);
+        assert_eq!(
+            run.stderr,
+            format!(
+                "error: {unsigned}:16:16: {host}/acme/worker@{worker}: no valid signature for \
+                 {worker} (rule {host}/acme/*: no signature found)\n"
+            ),
+            "{command}"
+        );
+        assert_eq!(run.stdout, "", "{command}");
+    }
+    let deployments = cluster.kubectl_json(&["get", "deployments", "-n", &ns]);
+    assert_eq!(deployments["items"], serde_json::json!([]), "nothing sent");
+
     let web = setup.write("web.yaml", &acme("web"));
     apply(&web).expect_code(0);
     assert_eq!(
         template_image(cluster, &ns, "deployment/web"),
         format!("{host}/acme/web:v1@{signed}")
+    );
+    // A signed digest written by hand is sent as it is.
+    let by_hand = deployment(&ns, "by-hand", 1, &format!("{host}/acme/web@{signed}"));
+    apply(&setup.write("by-hand.yaml", &by_hand)).expect_code(0);
+    assert_eq!(
+        template_image(cluster, &ns, "deployment/by-hand"),
+        format!("{host}/acme/web@{signed}")
     );
 }
 
@@ -615,6 +712,173 @@ fn offline_the_lock_record_stands_for_the_signatures() {
         )
     );
     assert_eq!(run.stdout, "");
+}
+
+/// Issue 27, item 7: with `--offline --lock`, a signature record is the signature itself, and
+/// it is verified again on every run, with no registry: by the key the policy names now (a
+/// rotated key file no longer matches), over a payload naming that very digest. A record
+/// edited by hand in a pull request marks nothing verified.
+#[test]
+fn offline_each_signature_record_is_verified_again_with_no_registry() {
+    let setup = Setup::new(Kind::Http);
+    let host = setup.host();
+    let signed = setup.push_signed("acme/app", "v1");
+    let unsigned = setup.push("acme/worker", "v1");
+    let policy = setup.policy("deny");
+    let lock = setup.path("immutable.lock");
+    let app = setup.write("app.yaml", &pod(&format!("{host}/acme/app:v1")));
+    setup
+        .pin(&["-f", &app, "--lock", &lock, "--signature-policy", &policy])
+        .run()
+        .expect_code(0);
+    let made = fs::read_to_string(&lock).unwrap();
+    let made: Value = serde_json::from_str(&made).unwrap();
+    assert_eq!(made["version"], 2);
+    let app_record = made["signatures"][format!("{host}/acme/app@{signed}")].clone();
+    assert_eq!(app_record["rule"], format!("{host}/acme/*"));
+    assert_eq!(app_record["key"], "acme.pub");
+    assert_eq!(app_record["keyDigest"], setup.key.spki_sha256());
+    // The payload recorded is the one signed: openssl verifies its signature with the key.
+    let signed_record = &app_record["signed"]["simpleSigning"];
+    let payload = {
+        use base64::Engine as _;
+        let text = signed_record["payload"].as_str().unwrap();
+        base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .unwrap()
+    };
+    let signature = signed_record["signature"].as_str().unwrap();
+    assert!(setup.key.openssl_verifies(&payload, signature));
+    let parsed: Value = serde_json::from_slice(&payload).unwrap();
+    assert_eq!(
+        parsed["critical"]["image"]["docker-manifest-digest"],
+        signed
+    );
+
+    // A record forged for the unsigned worker: its payload names the worker's digest, signed
+    // by another key, and claims the policy key's digest.
+    let forged_payload = simple_signing_payload(&format!("{host}/acme/worker"), &unsigned);
+    let mut forged = app_record.clone();
+    forged["signed"]["simpleSigning"] = serde_json::json!({
+        "payload": base64(&forged_payload),
+        "signature": setup.other.sign(&forged_payload),
+    });
+    let worker = setup.write("worker.yaml", &pod(&format!("{host}/acme/worker:v1")));
+    let public_path = setup.path("acme.pub");
+    let other_public = setup.other.public_pem();
+    let (key_digest, other_digest) = (setup.key.spki_sha256(), setup.other.spki_sha256());
+
+    // From here on there is no registry: what passes, passes from the lock file alone.
+    let Setup { registry, work, .. } = setup;
+    drop(registry);
+    let offline = |file: &str| {
+        Plugin::new([&["pin", "--offline"][..], &in_place(file, &lock, &policy)].concat()).run()
+    };
+    let with_record = |image: &str, digest: &str, record: &Value| {
+        let mut edited = made.clone();
+        edited["images"][format!("{host}/acme/{image}:v1")] = Value::from(digest);
+        edited["signatures"][format!("{host}/acme/{image}@{digest}")] = record.clone();
+        fs::write(&lock, serde_json::to_string_pretty(&edited).unwrap()).unwrap();
+    };
+    let refused = |file: &str, image: &str, digest: &str, why: &str| {
+        let before = snapshot(work.path());
+        let run = offline(file).expect_code(2);
+        assert_eq!(
+            run.stderr,
+            format!(
+                "error: {file}:4:12: {host}/acme/{image}:v1: the signature record in {lock} for \
+                 {host}/acme/{image}@{digest} does not verify with key acme.pub: {why}; run \
+                 without --offline to check its signatures\n"
+            )
+        );
+        assert_eq!(run.stdout, "");
+        assert_unchanged(&before, work.path());
+    };
+
+    // The valid record passes with no registry at all, and the file is pinned.
+    offline(&app).expect_code(0);
+    assert!(
+        fs::read_to_string(&app)
+            .unwrap()
+            .contains(&format!("acme/app:v1@{signed}"))
+    );
+
+    // The forged record: its signature is not the policy key's.
+    with_record("worker", &unsigned, &forged);
+    refused(
+        &worker,
+        "worker",
+        &unsigned,
+        "its signature is not the key's",
+    );
+    // `pin --check --lock` judges the digests written from the same records, with no network
+    // either: the app pinned above passes, the worker's digest written by hand does not.
+    let check = |file: &str| {
+        let args = ["pin", "--check", "-f", file, "--lock", &lock];
+        Plugin::new([&args[..], &["--signature-policy", &policy]].concat()).run()
+    };
+    check(&app).expect_code(0);
+    let by_hand = work.path().join("by-hand.yaml").display().to_string();
+    fs::write(&by_hand, pod(&format!("{host}/acme/worker@{unsigned}"))).unwrap();
+    let run = check(&by_hand).expect_code(1);
+    assert_eq!(
+        run.stdout,
+        format!(
+            "{by_hand}:4: {host}/acme/worker@{unsigned}: the signature record in {lock} for \
+             {host}/acme/worker@{unsigned} does not verify with key acme.pub: its signature is \
+             not the key's; run without --offline to check its signatures\n"
+        )
+    );
+    assert_eq!(
+        run.stderr,
+        "0 of 1 images are not pinned; 1 digest not verified by the lock file's signature \
+         records\n"
+    );
+
+    // The app's valid record copied under the worker's digest: its payload names another one.
+    with_record("worker", &unsigned, &app_record);
+    refused(
+        &worker,
+        "worker",
+        &unsigned,
+        &format!("its payload signs {signed}, another digest (a replay)"),
+    );
+    // Or under a digest that does not exist at all.
+    let ghost = format!("sha256:{}", "e".repeat(64));
+    with_record("worker", &ghost, &app_record);
+    refused(
+        &worker,
+        "worker",
+        &ghost,
+        &format!("its payload signs {signed}, another digest (a replay)"),
+    );
+
+    // The policy's key file rotated to another key: the record made with the old one no longer
+    // stands, though the path is the same.
+    fs::write(&lock, serde_json::to_string_pretty(&made).unwrap()).unwrap();
+    fs::write(&app, pod(&format!("{host}/acme/app:v1"))).unwrap();
+    fs::write(&public_path, other_public).unwrap();
+    refused(
+        &app,
+        "app",
+        &signed,
+        &format!("it was made with another key ({key_digest}; this one is {other_digest})"),
+    );
+
+    // A version 1 lock file recorded a rule and a key path only: it cannot be checked offline.
+    let old = format!(
+        r#"{{"version":1,"images":{{"{host}/acme/app:v1":"{signed}"}},"signatures":{{"{host}/acme/app@{signed}":{{"rule":"{host}/acme/*","key":"acme.pub"}}}}}}"#
+    );
+    fs::write(&lock, old).unwrap();
+    let run = offline(&app).expect_code(2);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: {lock}: lock file version 1 records signatures by rule and key only, which \
+             cannot be checked offline: run pin --lock without --offline once to record the \
+             signatures themselves\n"
+        )
+    );
 }
 
 #[test]

@@ -58,6 +58,19 @@ pub enum Fault {
         content_type: String,
         announced: bool,
     },
+    /// Answered by the proxy with this status, headers and body, where `{authorization}` is
+    /// replaced by the request's `Authorization` header, `{credential}` by its part after the
+    /// scheme (a bearer token, bare) and `{basic}` by the `user:password` its Basic credentials
+    /// decode to: a server that echoes what it was sent.
+    Echo {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: String,
+    },
+    /// These bytes, as they are, are the whole answer (status line, headers and body); then
+    /// the connection is closed. For answers no `String` can hold: invalid UTF-8, control
+    /// characters, broken framing.
+    Raw(Vec<u8>),
 }
 
 /// How much a [`Fault::Flood`] sends to a client that reads it all: 2 GiB.
@@ -98,6 +111,8 @@ impl Fault {
             Fault::Redirect(_) => "redirect".into(),
             Fault::DigestHeader(_) => "digest header".into(),
             Fault::Flood { .. } => "flood".into(),
+            Fault::Echo { status, .. } => format!("echo {status}"),
+            Fault::Raw(_) => "raw".into(),
         }
     }
 }
@@ -135,6 +150,8 @@ impl Rule {
 struct TokenMode {
     /// `Authorization` that `/token` wants, if any: `Basic base64(user:password)`.
     basic: Option<String>,
+    /// The realm the challenge names: the proxy's own `/token` unless another is set.
+    realm: Option<String>,
 }
 
 struct State {
@@ -254,7 +271,23 @@ impl FaultProxy {
             basic: basic.map(|(user, password)| {
                 format!("Basic {}", base64(format!("{user}:{password}").as_bytes()))
             }),
+            realm: None,
         });
+    }
+
+    /// In token mode, the challenge names `realm` (another proxy's `/token`, say), not this
+    /// proxy's own token service.
+    pub fn token_realm(&self, realm: &str) {
+        let mut state = self.shared.state.lock().unwrap();
+        let mode = state.token_mode.as_mut().expect("token mode");
+        mode.realm = Some(realm.to_string());
+    }
+
+    /// In token mode, every token request whose scope names `repository` meets `fault`: a
+    /// token service whose misbehaviour is chosen per repository.
+    pub fn token_service_for(&self, repository: &str, fault: Fault) {
+        let scope = format!("scope=repository%3A{}%3A", repository.replace('/', "%2F"));
+        self.always(Some("GET"), &scope, fault);
     }
 
     /// Every request so far, in the order they arrived.
@@ -384,25 +417,26 @@ impl Shared {
             });
         }
         let bearer = format!("Bearer {TOKEN}");
-        (request.header("Authorization") != Some(bearer.as_str())).then(|| self.challenge())
+        let realm = mode
+            .realm
+            .clone()
+            .unwrap_or_else(|| format!("http://{}/token", self.address));
+        (request.header("Authorization") != Some(bearer.as_str())).then(|| challenge(&realm))
     }
+}
 
-    /// `401` with the bearer challenge that sends clients to `/token`.
-    fn challenge(&self) -> Fault {
-        Fault::Respond {
-            status: 401,
-            headers: vec![
-                (
-                    "WWW-Authenticate".into(),
-                    format!(
-                        r#"Bearer realm="http://{}/token",service="fault-proxy""#,
-                        self.address
-                    ),
-                ),
-                ("Content-Type".into(), "application/json".into()),
-            ],
-            body: r#"{"errors":[{"code":"UNAUTHORIZED","message":"token required"}]}"#.into(),
-        }
+/// `401` with the bearer challenge that sends clients to `realm`.
+fn challenge(realm: &str) -> Fault {
+    Fault::Respond {
+        status: 401,
+        headers: vec![
+            (
+                "WWW-Authenticate".into(),
+                format!(r#"Bearer realm="{realm}",service="fault-proxy""#),
+            ),
+            ("Content-Type".into(), "application/json".into()),
+        ],
+        body: r#"{"errors":[{"code":"UNAUTHORIZED","message":"token required"}]}"#.into(),
     }
 }
 
@@ -438,6 +472,25 @@ async fn answer(shared: &Shared, stream: &mut TcpStream, request: &Request) -> b
             tokio::time::sleep(duration).await;
             false
         }
+        Some(Fault::Echo {
+            status,
+            headers,
+            body,
+        }) => {
+            let echo = |text: &str| echoed(text, request);
+            let headers: Vec<(String, String)> = headers
+                .iter()
+                .map(|(name, value)| (name.clone(), echo(value)))
+                .collect();
+            write_response(stream, status, &headers, echo(&body).as_bytes(), head)
+                .await
+                .is_ok()
+        }
+        Some(Fault::Raw(bytes)) => {
+            let _ = stream.write_all(&bytes).await;
+            let _ = stream.flush().await;
+            false
+        }
         Some(Fault::Redirect(base)) => {
             let location = format!("{base}{}", request.path);
             write_response(stream, 307, &[("Location".into(), location)], b"", head)
@@ -457,6 +510,28 @@ async fn answer(shared: &Shared, stream: &mut TcpStream, request: &Request) -> b
         }
         other => forward(shared, stream, request, other).await,
     }
+}
+
+/// `text` with `{authorization}`, `{credential}` and `{basic}` replaced by what `request`
+/// carries (see [`Fault::Echo`]).
+fn echoed(text: &str, request: &Request) -> String {
+    use base64::Engine as _;
+    let authorization = request.header("Authorization").unwrap_or_default();
+    let credential = authorization
+        .split_once(' ')
+        .map_or(authorization, |(_, credential)| credential);
+    let basic = authorization
+        .strip_prefix("Basic ")
+        .and_then(|encoded| {
+            base64::engine::general_purpose::STANDARD
+                .decode(encoded)
+                .ok()
+        })
+        .map(|decoded| String::from_utf8_lossy(&decoded).into_owned())
+        .unwrap_or_default();
+    text.replace("{authorization}", authorization)
+        .replace("{credential}", credential)
+        .replace("{basic}", &basic)
 }
 
 /// Sends `request` to the registry and its answer back, altered by `fault`.

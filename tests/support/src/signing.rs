@@ -69,6 +69,18 @@ impl SigningKey {
         base64(&fs::read(&signature_file).expect("read the signature"))
     }
 
+    /// The sha256 of the public key's SubjectPublicKeyInfo (DER, from `openssl pkey -pubin
+    /// -outform DER`), `sha256:<hex>`: how a lock file's signature record names the key.
+    pub fn spki_sha256(&self) -> String {
+        let output = Command::new(openssl_binary())
+            .args(["pkey", "-pubin", "-outform", "DER", "-in"])
+            .arg(self.public_path())
+            .output()
+            .expect("run openssl");
+        assert!(output.status.success(), "openssl pkey -pubin failed");
+        crate::registry::sha256_digest(&output.stdout)
+    }
+
     /// Whether `openssl dgst -sha256 -verify` with the public key accepts `signature` (base64)
     /// over `payload`: a verifier independent of the plugin's.
     pub fn openssl_verifies(&self, payload: &[u8], signature: &str) -> bool {

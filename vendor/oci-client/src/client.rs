@@ -1013,6 +1013,7 @@ impl Client {
 
         let realm = challenge.realm.as_ref();
         let service = challenge.service.as_ref();
+        let realm_url = self.token_realm(realm, image.resolve_registry(), authentication)?;
         let mut query = vec![("scope", &scope)];
 
         if let Some(s) = service {
@@ -1023,20 +1024,32 @@ impl Client {
         // server for auth. This particular workflow is for read-only public auth.
         debug!(?realm, ?service, ?scope, "Making authentication call");
 
-        let auth_res = self
+        let mut auth_res = self
             .client
-            .get(realm)
+            .get(realm_url)
             .query(&query)
             .apply_authentication(authentication)
-            .send_traced()
+            .send_traced_secret()
             .await?;
 
+        // Nothing of a token service's answer but its status is ever said or kept: its body
+        // and headers are the token, or, refused, may echo the credentials.
         match auth_res.status() {
             reqwest::StatusCode::OK => {
-                let text = auth_res.text().await?;
+                let body = read_token_answer(&mut auth_res, realm).await?;
                 debug!("Received response from auth request");
-                let token: RegistryToken = serde_json::from_str(&text)
-                    .map_err(|e| OciDistributionError::RegistryTokenDecodeError(e.to_string()))?;
+                let token: RegistryToken = serde_json::from_slice(&body).map_err(|_| {
+                    token_service_error(
+                        realm,
+                        "answered with something other than a token (JSON with `token` or `access_token`)",
+                    )
+                })?;
+                if HeaderValue::from_str(&token.bearer_token()).is_err() {
+                    return Err(token_service_error(
+                        realm,
+                        "answered with a token an HTTP header cannot carry (it holds control characters)",
+                    ));
+                }
                 debug!("Successfully authorized for image '{:?}'", image);
                 Ok(Some(RegistryTokenType::Bearer(token)))
             }
@@ -1044,19 +1057,58 @@ impl Client {
                 if let Some(error) = retry_after_error(&auth_res, realm) {
                     return Err(error);
                 }
-                let reason = auth_res.text().await?;
-                debug!("Failed to authenticate for image '{:?}': {}", image, reason);
+                debug!("Failed to authenticate for image '{:?}': {}", image, status);
                 // A token service that is down or overloaded has not refused the credentials.
                 if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
                     return Err(OciDistributionError::ServerError {
                         code: status.as_u16(),
                         url: realm.to_string(),
-                        message: reason,
+                        message: String::new(),
                     });
                 }
-                Err(OciDistributionError::AuthenticationFailure(reason))
+                Err(OciDistributionError::AuthenticationFailure(format!(
+                    "{realm} answered {status}"
+                )))
             }
         }
+    }
+
+    /// The URL of a registry's token `realm`, where `authentication` may be sent: an http(s)
+    /// URL; in plain HTTP, with credentials to send, only on the registry's own host reached
+    /// in plain HTTP, or on a host [`ClientConfig::plain_http_realms`] names. Docker and crane
+    /// send the credentials to any plain-HTTP realm, in clear to whoever the registry names.
+    fn token_realm(
+        &self,
+        realm: &str,
+        registry: &str,
+        authentication: &RegistryAuth,
+    ) -> Result<Url> {
+        let url = Url::parse(realm)
+            .ok()
+            .filter(|url| matches!(url.scheme(), "http" | "https") && url.has_host())
+            .ok_or_else(|| token_service_error(realm, "is not an http(s) URL"))?;
+        if url.scheme() == "https" || matches!(authentication, RegistryAuth::Anonymous) {
+            return Ok(url);
+        }
+        let authority = match url.port() {
+            Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
+            None => url.host_str().unwrap_or_default().to_string(),
+        };
+        let registry_url = Url::parse(&format!(
+            "{}://{registry}",
+            self.config.protocol.scheme_for(registry)
+        ))
+        .ok();
+        let on_the_registry_host = registry_url.is_some_and(|registry_url| {
+            registry_url.scheme() == "http" && registry_url.host_str() == url.host_str()
+        });
+        if on_the_registry_host || self.config.plain_http_realms.contains(&authority) {
+            return Ok(url);
+        }
+        Err(OciDistributionError::PlainHttpTokenRealm {
+            realm: realm.to_string(),
+            registry: registry.to_string(),
+        })
     }
 
     /// Fetch a manifest's digest from the remote OCI Distribution service.
@@ -2373,6 +2425,55 @@ impl Client {
     }
 }
 
+/// The largest answer of a token service read: a token is a JWT of a few kilobytes, so a larger
+/// answer is no token, and a hostile service's endless one is cut off here, not held whole.
+pub const MAX_TOKEN_ANSWER_BYTES: usize = 1 << 20;
+
+fn token_service_error(realm: &str, reason: &str) -> OciDistributionError {
+    OciDistributionError::TokenServiceError {
+        realm: realm.to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+/// The body of a token service's answer, up to [`MAX_TOKEN_ANSWER_BYTES`].
+async fn read_token_answer(res: &mut Response, realm: &str) -> Result<Vec<u8>> {
+    let too_large = || {
+        token_service_error(
+            realm,
+            &format!(
+                "sent an answer larger than {} MiB, which is no token",
+                MAX_TOKEN_ANSWER_BYTES >> 20
+            ),
+        )
+    };
+    read_at_most(res, MAX_TOKEN_ANSWER_BYTES, too_large).await
+}
+
+/// `res`'s body, read while it streams and refused with `too_large()` once it passes `limit`
+/// bytes (at once where its `Content-Length` says it will): a server, or anything on the way,
+/// decides how much it sends.
+async fn read_at_most(
+    res: &mut Response,
+    limit: usize,
+    too_large: impl Fn() -> OciDistributionError,
+) -> Result<Vec<u8>> {
+    if res
+        .content_length()
+        .is_some_and(|length| length > limit as u64)
+    {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = res.chunk().await? {
+        if body.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// The OCI spec technically does not allow any codes but 200, 500, 401, and 404.
 /// Obviously, HTTP servers are going to send other codes. This tries to catch the
 /// obvious ones (200, 4XX, 5XX). Anything else is just treated as an error.
@@ -2391,30 +2492,15 @@ fn retry_after_error(res: &Response, url: &str) -> Option<OciDistributionError> 
     })
 }
 
-/// The body of a manifest answer, or of an error answer, read while it streams and refused once
-/// it passes [`MANIFEST_SIZE_LIMIT`] (at once where its `Content-Length` says it will): a
-/// registry, or anything on the way, decides how much it sends.
-async fn read_bounded_body(res: Response, url: &str) -> Result<bytes::Bytes> {
+/// The body of a manifest answer, or of an error answer, up to [`MANIFEST_SIZE_LIMIT`].
+async fn read_bounded_body(mut res: Response, url: &str) -> Result<bytes::Bytes> {
     let too_large = || OciDistributionError::ManifestTooLarge {
         url: url.to_string(),
         limit: MANIFEST_SIZE_LIMIT,
     };
-    if res
-        .content_length()
-        .is_some_and(|length| length > MANIFEST_SIZE_LIMIT as u64)
-    {
-        return Err(too_large());
-    }
-    let mut body = bytes::BytesMut::new();
-    let mut stream = res.bytes_stream();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk?;
-        if body.len() + chunk.len() > MANIFEST_SIZE_LIMIT {
-            return Err(too_large());
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
+    read_at_most(&mut res, MANIFEST_SIZE_LIMIT, too_large)
+        .await
+        .map(bytes::Bytes::from)
 }
 
 /// Checks that a successful answer is a manifest of one of the `accepted` media types before
@@ -2733,7 +2819,14 @@ impl<'a> RequestBuilderWrapper<'a> {
             match token {
                 RegistryTokenType::Bearer(token) => {
                     debug!("Using bearer token authentication.");
-                    headers.insert("Authorization", token.bearer_token().parse().unwrap());
+                    // A token from a token service was checked when it came; a static one
+                    // (`RegistryAuth::Bearer`) is checked here.
+                    let value = HeaderValue::from_str(&token.bearer_token()).map_err(|_| {
+                        OciDistributionError::GenericError(Some(
+                            "the bearer token holds characters an HTTP header cannot carry".into(),
+                        ))
+                    })?;
+                    headers.insert("Authorization", value);
                 }
                 RegistryTokenType::Basic(username, password) => {
                     debug!("Using HTTP basic authentication.");
@@ -2869,6 +2962,14 @@ pub struct ClientConfig {
     ///
     /// This defaults to `None`.
     pub no_proxy: Option<String>,
+
+    /// Hosts (`host[:port]`, as a URL names them) other than the registry's own where a token
+    /// realm in plain HTTP may receive the registry's credentials, in clear. A realm in plain
+    /// HTTP elsewhere is refused before anything is sent to it, unless the registry itself is
+    /// reached in plain HTTP and the realm is on its host.
+    ///
+    /// This defaults to none.
+    pub plain_http_realms: Vec<String>,
 }
 
 impl Default for ClientConfig {
@@ -2891,6 +2992,7 @@ impl Default for ClientConfig {
             https_proxy: None,
             http_proxy: None,
             no_proxy: None,
+            plain_http_realms: Vec::new(),
         }
     }
 }

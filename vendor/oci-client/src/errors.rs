@@ -132,6 +132,25 @@ pub enum OciDistributionError {
     /// Versioned object: JSON deserialization error
     #[error("Failed to parse manifest: {0}")]
     VersionedParsingError(String),
+    /// A token service that cannot be asked (its realm is no http(s) URL), or whose answer is
+    /// no token that can be sent. The answer itself is never kept: it may echo the credentials.
+    #[error("token service {realm} {reason}")]
+    TokenServiceError {
+        /// The realm of the registry's challenge, as it named it
+        realm: String,
+        /// What is wrong, as a phrase that follows the realm
+        reason: String,
+    },
+    /// The registry's token realm is plain HTTP on another host, one
+    /// `ClientConfig::plain_http_realms` does not name: the credentials would go there in clear,
+    /// so nothing was sent.
+    #[error("the token realm {realm} of {registry} is plain HTTP on another host")]
+    PlainHttpTokenRealm {
+        /// The realm of the registry's challenge
+        realm: String,
+        /// The registry whose credentials they are
+        registry: String,
+    },
 }
 
 /// Helper type to declare `Result` objects that might return a `OciDistributionError`

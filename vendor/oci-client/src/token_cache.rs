@@ -212,15 +212,16 @@ fn bearer_token_cache_expiration(token_str: &str, default_expiration_secs: usize
     // useful here because the registry that issued the token also controls its lifetime.
     let payload = match URL_SAFE_NO_PAD.decode(payload) {
         Ok(payload) => payload,
-        Err(error) => {
-            warn!(?error, "Invalid bearer token payload encoding");
+        // The error is not reported: it may quote the token.
+        Err(_) => {
+            warn!("Invalid bearer token payload encoding");
             return None;
         }
     };
     let claims: BearerTokenClaims = match serde_json::from_slice(&payload) {
         Ok(claims) => claims,
-        Err(error) => {
-            warn!(?error, "Invalid bearer token payload");
+        Err(_) => {
+            warn!("Invalid bearer token payload");
             return None;
         }
     };
