@@ -7,7 +7,7 @@
 
 use kubectl_immutable::core::image_paths::builtin_image_paths;
 use kubectl_immutable::core::locate::locate_images;
-use kubectl_immutable::core::reference::ImageReference;
+use kubectl_immutable::core::reference::{Digest, ImageReference};
 use kubectl_immutable::core::rewrite::{Replacement, splice};
 use libfuzzer_sys::fuzz_target;
 
@@ -38,11 +38,9 @@ fuzz_target!(|source: &str| {
         .iter()
         .filter_map(|image| {
             let value = pinned(&image.value)?;
-            Some(Replacement::in_style(
-                image.span.clone(),
-                &value,
-                image.style,
-            ))
+            let digest = Digest::parse(DIGEST).expect("a digest");
+            let pin = Replacement::pin(image.span.clone(), &value, image.style, &digest, None);
+            Some(pin.expect("a reference pinned to DIGEST"))
         })
         .collect();
     let output = splice(source, &replacements);

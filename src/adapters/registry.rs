@@ -19,12 +19,13 @@ use tokio::sync::{Mutex, OnceCell, Semaphore};
 use super::credentials::{self, Credential};
 use super::{backoff, innermost};
 use crate::core::mirror::{Mirror, locate};
-use crate::core::platform::{self, ManifestPlatforms, Platform};
-use crate::core::reference::ImageReference;
+use crate::core::platform::{self, ManifestError, ManifestPlatforms, Platform};
+use crate::core::reference::{Digest, DigestError, ImageReference};
 use crate::core::signature::{
     BUNDLE_ARTIFACT_TYPES, BUNDLE_PREDICATE_ANNOTATION, SIGN_PREDICATE, SIGNATURE_ANNOTATION,
     Signature, expected_payloads, referrers_tag, signature_tag,
 };
+use crate::core::signature_manifest::{ReferrersIndex, SignatureAnswerError, SignatureManifest};
 
 /// Where digests come from: a registry, or a lock file.
 pub trait DigestSource: Sync {
@@ -33,7 +34,7 @@ pub trait DigestSource: Sync {
         &self,
         reference: &ImageReference,
         platform: Option<&Platform>,
-    ) -> impl Future<Output = Result<String, RegistryError>> + Send;
+    ) -> impl Future<Output = Result<Digest, RegistryError>> + Send;
 }
 
 /// Where the cosign signatures of a digest come from: a registry.
@@ -99,6 +100,27 @@ pub enum RegistryError {
     DigestMismatch {
         host: String,
         source: oci_client::errors::DigestError,
+    },
+    /// A digest out of the grammar (a header, an index entry, a signature's descriptor): never
+    /// written, whatever it holds.
+    #[error("{host} sent an {source}")]
+    InvalidDigest { host: String, source: DigestError },
+    /// More than this tool reads of one answer: it stopped reading there.
+    #[error("{host} sent {what} larger than {limit} bytes, more than this tool reads")]
+    TooLarge {
+        host: String,
+        what: String,
+        limit: u64,
+    },
+    /// A successful answer to a manifest request that is not a manifest (a captive portal's
+    /// page): its digest is not used.
+    #[error("{host} answered with something that is not a manifest: {what}")]
+    NotAManifest { host: String, what: String },
+    /// More signatures than are checked (cosign's limit, GHSA-95pr-fxf5-86gv).
+    #[error("{host} {source}")]
+    TooManySignatures {
+        host: String,
+        source: SignatureAnswerError,
     },
     #[error("the image has no {platform} manifest (it has: {available})")]
     NoSuchPlatform { platform: String, available: String },
@@ -191,6 +213,23 @@ impl RegistryError {
                 detail,
             },
             RegistryError::Unexpected { host, source } => RegistryError::Unexpected {
+                host: named(host),
+                source,
+            },
+            RegistryError::InvalidDigest { host, source } => RegistryError::InvalidDigest {
+                host: named(host),
+                source,
+            },
+            RegistryError::TooLarge { host, what, limit } => RegistryError::TooLarge {
+                host: named(host),
+                what,
+                limit,
+            },
+            RegistryError::NotAManifest { host, what } => RegistryError::NotAManifest {
+                host: named(host),
+                what,
+            },
+            RegistryError::TooManySignatures { host, source } => RegistryError::TooManySignatures {
                 host: named(host),
                 source,
             },
@@ -648,14 +687,16 @@ impl RegistryClient {
         &self,
         host: &str,
         target: &Reference,
-    ) -> Result<(Vec<u8>, String), RegistryError> {
-        self.with_client(host, |client, auth| async move {
-            let (body, digest) = client
-                .pull_manifest_raw(target, &auth, &MANIFEST_MEDIA_TYPES)
-                .await?;
-            Ok((body.to_vec(), digest))
-        })
-        .await
+    ) -> Result<(Vec<u8>, Digest), RegistryError> {
+        let (body, digest) = self
+            .with_client(host, |client, auth| async move {
+                let (body, digest) = client
+                    .pull_manifest_raw(target, &auth, &MANIFEST_MEDIA_TYPES)
+                    .await?;
+                Ok((body.to_vec(), digest))
+            })
+            .await?;
+        Ok((body, parsed(host, &digest)?))
     }
 
     async fn platform_digest(
@@ -663,14 +704,21 @@ impl RegistryClient {
         host: &str,
         target: &Reference,
         platform: &Platform,
-    ) -> Result<String, RegistryError> {
+    ) -> Result<Digest, RegistryError> {
         // pull_manifest_raw checks the body's sha256 against the digest the registry claims.
         let (body, digest) = self.pull_manifest(host, target).await?;
         let unexpected = |error: serde_json::Error| RegistryError::Unexpected {
             host: host.to_string(),
             source: error.into(),
         };
-        match platform::manifest_platforms(&body).map_err(unexpected)? {
+        let platforms = platform::manifest_platforms(&body).map_err(|error| match error {
+            ManifestError::Json(error) => unexpected(error),
+            ManifestError::Digest(source) => RegistryError::InvalidDigest {
+                host: host.to_string(),
+                source,
+            },
+        })?;
+        match platforms {
             ManifestPlatforms::Index(entries) => entries
                 .iter()
                 .find(|(entry, _)| entry == platform)
@@ -685,19 +733,13 @@ impl RegistryClient {
                 }),
             ManifestPlatforms::Image { config_digest } => {
                 let config = self
-                    .with_client(host, |client, auth| {
-                        let config_digest = config_digest.clone();
-                        async move {
-                            client
-                                .store_auth_if_needed(target.resolve_registry(), &auth)
-                                .await;
-                            let mut blob = Vec::new();
-                            client
-                                .pull_blob(target, config_digest.as_str(), &mut blob)
-                                .await?;
-                            Ok(blob)
-                        }
-                    })
+                    .blob(
+                        host,
+                        target,
+                        &config_digest,
+                        "an image config",
+                        MAX_CONFIG_BYTES,
+                    )
                     .await?;
                 let found = platform::config_platform(&config).map_err(unexpected)?;
                 if &found == platform {
@@ -714,32 +756,67 @@ impl RegistryClient {
 }
 
 /// The largest signature payload fetched: a simple-signing payload is a few hundred bytes, so
-/// a larger layer is not a signature and a hostile registry's huge one is never downloaded.
+/// a larger layer is not a signature and a hostile registry's huge one is never downloaded. A
+/// payload is also read no further than the size its layer declares.
 const MAX_PAYLOAD_BYTES: u64 = 1 << 20;
 
-/// The parts of a signature manifest read: its layers, each a payload with its signature.
-#[derive(serde::Deserialize)]
-struct SignatureManifest {
-    #[serde(default)]
-    layers: Vec<Descriptor>,
+/// The largest image config read (to find its platform): the manifest limit, 4 MiB.
+const MAX_CONFIG_BYTES: u64 = oci_client::client::MANIFEST_SIZE_LIMIT as u64;
+
+/// `digest` as a registry sent it for a manifest of `host`, if it is one.
+fn parsed(host: &str, digest: &str) -> Result<Digest, RegistryError> {
+    Digest::parse(digest).map_err(|source| RegistryError::InvalidDigest {
+        host: host.to_string(),
+        source,
+    })
 }
 
-/// The parts of a referrers index read: its manifests.
-#[derive(serde::Deserialize)]
-struct ReferrersIndex {
-    #[serde(default)]
-    manifests: Vec<Descriptor>,
+/// A blob's bytes, refused past a limit as they stream: the registry decides how much it
+/// sends, whatever size a descriptor declared.
+struct BoundedBuffer {
+    bytes: Vec<u8>,
+    limit: u64,
+    exceeded: bool,
 }
 
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Descriptor {
-    digest: String,
-    size: u64,
-    #[serde(default)]
-    artifact_type: Option<String>,
-    #[serde(default)]
-    annotations: HashMap<String, String>,
+impl BoundedBuffer {
+    fn new(limit: u64) -> Self {
+        BoundedBuffer {
+            bytes: Vec::new(),
+            limit,
+            exceeded: false,
+        }
+    }
+}
+
+impl tokio::io::AsyncWrite for BoundedBuffer {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        chunk: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let buffer = self.get_mut();
+        if (buffer.bytes.len() + chunk.len()) as u64 > buffer.limit {
+            buffer.exceeded = true;
+            return std::task::Poll::Ready(Err(std::io::Error::other("more than the limit")));
+        }
+        buffer.bytes.extend_from_slice(chunk);
+        std::task::Poll::Ready(Ok(chunk.len()))
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
 }
 
 impl SignatureSource for RegistryClient {
@@ -798,23 +875,28 @@ impl RegistryClient {
         signatures.map_err(|error| error.through_mirror(reference.domain()))
     }
 
-    /// The manifest at `target`, parsed as `T`; none where there is no such tag.
-    async fn optional_manifest<T: serde::de::DeserializeOwned>(
+    /// The manifest at `target`, read by `parse`; none where there is no such tag.
+    async fn optional_manifest<T>(
         &self,
         host: &str,
         target: &Reference,
+        parse: fn(&[u8]) -> Result<T, SignatureAnswerError>,
     ) -> Result<Option<T>, RegistryError> {
         let body = match self.pull_manifest(host, target).await {
             Ok((body, _)) => body,
             Err(RegistryError::NotFound { .. }) => return Ok(None),
             Err(error) => return Err(error),
         };
-        serde_json::from_slice(&body)
-            .map(Some)
-            .map_err(|error| RegistryError::Protocol {
+        parse(&body).map(Some).map_err(|error| match error {
+            SignatureAnswerError::Json(error) => RegistryError::Protocol {
                 host: host.to_string(),
                 detail: format!("{}: {error}", target.whole()),
-            })
+            },
+            too_many => RegistryError::TooManySignatures {
+                host: host.to_string(),
+                source: too_many,
+            },
+        })
     }
 
     /// The signatures of the manifest at `target`, each payload fetched unless it is one of
@@ -827,19 +909,28 @@ impl RegistryClient {
         expected: &[(String, Vec<u8>)],
     ) -> Result<Vec<Signature>, RegistryError> {
         let Some(manifest) = self
-            .optional_manifest::<SignatureManifest>(host, target)
+            .optional_manifest(host, target, SignatureManifest::parse)
             .await?
         else {
             return Ok(Vec::new());
         };
         let layers = manifest.layers.into_iter().filter_map(|mut layer| {
             let signature = layer.annotations.remove(SIGNATURE_ANNOTATION)?;
-            (layer.size <= MAX_PAYLOAD_BYTES).then_some((layer.digest, signature))
+            (layer.size <= MAX_PAYLOAD_BYTES).then_some((layer, signature))
         });
         futures::future::try_join_all(layers.map(|(layer, signature)| async move {
-            let payload = match expected.iter().find(|(digest, _)| *digest == layer) {
+            let payload = match expected.iter().find(|(digest, _)| *digest == *layer.digest) {
                 Some((_, payload)) => payload.clone(),
-                None => self.blob(host, target, &layer).await?,
+                None => {
+                    self.blob(
+                        host,
+                        target,
+                        &layer.digest,
+                        "a signature payload",
+                        layer.size,
+                    )
+                    .await?
+                }
             };
             Ok(Signature::SimpleSigning { payload, signature })
         }))
@@ -854,7 +945,7 @@ impl RegistryClient {
         target: &Reference,
     ) -> Result<Vec<Signature>, RegistryError> {
         let Some(index) = self
-            .optional_manifest::<ReferrersIndex>(host, target)
+            .optional_manifest(host, target, ReferrersIndex::parse)
             .await?
         else {
             return Ok(Vec::new());
@@ -873,10 +964,10 @@ impl RegistryClient {
             let manifest = Reference::with_digest(
                 target.registry().to_string(),
                 target.repository().to_string(),
-                referrer.digest,
+                referrer.digest.into(),
             );
             let layers = match self
-                .optional_manifest::<SignatureManifest>(host, &manifest)
+                .optional_manifest(host, &manifest, SignatureManifest::parse)
                 .await?
             {
                 Some(manifest) => manifest.layers,
@@ -887,7 +978,14 @@ impl RegistryClient {
                 .find(|layer| layer.size <= MAX_PAYLOAD_BYTES)
             {
                 Some(layer) => Ok::<_, RegistryError>(Some(Signature::Bundle(
-                    self.blob(host, target, &layer.digest).await?,
+                    self.blob(
+                        host,
+                        target,
+                        &layer.digest,
+                        "a signature bundle",
+                        layer.size,
+                    )
+                    .await?,
                 ))),
                 None => Ok(None),
             }
@@ -896,22 +994,32 @@ impl RegistryClient {
         Ok(fetched.into_iter().flatten().collect())
     }
 
-    /// The blob `digest` of `target`'s repository (pull_blob checks the bytes against it).
+    /// The blob `digest` of `target`'s repository (pull_blob checks the bytes against it),
+    /// `what` it is: read while it streams, and refused past `limit` bytes.
     async fn blob(
         &self,
         host: &str,
         target: &Reference,
-        digest: &str,
+        digest: &Digest,
+        what: &str,
+        limit: u64,
     ) -> Result<Vec<u8>, RegistryError> {
         self.with_client(host, |client, auth| async move {
             client
                 .store_auth_if_needed(target.resolve_registry(), &auth)
                 .await;
-            let mut blob = Vec::new();
-            client.pull_blob(target, digest, &mut blob).await?;
-            Ok(blob)
+            let mut blob = BoundedBuffer::new(limit);
+            match client.pull_blob(target, digest.as_str(), &mut blob).await {
+                Ok(()) => Ok(Ok(blob.bytes)),
+                Err(_) if blob.exceeded => Ok(Err(RegistryError::TooLarge {
+                    host: host.to_string(),
+                    what: what.to_string(),
+                    limit,
+                })),
+                Err(error) => Err(error),
+            }
         })
-        .await
+        .await?
     }
 }
 
@@ -920,7 +1028,7 @@ impl DigestSource for RegistryClient {
         &self,
         reference: &ImageReference,
         platform: Option<&Platform>,
-    ) -> Result<String, RegistryError> {
+    ) -> Result<Digest, RegistryError> {
         let location = locate(reference, &self.settings.mirrors);
         if location.host != reference.domain() || location.repository != reference.path() {
             tracing::debug!(
@@ -937,13 +1045,13 @@ impl DigestSource for RegistryClient {
             tag.to_string(),
         );
         let digest = match platform {
-            None => {
-                self.with_client(&location.host, |client, auth| {
+            None => self
+                .with_client(&location.host, |client, auth| {
                     let target = &target;
                     async move { client.fetch_manifest_digest(target, &auth).await }
                 })
                 .await
-            }
+                .and_then(|digest| parsed(&location.host, &digest)),
             Some(platform) => {
                 self.platform_digest(&location.host, &target, platform)
                     .await
@@ -1037,7 +1145,26 @@ fn classify(host: &str, timeout: Duration, error: OciDistributionError) -> Regis
             status: code,
             retry_after: parse_retry_after(&retry_after, SystemTime::now()),
         },
+        OciDistributionError::DigestError(oci_client::errors::DigestError::MalformedHeader(
+            value,
+        )) => match Digest::parse(&value) {
+            Err(source) => RegistryError::InvalidDigest { host, source },
+            // The client's grammar is this one: not reached.
+            Ok(_) => RegistryError::Protocol {
+                host,
+                detail: format!("a digest header refused as {value}"),
+            },
+        },
         OciDistributionError::DigestError(source) => RegistryError::DigestMismatch { host, source },
+        OciDistributionError::ManifestTooLarge { limit, .. } => RegistryError::TooLarge {
+            host,
+            what: "a manifest".into(),
+            limit: limit as u64,
+        },
+        OciDistributionError::NotAManifest { media_type, .. } => RegistryError::NotAManifest {
+            host,
+            what: media_type,
+        },
         OciDistributionError::TokenServiceError { realm, reason } => RegistryError::TokenService {
             service: authority(&realm).unwrap_or_else(|| format!("{realm:?}")),
             host,
@@ -1222,7 +1349,7 @@ mod tests {
         let cause = std::error::Error::source(&mismatch).expect("the digest error is kept");
         assert!(cause.is::<oci_client::errors::DigestError>(), "{cause:?}");
 
-        let garbled = platform::manifest_platforms(b"{").expect_err("not JSON");
+        let garbled = serde_json::from_slice::<serde_json::Value>(b"{").expect_err("not JSON");
         let unexpected = RegistryError::Unexpected {
             host: "r:5000".into(),
             source: garbled.into(),

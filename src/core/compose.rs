@@ -648,6 +648,7 @@ mod properties {
     use proptest::prelude::*;
 
     use super::scan;
+    use crate::core::reference::Digest;
     use crate::core::rewrite::{Replacement, splice};
 
     const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -692,7 +693,8 @@ mod properties {
             .filter(|image| !image.value.contains('@'))
             .map(|image| {
                 let value = format!("{}@{DIGEST}", image.value);
-                Replacement::in_style(image.span.clone(), &value, image.style)
+                let digest = Digest::parse(DIGEST).unwrap();
+                Replacement::pin(image.span.clone(), &value, image.style, &digest, None).unwrap()
             })
             .collect();
         splice(text, &replacements)

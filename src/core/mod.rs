@@ -21,5 +21,6 @@ pub mod rollback;
 pub mod rollout;
 pub mod rollout_status;
 pub mod signature;
+pub mod signature_manifest;
 pub mod skim;
 pub mod source_kind;

@@ -4,6 +4,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use super::reference::{Digest, DigestError};
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Platform {
     pub os: String,
@@ -74,8 +76,8 @@ impl fmt::Display for Platform {
 /// manifest names the config blob that holds its platform.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ManifestPlatforms {
-    Index(Vec<(Platform, String)>),
-    Image { config_digest: String },
+    Index(Vec<(Platform, Digest)>),
+    Image { config_digest: Digest },
 }
 
 #[derive(serde::Deserialize)]
@@ -105,24 +107,37 @@ impl From<RawPlatform> for Platform {
     }
 }
 
+/// Why a manifest body says nothing about platforms.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    /// A digest out of the grammar: every entry's, chosen or not, as go-containerregistry reads
+    /// an index (a registry that sends one such digest is not trusted for the others).
+    #[error(transparent)]
+    Digest(#[from] DigestError),
+}
+
 /// Reads a manifest body (OCI or Docker, index or image).
-pub fn manifest_platforms(body: &[u8]) -> Result<ManifestPlatforms, serde_json::Error> {
+pub fn manifest_platforms(body: &[u8]) -> Result<ManifestPlatforms, ManifestError> {
     let raw: RawManifest = serde_json::from_slice(body)?;
     if let Some(entries) = raw.manifests {
-        return Ok(ManifestPlatforms::Index(
-            entries
-                .into_iter()
-                .filter_map(|entry| Some((entry.platform?.into(), entry.digest)))
-                .collect(),
-        ));
+        let mut platforms = Vec::new();
+        for entry in entries {
+            let digest = Digest::parse(&entry.digest)?;
+            if let Some(platform) = entry.platform {
+                platforms.push((platform.into(), digest));
+            }
+        }
+        return Ok(ManifestPlatforms::Index(platforms));
     }
     match raw.config {
         Some(config) => Ok(ManifestPlatforms::Image {
-            config_digest: config.digest,
+            config_digest: Digest::parse(&config.digest)?,
         }),
-        None => Err(serde::de::Error::custom(
+        None => Err(ManifestError::Json(serde::de::Error::custom(
             "neither an index nor an image manifest",
-        )),
+        ))),
     }
 }
 
@@ -137,23 +152,34 @@ mod tests {
 
     #[test]
     fn reads_index_entries_and_image_configs() {
-        let index = br#"{"schemaVersion":2,"manifests":[
-            {"digest":"sha256:a","platform":{"os":"linux","architecture":"amd64"}},
-            {"digest":"sha256:b","platform":{"os":"linux","architecture":"arm64","variant":"v8"}},
-            {"digest":"sha256:c"}]}"#;
+        let [a, b, c] = ['a', 'b', 'c'].map(|hex| format!("sha256:{}", hex.to_string().repeat(64)));
+        let index = format!(
+            r#"{{"schemaVersion":2,"manifests":[
+            {{"digest":"{a}","platform":{{"os":"linux","architecture":"amd64"}}}},
+            {{"digest":"{b}","platform":{{"os":"linux","architecture":"arm64","variant":"v8"}}}},
+            {{"digest":"{c}"}}]}}"#
+        );
         assert_eq!(
-            manifest_platforms(index).unwrap(),
+            manifest_platforms(index.as_bytes()).unwrap(),
             ManifestPlatforms::Index(vec![
-                (platform("linux/amd64"), "sha256:a".into()),
-                (platform("linux/arm64"), "sha256:b".into()),
+                (platform("linux/amd64"), Digest::parse(&a).unwrap()),
+                (platform("linux/arm64"), Digest::parse(&b).unwrap()),
             ])
         );
-        let image = br#"{"schemaVersion":2,"config":{"digest":"sha256:c"},"layers":[]}"#;
+        let image = format!(r#"{{"schemaVersion":2,"config":{{"digest":"{c}"}},"layers":[]}}"#);
         assert_eq!(
-            manifest_platforms(image).unwrap(),
+            manifest_platforms(image.as_bytes()).unwrap(),
             ManifestPlatforms::Image {
-                config_digest: "sha256:c".into()
+                config_digest: Digest::parse(&c).unwrap()
             }
+        );
+        // An entry out of the grammar, even one not chosen, refuses the whole index.
+        let forged = index.replace(&c, r#"sha256:1234\",\"x\":\"y"#);
+        let error = manifest_platforms(forged.as_bytes()).unwrap_err();
+        assert!(matches!(error, ManifestError::Digest(_)), "{error:?}");
+        assert_eq!(
+            error.to_string(),
+            r#"invalid digest "sha256:1234\",\"x\":\"y": unexpected "\"" at character 12"#
         );
         let config = br#"{"os":"linux","architecture":"arm","variant":"v7","rootfs":{}}"#;
         assert_eq!(config_platform(config).unwrap(), platform("linux/arm/v7"));

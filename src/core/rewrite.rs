@@ -5,6 +5,7 @@ use std::io::Write;
 use std::ops::Range;
 
 use super::locate::ValueStyle;
+use super::reference::{Digest, ImageReference, shortened};
 
 /// New text for one byte span of the source.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,17 +15,48 @@ pub struct Replacement {
 }
 
 impl Replacement {
-    /// Writes `value` in the style the old value used. Image references never hold a quote,
-    /// backslash, or whitespace, so no style needs escaping.
-    pub fn in_style(span: Range<usize>, value: &str, style: ValueStyle) -> Self {
-        debug_assert!(!value.contains(['\'', '"', '\\', ' ', '\n', '#']));
+    /// The replacement of an image value by `value`, its pin to `digest`, written in the style
+    /// the old value used. `value` must be a reference pinned to `digest`, or, for a value
+    /// composed from text as `written` (a Dockerfile's `golang:${GO_VERSION}`), a beginning of
+    /// that text followed by `@digest`: then it needs no escaping in any style and ends no
+    /// scalar early. Anything else is refused, in every build: whatever a registry or a file
+    /// made of it, no text but a reference reaches the output.
+    pub fn pin(
+        span: Range<usize>,
+        value: &str,
+        style: ValueStyle,
+        digest: &Digest,
+        written: Option<&str>,
+    ) -> Result<Self, NotAPin> {
+        let refused = || NotAPin {
+            value: shortened(value).escape_debug().to_string(),
+        };
+        let name = value
+            .strip_suffix(digest.as_str())
+            .and_then(|rest| rest.strip_suffix('@'))
+            .ok_or_else(refused)?;
+        let is_pin = match written {
+            None => ImageReference::parse(value).is_ok_and(|r| r.digest() == Some(digest)),
+            Some(written) => written.starts_with(name),
+        };
+        if !is_pin {
+            return Err(refused());
+        }
         let text = match style {
             ValueStyle::Plain | ValueStyle::Block => value.to_string(),
             ValueStyle::SingleQuoted => format!("'{value}'"),
             ValueStyle::DoubleQuoted => format!("\"{value}\""),
         };
-        Replacement { span, text }
+        Ok(Replacement { span, text })
     }
+}
+
+/// A new value that is not a reference pinned to its digest: a fault of this program, refused
+/// rather than written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("refusing to write \"{value}\": not an image reference pinned to a digest")]
+pub struct NotAPin {
+    value: String,
 }
 
 /// Applies replacements sorted by position and not overlapping (spans of distinct scalars).
@@ -124,28 +156,37 @@ mod tests {
         assert_eq!(concatenated(&[&["x: 1", "\n"]]), "x: 1\n");
     }
 
+    const A: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    const B: &str = "sha256:abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789";
+
+    fn pin(span: Range<usize>, value: &str, style: ValueStyle) -> Replacement {
+        let digest = Digest::parse(&value[value.rfind('@').unwrap() + 1..]).unwrap();
+        Replacement::pin(span, value, style, &digest, None).unwrap()
+    }
+
     #[test]
     fn replaces_only_the_spans() {
         let source = "a: x # keep\nb: 'y'\n";
         let output = splice(
             source,
             &[
-                Replacement::in_style(3..4, "x@sha256:1", ValueStyle::Plain),
-                Replacement::in_style(15..18, "y2", ValueStyle::SingleQuoted),
+                pin(3..4, &format!("x@{A}"), ValueStyle::Plain),
+                pin(15..18, &format!("y2@{B}"), ValueStyle::SingleQuoted),
             ],
         );
-        assert_eq!(output, "a: x@sha256:1 # keep\nb: 'y2'\n");
+        assert_eq!(output, format!("a: x@{A} # keep\nb: 'y2@{B}'\n"));
     }
 
     #[test]
     fn pieces_are_the_spliced_text_without_a_copy() {
         let source = "image: a\nimage: b";
+        let (a, b) = (format!("a@{A}"), format!("b@{B}"));
         let replacements = [
-            Replacement::in_style(7..8, "a@sha256:1", ValueStyle::Plain),
-            Replacement::in_style(16..17, "b@sha256:2", ValueStyle::Plain),
+            pin(7..8, &a, ValueStyle::Plain),
+            pin(16..17, &b, ValueStyle::Plain),
         ];
         let parts: Vec<&str> = pieces(source, &replacements).collect();
-        assert_eq!(parts, ["image: ", "a@sha256:1", "\nimage: ", "b@sha256:2"]);
+        assert_eq!(parts, ["image: ", a.as_str(), "\nimage: ", b.as_str()]);
         assert_eq!(parts.concat(), splice(source, &replacements));
         assert!(std::ptr::eq(parts[0].as_ptr(), source.as_ptr()));
         assert_eq!(pieces(source, &[]).collect::<Vec<_>>(), [source]);
@@ -154,13 +195,59 @@ mod tests {
 
     #[test]
     fn keeps_the_quoting_style() {
+        let value = format!("n@{A}");
         assert_eq!(
-            Replacement::in_style(0..1, "n", ValueStyle::DoubleQuoted).text,
-            "\"n\""
+            pin(0..1, &value, ValueStyle::DoubleQuoted).text,
+            format!("\"{value}\"")
         );
+        assert_eq!(pin(0..1, &value, ValueStyle::Block).text, value);
+    }
+
+    /// The last line of defence against a digest that is not one (issue 27): whatever made the
+    /// value, only a reference pinned to the given digest is written.
+    #[test]
+    fn refuses_a_value_that_is_not_a_reference_pinned_to_its_digest() {
+        let digest = Digest::parse(A).unwrap();
+        let refused = |value: &str, written: Option<&str>| {
+            Replacement::pin(0..1, value, ValueStyle::DoubleQuoted, &digest, written)
+                .expect_err(value)
+                .to_string()
+        };
+        // Text smuggled in front of the digest, where a flow-style or JSON value ends at the quote.
+        let injected = format!(r#"app:v1","securityContext":{{"privileged":true}},"x":"y@{A}"#);
         assert_eq!(
-            Replacement::in_style(0..1, "n", ValueStyle::Block).text,
-            "n"
+            refused(&injected, None),
+            format!(
+                "refusing to write \"{}\": not an image reference pinned to a digest",
+                injected.escape_debug()
+            )
+        );
+        refused(&format!("app:v1 # comment@{A}"), None);
+        refused(&format!("app:v1\n- x@{A}"), None);
+        // Another digest than the one resolved, or none.
+        refused(&format!("app:v1@{B}"), None);
+        refused("app:v1", None);
+        // A composed value keeps only the beginning of its own text.
+        refused(&format!("golang:${{GO}}\"@{A}"), Some("golang:${GO}"));
+        let composed = format!("golang:${{GO}}@{A}");
+        assert_eq!(
+            Replacement::pin(
+                0..1,
+                &composed,
+                ValueStyle::Plain,
+                &digest,
+                Some("golang:${GO}")
+            )
+            .unwrap()
+            .text,
+            composed
+        );
+        // Control characters are shown escaped, and a long value shortened.
+        let long = format!("{}\u{0}@{A}", "a".repeat(300));
+        let message = refused(&long, None);
+        assert!(
+            message.contains("aaa…") && !message.contains('\0'),
+            "{message}"
         );
     }
 }

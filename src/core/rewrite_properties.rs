@@ -9,7 +9,7 @@ use saphyr_parser::{Event, Parser};
 
 use super::image_paths::builtin_image_paths;
 use super::locate::{LocatedImage, ValueStyle, locate_images};
-use super::reference::ImageReference;
+use super::reference::{Digest, ImageReference};
 use super::rewrite::{Replacement, splice};
 use kubectl_immutable_test_support::test_data::{test_data_files, yaml_test_suite_inputs};
 
@@ -710,7 +710,17 @@ fn pin(source: &str) -> Result<(String, Vec<Replacement>), TestCaseError> {
     let replacements: Vec<Replacement> = locate(source)?
         .iter()
         .filter(|image| !image.value.contains('@'))
-        .map(|image| Replacement::in_style(image.span.clone(), &pinned(&image.value), image.style))
+        .map(|image| {
+            let digest = Digest::parse(DIGEST).unwrap();
+            Replacement::pin(
+                image.span.clone(),
+                &pinned(&image.value),
+                image.style,
+                &digest,
+                None,
+            )
+            .expect("a reference pinned to DIGEST")
+        })
         .collect();
     Ok((splice(source, &replacements), replacements))
 }

@@ -51,6 +51,7 @@ pub async fn drift(
                 Ok(reference) => registry
                     .digest(&reference, platform)
                     .await
+                    .map(String::from)
                     .map_err(|error| error.to_string()),
                 Err(error) => Err(error.to_string()),
             };

@@ -182,7 +182,7 @@ async fn verify(client: &RegistryClient, resolution: &Resolution) -> Vec<Finding
         if let (Some(_), Some(Ok(current))) = (
             image.reference.tag(),
             resolution.digests.get(&lock_key(&image.reference)),
-        ) && current != digest
+        ) && current.as_str() != digest
         {
             problems.push(finding(
                 FindingKind::MovedTag,

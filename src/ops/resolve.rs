@@ -19,7 +19,7 @@ use crate::core::locate::{LocatedImage, locate_in_parallel};
 use crate::core::lock::{LockFile, lock_key};
 use crate::core::platform::Platform;
 use crate::core::problem::{Position, Problem, Problems};
-use crate::core::reference::ImageReference;
+use crate::core::reference::{Digest, ImageReference, shortened};
 use crate::core::rewrite::{self, Replacement, splice};
 use crate::core::source_kind::SourceKind;
 use crate::core::{compose, dockerfile};
@@ -287,20 +287,10 @@ fn find_images(sources: &[Source], settings: &ResolveSettings) -> Result<Images,
     Problems::or(problems, (found, unset, unpinnable))
 }
 
-/// A value as an error line shows it: whole up to 200 characters, else its start and `…`, so a
-/// hostile 100 MB value does not become a 100 MB message.
-fn shortened(value: &str) -> std::borrow::Cow<'_, str> {
-    const SHOWN: usize = 200;
-    match value.char_indices().nth(SHOWN) {
-        Some((end, _)) => format!("{}…", &value[..end]).into(),
-        None => value.into(),
-    }
-}
-
 /// The sources with every tag resolved, and the new values to splice in.
 pub struct Resolution {
     pub found: Found,
-    pub digests: HashMap<String, Result<String, RegistryError>>,
+    pub digests: HashMap<String, Result<Digest, RegistryError>>,
     /// Each source's new values, in position order (none where nothing changed).
     pub replacements: Vec<Vec<Replacement>>,
     /// Each source's new text where it changed, spliced on first use by [`Resolution::texts`].
@@ -447,7 +437,7 @@ async fn resolve_from(
             Some(old)
                 if pinned_tags == PinnedTags::Refresh
                     && image.reference.tag().is_some()
-                    && old != digest =>
+                    && old != digest.as_str() =>
             {
                 let Some(value) = image.located.refreshed(old, digest) else {
                     continue;
@@ -456,17 +446,19 @@ async fn resolve_from(
             }
             Some(_) => continue,
         };
-        replacements[image.source].push(Replacement::in_style(
+        replacements[image.source].push(Replacement::pin(
             image.located.span.clone(),
             &value,
             image.located.style,
-        ));
+            digest,
+            image.located.written.as_deref(),
+        )?);
         let entry = PinnedImage {
             file: found.sources[image.source].name.clone(),
             line: image.located.line,
             original: image.located.value.clone(),
             pinned: value,
-            digest: digest.clone(),
+            digest: digest.to_string(),
             old_digest,
             platform: platform.clone(),
         };
@@ -508,7 +500,7 @@ impl DigestSource for LockSource<'_> {
         &self,
         reference: &ImageReference,
         _platform: Option<&Platform>,
-    ) -> Result<String, RegistryError> {
+    ) -> Result<Digest, RegistryError> {
         self.0
             .images
             .get(&lock_key(reference))
@@ -549,7 +541,9 @@ pub fn read_lock_file(path: &Path) -> anyhow::Result<LockFile> {
             LOCK_FILE_LIMIT >> 20
         );
     }
-    LockFile::parse(&text).with_context(|| path.display().to_string())
+    LockFile::parse(&text).map_err(|error| {
+        Problems::from(Problem::located(&path.display().to_string(), &error)).into()
+    })
 }
 
 /// Resolves every distinct reference once, all at once: the registry client bounds what each
@@ -561,7 +555,7 @@ async fn resolve_all(
     from: &str,
     reporter: &dyn Reporter,
     on_resolved: OnResolved<'_>,
-) -> HashMap<String, Result<String, RegistryError>> {
+) -> HashMap<String, Result<Digest, RegistryError>> {
     reporter.resolving(references.len(), from);
     let platform = settings.platform.as_ref();
     let results = references
@@ -585,7 +579,7 @@ async fn resolve_all(
 /// allowed to stay unpinned (named as written or by name).
 fn report_failures(
     found: &Found,
-    digests: &HashMap<String, Result<String, RegistryError>>,
+    digests: &HashMap<String, Result<Digest, RegistryError>>,
     allow_unpinned: &[String],
 ) -> Result<(), Problems> {
     let allowed = |image: &FoundImage| {

@@ -20,7 +20,7 @@ use super::resolve::{Found, PinnedTags, Resolution, ResolveSettings, offline_loc
 use crate::adapters::registry::{DigestSource, RegistryError, SignatureSource};
 use crate::core::lock::{LockFile, SignatureRecord, lock_key};
 use crate::core::problem::Problems;
-use crate::core::reference::ImageReference;
+use crate::core::reference::{Digest, ImageReference};
 use crate::core::signature::{
     DefaultAction, Outcome, PublicKey, Requirement, Rule, SignaturePolicy, judge,
 };
@@ -98,7 +98,7 @@ fn written(resolution: &Resolution, pinned_tags: PinnedTags) -> Vec<(usize, Writ
                 .digests
                 .get(&lock_key(&image.reference))
                 .and_then(|digest| digest.as_ref().ok())
-                .map(String::as_str);
+                .map(Digest::as_str);
             let digest = written_digest(&image.reference, resolved, pinned_tags)?;
             Some((
                 index,
@@ -518,15 +518,16 @@ KmwFOhW9ogqOvgCj4YqwW8fOSUx9oqxAjMXlkGWY/v5DVTfoi5qfG6U/hw==
             &self,
             reference: &ImageReference,
             _platform: Option<&Platform>,
-        ) -> Result<String, RegistryError> {
-            match reference.tag_or_latest() {
-                Some("fast") => Ok(FAST.to_string()),
+        ) -> Result<Digest, RegistryError> {
+            let digest = match reference.tag_or_latest() {
+                Some("fast") => FAST,
                 Some("slow") => {
                     self.signatures_asked.notified().await;
-                    Ok(SLOW.to_string())
+                    SLOW
                 }
-                _ => Ok(OLD.to_string()),
-            }
+                _ => OLD,
+            };
+            Ok(Digest::parse(digest).unwrap())
         }
     }
 

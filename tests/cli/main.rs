@@ -22,6 +22,7 @@ mod pin;
 mod pipes;
 mod postrender;
 mod registry_faults;
+mod registry_hostile;
 mod registry_support;
 mod release_loop;
 mod release_pipeline;

@@ -857,7 +857,7 @@ mod properties {
     use proptest::prelude::*;
 
     use super::scan;
-    use crate::core::reference::ImageReference;
+    use crate::core::reference::{Digest, ImageReference};
     use crate::core::rewrite::{Replacement, splice};
 
     const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -912,7 +912,15 @@ mod properties {
                     }
                     None => format!("{}@{DIGEST}", image.value),
                 };
-                Replacement::in_style(image.span.clone(), &value, image.style)
+                let digest = Digest::parse(DIGEST).unwrap();
+                Replacement::pin(
+                    image.span.clone(),
+                    &value,
+                    image.style,
+                    &digest,
+                    image.written.as_deref(),
+                )
+                .unwrap()
             })
             .collect();
         splice(text, &replacements)

@@ -241,6 +241,120 @@ pub fn is_valid_digest(s: &str) -> bool {
     check_digest(s.as_bytes()).is_ok()
 }
 
+/// A content digest in the grammar go-digest accepts (sha256, sha384 or sha512 with exactly
+/// 64, 96 or 128 lowercase hex digits), checked when made. What a registry answers or a lock
+/// file holds becomes one of these before it is used, so no other text can be written after
+/// an `@`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(into = "String")]
+pub struct Digest(String);
+
+/// Why a text is not a [`Digest`]: `invalid digest "sha256:1234": sha256 needs 64 hex digits`.
+/// The text is shown escaped and shortened: it comes from a registry or a file, and may hold
+/// anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DigestError {
+    value: String,
+    kind: ReferenceErrorKind,
+    offset: usize,
+}
+
+impl std::error::Error for DigestError {}
+
+impl fmt::Display for DigestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid digest \"{}\": ",
+            shortened(&self.value).escape_debug()
+        )?;
+        match (self.kind, self.value[self.offset..].chars().next()) {
+            (DigestLength { algorithm, digits }, _) => {
+                write!(f, "{algorithm} needs {digits} hex digits")
+            }
+            (DigestUppercase, _) => f.write_str("hex digits must be lowercase"),
+            (UnsupportedDigest, _) => f.write_str("unsupported algorithm"),
+            (_, Some(c)) => write!(
+                f,
+                "unexpected \"{}\" at character {}",
+                c.escape_debug(),
+                self.value[..self.offset].chars().count() + 1
+            ),
+            (_, None) => f.write_str("not algorithm:hex"),
+        }
+    }
+}
+
+impl Digest {
+    pub fn parse(value: &str) -> Result<Digest, DigestError> {
+        match check_digest(value.as_bytes()) {
+            Ok(()) => Ok(Digest(value.to_owned())),
+            Err((kind, offset)) => Err(DigestError {
+                value: value.to_owned(),
+                kind,
+                offset,
+            }),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Digest {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Parsed as the string is read, so that a JSON reader's error says where the string ends
+/// (the line and column of the lock file's bad entry).
+impl<'de> serde::Deserialize<'de> for Digest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Digest;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a digest, algorithm:hex")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Digest, E> {
+                Digest::parse(value).map_err(E::custom)
+            }
+        }
+
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
+impl From<Digest> for String {
+    fn from(digest: Digest) -> String {
+        digest.0
+    }
+}
+
+/// A value as an error line shows it: whole up to 200 characters, else its start and `…`, so a
+/// hostile 100 MB value (in an input, or in a registry's answer) does not become a 100 MB
+/// message.
+pub fn shortened(value: &str) -> std::borrow::Cow<'_, str> {
+    const SHOWN: usize = 200;
+    match value.char_indices().nth(SHOWN) {
+        Some((end, _)) => format!("{}…", &value[..end]).into(),
+        None => value.into(),
+    }
+}
+
 fn scan(input: &str) -> Result<ImageReference, Fail> {
     let b = input.as_bytes();
     if b.is_empty() {

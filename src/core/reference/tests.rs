@@ -541,3 +541,52 @@ proptest! {
         check_total(&s)?;
     }
 }
+
+/// A digest from a registry or a lock file (issue 27): only the grammar's, and a refusal shows
+/// the text escaped and shortened.
+#[test]
+fn digests_from_answers_are_parsed() {
+    let sha256 = format!("sha256:{}", "0a".repeat(32));
+    let sha512 = format!("sha512:{}", "f".repeat(128));
+    assert_eq!(Digest::parse(&sha256).unwrap().as_str(), sha256);
+    assert_eq!(Digest::parse(&sha512).unwrap().to_string(), sha512);
+    let refused = |value: &str| Digest::parse(value).unwrap_err().to_string();
+    assert_eq!(
+        refused(&format!(
+            r#"{sha256}","securityContext":{{"privileged":true}}"#
+        )),
+        r#"invalid digest "sha256:0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a\",\"securityContext\":{\"privileged\":true}": unexpected "\"" at character 72"#
+    );
+    assert_eq!(
+        refused("sha256:1234"),
+        r#"invalid digest "sha256:1234": sha256 needs 64 hex digits"#
+    );
+    assert_eq!(
+        refused(&format!("md5:{}", "a".repeat(32))),
+        format!(
+            r#"invalid digest "md5:{}": unsupported algorithm"#,
+            "a".repeat(32)
+        )
+    );
+    assert_eq!(
+        refused(&sha256.to_uppercase()),
+        format!(
+            r#"invalid digest "{}": unsupported algorithm"#,
+            sha256.to_uppercase()
+        )
+    );
+    assert_eq!(
+        refused(&format!("sha256:{}", "A".repeat(64))),
+        format!(
+            r#"invalid digest "sha256:{}": hex digits must be lowercase"#,
+            "A".repeat(64)
+        )
+    );
+    assert_eq!(
+        refused("sha256:\u{1b}[2J\r\n"),
+        r#"invalid digest "sha256:\u{1b}[2J\r\n": unexpected "\u{1b}" at character 8"#
+    );
+    assert_eq!(refused(""), r#"invalid digest "": not algorithm:hex"#);
+    let long = refused(&format!("sha256:{}", "g".repeat(10_000)));
+    assert!(long.len() < 300 && long.contains("…"), "{long}");
+}

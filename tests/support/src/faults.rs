@@ -47,6 +47,17 @@ pub enum Fault {
     CorruptBody,
     /// `307 Temporary Redirect` to the same path under this base URL (`http://host:port`).
     Redirect(String),
+    /// Forwarded; the answer's `Docker-Content-Digest` is this text, put on the wire as it is
+    /// (CR, LF and NUL included): whatever a hostile registry or a man in the middle can send.
+    DigestHeader(String),
+    /// Answered `200` with this `Content-Type` and a body of spaces streamed until the client
+    /// stops reading (at most [`FLOOD_BYTES`]), announced by a `Content-Length` of
+    /// `FLOOD_BYTES` when `announced`, else by none (the body ends when the connection does).
+    /// The bytes that went out are counted ([`FaultProxy::flooded`]).
+    Flood {
+        content_type: String,
+        announced: bool,
+    },
     /// Answered by the proxy with this status, headers and body, where `{authorization}` is
     /// replaced by the request's `Authorization` header, `{credential}` by its part after the
     /// scheme (a bearer token, bare) and `{basic}` by the `user:password` its Basic credentials
@@ -61,6 +72,9 @@ pub enum Fault {
     /// characters, broken framing.
     Raw(Vec<u8>),
 }
+
+/// How much a [`Fault::Flood`] sends to a client that reads it all: 2 GiB.
+pub const FLOOD_BYTES: u64 = 2 << 30;
 
 impl Fault {
     /// A bare status with a plain-text body.
@@ -95,6 +109,8 @@ impl Fault {
             Fault::NoDigest => "no digest".into(),
             Fault::CorruptBody => "corrupt body".into(),
             Fault::Redirect(_) => "redirect".into(),
+            Fault::DigestHeader(_) => "digest header".into(),
+            Fault::Flood { .. } => "flood".into(),
             Fault::Echo { status, .. } => format!("echo {status}"),
             Fault::Raw(_) => "raw".into(),
         }
@@ -144,6 +160,8 @@ struct State {
     token_mode: Option<TokenMode>,
     in_flight: usize,
     max_in_flight: usize,
+    /// Bytes of [`Fault::Flood`] bodies written.
+    flooded: u64,
 }
 
 struct Shared {
@@ -185,6 +203,7 @@ impl FaultProxy {
                 token_mode: None,
                 in_flight: 0,
                 max_in_flight: 0,
+                flooded: 0,
             }),
         });
         let accepting = Arc::clone(&shared);
@@ -284,6 +303,11 @@ impl FaultProxy {
                 method.is_none_or(|m| m == seen.method) && seen.path.contains(path_contains)
             })
             .collect()
+    }
+
+    /// How many bytes of [`Fault::Flood`] bodies were written to clients.
+    pub fn flooded(&self) -> u64 {
+        self.shared.state.lock().unwrap().flooded
     }
 
     /// The most manifest requests that were ever being answered at the same time.
@@ -477,6 +501,13 @@ async fn answer(shared: &Shared, stream: &mut TcpStream, request: &Request) -> b
             tokio::time::sleep(duration).await;
             forward(shared, stream, request, None).await
         }
+        Some(Fault::Flood {
+            content_type,
+            announced,
+        }) => {
+            flood(shared, stream, &content_type, announced, head).await;
+            false
+        }
         other => forward(shared, stream, request, other).await,
     }
 }
@@ -526,6 +557,10 @@ async fn forward(
             headers.push((digest.into(), sha256_digest(b"not what the registry sent")));
         }
         Some(Fault::NoDigest) => headers.retain(|(name, _)| !name.eq_ignore_ascii_case(digest)),
+        Some(Fault::DigestHeader(value)) => {
+            headers.retain(|(name, _)| !name.eq_ignore_ascii_case(digest));
+            headers.push((digest.into(), value));
+        }
         Some(Fault::CorruptBody) => {
             if let Some(byte) = body.last_mut() {
                 *byte ^= 0x20;
@@ -552,6 +587,35 @@ async fn forward(
         write_response(stream, status, &headers, &body, false)
             .await
             .is_ok()
+    }
+}
+
+/// A [`Fault::Flood`]: its head, then spaces until the client stops reading or
+/// [`FLOOD_BYTES`] went out, counted as they go.
+async fn flood(
+    shared: &Shared,
+    stream: &mut TcpStream,
+    content_type: &str,
+    announced: bool,
+    head: bool,
+) {
+    let mut headers = vec![("Content-Type".to_string(), content_type.to_string())];
+    if announced {
+        headers.push(("Content-Length".into(), FLOOD_BYTES.to_string()));
+    } else {
+        headers.push(("Connection".into(), "close".into()));
+    }
+    if write_head(stream, 200, &headers).await.is_err() || head {
+        return;
+    }
+    let chunk = [b' '; 64 * 1024];
+    let mut sent = 0;
+    while sent < FLOOD_BYTES {
+        if stream.write_all(&chunk).await.is_err() {
+            return;
+        }
+        sent += chunk.len() as u64;
+        shared.state.lock().unwrap().flooded += chunk.len() as u64;
     }
 }
 

@@ -47,6 +47,11 @@ const MIME_TYPES_DISTRIBUTION_MANIFEST: &[&str] = &[
 
 const PUSH_CHUNK_MAX_SIZE: usize = 4096 * 1024;
 
+/// The most bytes of a manifest (or of a manifest request's error answer) that are read: 4 MiB,
+/// the limit of oras-go (`defaultMaxMetadataBytes`) and of the registries that push to it. A
+/// larger body is refused, never read whole.
+pub const MANIFEST_SIZE_LIMIT: usize = 4 * 1024 * 1024;
+
 /// Default value for `ClientConfig::max_concurrent_upload`
 pub const DEFAULT_MAX_CONCURRENT_UPLOAD: usize = 16;
 
@@ -1183,11 +1188,13 @@ impl Client {
             let status = res.status();
             trace!(headers = ?res.headers(), "Got Headers");
             let headers = res.headers().clone();
-            let body = res.bytes().await?;
+            let body = read_bounded_body(res, &url).await?;
             validate_registry_response(status, &body, &url)?;
 
-            validate_digest(&body, digest_header_value(headers)?, image.digest())
-                .map_err(OciDistributionError::from)
+            let digest_header = digest_header_value(headers.clone())?;
+            let digest = validate_digest(&body, digest_header, image.digest())?;
+            check_manifest(&headers, &body, MIME_TYPES_DISTRIBUTION_MANIFEST, &url)?;
+            Ok(digest)
         }
     }
 
@@ -1379,12 +1386,13 @@ impl Client {
         }
         let status = res.status();
         let headers = res.headers().clone();
-        let body = res.bytes().await?;
+        let body = read_bounded_body(res, &url).await?;
 
         validate_registry_response(status, &body, &url)?;
 
-        let digest_header = digest_header_value(headers)?;
+        let digest_header = digest_header_value(headers.clone())?;
         let digest = validate_digest(&body, digest_header, image.digest())?;
+        check_manifest(&headers, &body, accepted_media_types, &url)?;
 
         Ok((body, digest))
     }
@@ -1569,7 +1577,7 @@ impl Client {
             return Err(error);
         }
         if !status.is_success() {
-            let body = response.bytes().await?;
+            let body = read_bounded_body(response, &url).await?;
             return validate_registry_response(status, &body, &url);
         }
         let mut stream = response.bytes_stream();
@@ -2428,8 +2436,7 @@ fn token_service_error(realm: &str, reason: &str) -> OciDistributionError {
     }
 }
 
-/// The body of a token service's answer, read while it streams, up to
-/// [`MAX_TOKEN_ANSWER_BYTES`].
+/// The body of a token service's answer, up to [`MAX_TOKEN_ANSWER_BYTES`].
 async fn read_token_answer(res: &mut Response, realm: &str) -> Result<Vec<u8>> {
     let too_large = || {
         token_service_error(
@@ -2440,15 +2447,26 @@ async fn read_token_answer(res: &mut Response, realm: &str) -> Result<Vec<u8>> {
             ),
         )
     };
+    read_at_most(res, MAX_TOKEN_ANSWER_BYTES, too_large).await
+}
+
+/// `res`'s body, read while it streams and refused with `too_large()` once it passes `limit`
+/// bytes (at once where its `Content-Length` says it will): a server, or anything on the way,
+/// decides how much it sends.
+async fn read_at_most(
+    res: &mut Response,
+    limit: usize,
+    too_large: impl Fn() -> OciDistributionError,
+) -> Result<Vec<u8>> {
     if res
         .content_length()
-        .is_some_and(|length| length > MAX_TOKEN_ANSWER_BYTES as u64)
+        .is_some_and(|length| length > limit as u64)
     {
         return Err(too_large());
     }
     let mut body = Vec::new();
     while let Some(chunk) = res.chunk().await? {
-        if body.len() + chunk.len() > MAX_TOKEN_ANSWER_BYTES {
+        if body.len() + chunk.len() > limit {
             return Err(too_large());
         }
         body.extend_from_slice(&chunk);
@@ -2472,6 +2490,61 @@ fn retry_after_error(res: &Response, url: &str) -> Option<OciDistributionError> 
         url: url.to_string(),
         retry_after: retry_after.to_str().ok()?.trim().to_string(),
     })
+}
+
+/// The body of a manifest answer, or of an error answer, up to [`MANIFEST_SIZE_LIMIT`].
+async fn read_bounded_body(mut res: Response, url: &str) -> Result<bytes::Bytes> {
+    let too_large = || OciDistributionError::ManifestTooLarge {
+        url: url.to_string(),
+        limit: MANIFEST_SIZE_LIMIT,
+    };
+    read_at_most(&mut res, MANIFEST_SIZE_LIMIT, too_large)
+        .await
+        .map(bytes::Bytes::from)
+}
+
+/// Checks that a successful answer is a manifest of one of the `accepted` media types before
+/// its digest is used: its `Content-Type`, or, where that says no more than JSON (or nothing),
+/// the body's own `mediaType`; and the body a JSON object. A captive portal's HTML page, or a
+/// proxy's, answered `200`, is not pinned.
+fn check_manifest(headers: &HeaderMap, body: &[u8], accepted: &[&str], url: &str) -> Result<()> {
+    #[derive(Deserialize)]
+    struct MediaType {
+        #[serde(rename = "mediaType")]
+        media_type: Option<String>,
+    }
+    let content_type = headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .map(|value| {
+            value
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .filter(|value| !value.is_empty() && value != "application/json");
+    let not_a_manifest = |media_type: String| OciDistributionError::NotAManifest {
+        url: url.to_string(),
+        media_type: media_type.chars().take(100).collect(),
+    };
+    let parsed = serde_json::from_slice::<MediaType>(body);
+    let media_type = match (content_type, parsed) {
+        (Some(content_type), _) if !accepted.contains(&content_type.as_str()) => {
+            return Err(not_a_manifest(content_type));
+        }
+        (_, Err(_)) => return Err(not_a_manifest("a body that is not a JSON object".into())),
+        (Some(content_type), Ok(_)) => content_type,
+        (None, Ok(MediaType { media_type })) => media_type.unwrap_or_default(),
+    };
+    if accepted.contains(&media_type.as_str()) {
+        Ok(())
+    } else if media_type.is_empty() {
+        Err(not_a_manifest("no media type".into()))
+    } else {
+        Err(not_a_manifest(media_type))
+    }
 }
 
 fn validate_registry_response(status: reqwest::StatusCode, body: &[u8], url: &str) -> Result<()> {
@@ -2700,8 +2773,9 @@ impl<'a> RequestBuilderWrapper<'a> {
         if !retry.has_authorization()? {
             return Ok(res);
         }
-        // Read to its end, the refused answer's connection is free for the next request.
-        let _ = res.bytes().await;
+        // Read to its end, the refused answer's connection is free for the next request; one
+        // longer than a manifest is dropped, its connection with it.
+        let _ = read_bounded_body(res, "").await;
         Ok(retry.into_request_builder().send_traced().await?)
     }
 

@@ -22,6 +22,10 @@ pub enum DigestError {
     /// Missing digest algorithm
     #[error("Missing digest algorithm")]
     MissingAlgorithm,
+    /// A `Docker-Content-Digest` that is not `algorithm:hex` of a registered algorithm with its
+    /// exact number of lowercase hex digits (the value as sent, shown escaped and shortened)
+    #[error("Invalid digest header: {}", shown(.0))]
+    MalformedHeader(String),
     /// Digest verification failed
     #[error("Invalid digest. Expected {expected}, got {actual}")]
     VerificationError {
@@ -100,8 +104,12 @@ impl Digester {
 }
 
 /// Helper for extracting `Docker-Content-Digest` header from manifest GET or HEAD request.
+///
+/// The value is the registry's (or anyone's on the way): one out of the digest grammar is
+/// refused, as go-containerregistry refuses it (`cannot parse hash`), before a caller writes it
+/// anywhere or prints it in a comparison.
 pub fn digest_header_value(headers: HeaderMap) -> Result<Option<String>> {
-    headers
+    let value = headers
         .get(DOCKER_DIGEST_HEADER)
         .and_then(|hv| {
             hv.to_str()
@@ -110,7 +118,39 @@ pub fn digest_header_value(headers: HeaderMap) -> Result<Option<String>> {
                 .transpose()
         })
         .transpose()
-        .map_err(DigestError::from)
+        .map_err(DigestError::from)?;
+    match value {
+        Some(value) if !is_valid_digest(&value) => Err(DigestError::MalformedHeader(value)),
+        value => Ok(value),
+    }
+}
+
+/// Whether `value` is a digest of an algorithm go-digest registers (sha256, sha384, sha512),
+/// with exactly as many lowercase hex digits as the algorithm's output has.
+pub fn is_valid_digest(value: &str) -> bool {
+    let Some((algorithm, hex)) = value.split_once(':') else {
+        return false;
+    };
+    let digits = match algorithm {
+        "sha256" => 64,
+        "sha384" => 96,
+        "sha512" => 128,
+        _ => return false,
+    };
+    hex.len() == digits && hex.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// `value` escaped (no control character reaches a terminal) and cut after 100 characters.
+fn shown(value: &str) -> String {
+    let mut shown: String = value
+        .chars()
+        .take(100)
+        .flat_map(char::escape_debug)
+        .collect();
+    if value.chars().nth(100).is_some() {
+        shown.push('…');
+    }
+    format!("\"{shown}\"")
 }
 
 /// Given the optional digest header value and digest of the reference, returns the digest of the
@@ -171,6 +211,36 @@ fn calculate_and_validate(content: &[u8], parsed_digest: Digest) -> Result<Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_digest_header_out_of_the_grammar_is_refused() {
+        let header = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(DOCKER_DIGEST_HEADER, value.parse().unwrap());
+            digest_header_value(headers)
+        };
+        let sha256 = format!("sha256:{}", "a".repeat(64));
+        let sha512 = format!("sha512:{}", "0".repeat(128));
+        assert_eq!(header(&sha256).unwrap(), Some(sha256.clone()));
+        assert_eq!(header(&sha512).unwrap(), Some(sha512));
+        for bad in [
+            format!(r#"{sha256}","securityContext":{{"privileged":true}},"x":"y"#),
+            "sha256:1234".to_string(),
+            format!("md5:{}", "a".repeat(32)),
+            sha256.to_uppercase(),
+            format!("sha256:{}", "A".repeat(64)),
+            format!("sha256:{}\t", "a".repeat(64)),
+            format!("sha512:{}", "0".repeat(64)),
+        ] {
+            let error = header(&bad).expect_err(&bad).to_string();
+            assert!(error.starts_with("Invalid digest header: \""), "{error}");
+            assert!(
+                !error.contains('\t') && error.chars().count() < 130,
+                "{error}"
+            );
+        }
+        assert_eq!(header("").unwrap(), None);
+    }
 
     #[test]
     fn test_validate_digest() {

@@ -93,6 +93,23 @@ pub enum OciDistributionError {
         /// Error message returned by the remote server
         message: String,
     },
+    /// A manifest answer larger than the client reads (`MANIFEST_SIZE_LIMIT`)
+    #[error("Manifest at {url} is larger than {limit} bytes")]
+    ManifestTooLarge {
+        /// Request URL
+        url: String,
+        /// The limit, in bytes
+        limit: usize,
+    },
+    /// A successful manifest answer that is not a manifest of an accepted media type (the media
+    /// type it claims, escaped, or what it is instead)
+    #[error("Answer at {url} is not a manifest: {}", .media_type.escape_debug())]
+    NotAManifest {
+        /// Request URL
+        url: String,
+        /// The media type the answer claims, or what is wrong with it
+        media_type: String,
+    },
     /// The [OCI distribution spec](https://github.com/opencontainers/distribution-spec/blob/main/spec.md)
     /// is not respected by the remote registry
     #[error("OCI distribution spec violation: {0}")]
