@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::Reporter;
 use super::sources;
-use crate::adapters::fs::Source;
+use crate::adapters::fs::{self, Source};
 use crate::adapters::registry::{DigestSource, RegistryError, RegistrySettings};
 use crate::core::image_paths::ImagePath;
 use crate::core::locate::{LocatedImage, locate_in_parallel};
@@ -168,7 +168,8 @@ fn locate_source(source: &Source, settings: &ResolveSettings) -> Located {
             )
         }
         SourceKind::Compose => {
-            let scan = compose::scan(&source.text, &extended_files(source));
+            let extended = extended_files(source, &settings.filenames);
+            let scan = compose::scan(&source.text, &extended);
             let problems = scan
                 .errors
                 .iter()
@@ -227,18 +228,41 @@ fn locate_sources(sources: &[Source], settings: &ResolveSettings) -> Vec<Located
 /// A source's image values, its problems, and the references that cannot be pinned.
 type Located = (Vec<LocatedImage>, Vec<Problem>, Vec<Problem>);
 
-/// The text of each file a Compose file's services extend (`extends: {file: …}`), by the name
-/// written there, read beside the Compose file; one that cannot be read is left out.
-fn extended_files(source: &Source) -> HashMap<String, String> {
+/// Each file a Compose file's services extend (`extends: {file: …}`), by the name written
+/// there, read beside the Compose file: its text, or why it is refused; one that does not exist
+/// is left out. Only regular files inside the project root are read ([`project_root`]).
+fn extended_files(source: &Source, filenames: &[String]) -> compose::Extended {
     let dir = source
         .path
         .as_deref()
         .and_then(Path::parent)
         .unwrap_or(Path::new(""));
+    let root = project_root(source, filenames);
     compose::extended_files(&source.text)
         .into_iter()
-        .filter_map(|file| Some((file.clone(), std::fs::read_to_string(dir.join(file)).ok()?)))
+        .filter_map(|file| {
+            let read = fs::read_referenced(&dir.join(&file), root).transpose()?;
+            Some((file, read))
+        })
         .collect()
+}
+
+/// The tree a Compose file's `extends` may read from: the directory named by `-f` that the file
+/// was found in, else (a file named by itself, stdin) the current directory. As kustomize's
+/// load restrictor keeps a kustomization's files under its root, so that a pull request cannot
+/// make a CI run read `/dev/zero`, a FIFO, or a file outside the checkout through a link;
+/// docker compose itself reads any path.
+fn project_root<'a>(source: &Source, filenames: &'a [String]) -> &'a Path {
+    source
+        .path
+        .as_deref()
+        .and_then(|path| {
+            filenames
+                .iter()
+                .map(Path::new)
+                .find(|dir| path.starts_with(dir) && dir.is_dir())
+        })
+        .unwrap_or(Path::new("."))
 }
 
 /// Every image value of every source, how many single image fields are empty, and the
