@@ -146,27 +146,37 @@ struct Measured {
 /// before the exec, which tests running alongside make large.)
 fn run_measured(args: &[&str], dir: &Path) -> Measured {
     let started = Instant::now();
-    // Killed at the deadline, so a run that never ends fails the test instead of hanging it.
-    let mut child = Command::new("timeout")
-        .args(["--signal=KILL", "600", env!("CARGO_BIN_EXE_kubectl-immutable")])
+    // Within 4 GiB of address space (prlimit runs it in its own process, so /proc below is the
+    // plugin's), so a run that allocates without bound fails the test rather than the machine.
+    let mut child = Command::new("prlimit")
+        .args(["--as=4294967296", "--", env!("CARGO_BIN_EXE_kubectl-immutable")])
         .args(args)
         .current_dir(dir)
         .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", dir)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let status_file = format!("/proc/{}/status", child.id());
+    let pid = child.id();
+    let status_file = format!("/proc/{pid}/status");
     let peak = std::thread::spawn(move || {
         let mut peak_kib = 0;
+        let mut killed = false;
         // Until the process has exited: a zombie's status has no memory lines.
         while let Some(kib) = fs::read_to_string(&status_file).ok().and_then(|status| {
             let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
             line.split_whitespace().nth(1)?.parse::<u64>().ok()
         }) {
             peak_kib = peak_kib.max(kib);
+            // Killed at the deadline, so a run that never ends fails the test instead of
+            // hanging it.
+            if !killed && started.elapsed() > Duration::from_secs(600) {
+                killed = true;
+                let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+            }
             std::thread::sleep(Duration::from_millis(2));
         }
         peak_kib
