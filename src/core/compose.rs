@@ -13,8 +13,8 @@ use saphyr_parser::{Event, Parser};
 
 use super::image_paths::{Condition, ImagePath};
 use super::locate::{LocateError, LocatedImage, locate_in_parallel};
-use super::problem::Located as _;
 use super::manifest::{DEPTH_LIMIT, SCALAR_TEXT_LIMIT, node_limit};
+use super::problem::Located as _;
 
 /// The rules that find a Compose file's images.
 pub fn rules() -> Vec<ImagePath> {
@@ -242,15 +242,16 @@ impl Tree {
                         return Err(Some(limit_error(line, column, message)));
                     }
                     let node = tree.nodes.len();
-                    tree.nodes.push(if matches!(event, Event::MappingStart(..)) {
-                        Node::Mapping {
-                            entries: Vec::new(),
-                            line,
-                            column,
-                        }
-                    } else {
-                        Node::Sequence(Vec::new())
-                    });
+                    tree.nodes
+                        .push(if matches!(event, Event::MappingStart(..)) {
+                            Node::Mapping {
+                                entries: Vec::new(),
+                                line,
+                                column,
+                            }
+                        } else {
+                            Node::Sequence(Vec::new())
+                        });
                     if anchor != 0 {
                         anchors.insert(anchor, node);
                     }
@@ -504,10 +505,7 @@ impl Tree {
 
     /// Each image value written in this file that a service builds, or takes through an
     /// `extends` that cannot be followed, by where it is written.
-    fn image_uses(
-        &self,
-        extended: &HashMap<&str, Option<Tree>>,
-    ) -> HashMap<(usize, usize), Use> {
+    fn image_uses(&self, extended: &HashMap<&str, Option<Tree>>) -> HashMap<(usize, usize), Use> {
         let mut built: HashMap<(usize, usize), String> = HashMap::new();
         let mut pulled: HashMap<(usize, usize), String> = HashMap::new();
         let mut unknown = HashMap::new();
@@ -572,7 +570,9 @@ impl Merging {
             return refuse("a merge key (`<<`) merges the mapping it is in".to_string());
         }
         if self.resolving.len() >= MAX_DEPTH {
-            return refuse(format!("merge keys (`<<`) nested more than {MAX_DEPTH} deep"));
+            return refuse(format!(
+                "merge keys (`<<`) nested more than {MAX_DEPTH} deep"
+            ));
         }
         self.resolving.push(node);
         let mut keys: HashMap<Key, usize> = HashMap::new();
@@ -989,7 +989,9 @@ mod merge_properties {
             Node::Sequence(items) => items.clone(),
             _ => vec![merged],
         };
-        sources.into_iter().find_map(|source| walked(tree, source, key))
+        sources
+            .into_iter()
+            .find_map(|source| walked(tree, source, key))
     }
 
     proptest! {

@@ -9,6 +9,7 @@
 //! default is a literal is pinned in the ARG line; any other interpolation is reported as not
 //! pinnable, never guessed.
 
+use std::collections::HashSet;
 use std::ops::Range;
 
 mod args;
@@ -221,7 +222,7 @@ pub fn scan(text: &str, pin_syntax: bool) -> Scan {
         escape,
         args: GlobalArgs::default(),
         interpolated_froms: Vec::new(),
-        stages: Vec::new(),
+        stages: HashSet::new(),
         seen_from: false,
         over_limit_refused: false,
     };
@@ -353,7 +354,7 @@ struct Parser<'a, 'b> {
     args: GlobalArgs,
     interpolated_froms: Vec<InterpolatedFrom>,
     /// Stage names so far, lowercase.
-    stages: Vec<String>,
+    stages: HashSet<String>,
     seen_from: bool,
     over_limit_refused: bool,
 }
@@ -460,7 +461,7 @@ impl Parser<'_, '_> {
         if let (Some(as_word), Some(name)) = (rest.next(), rest.next())
             && as_word.text().eq_ignore_ascii_case("as")
         {
-            self.stages.push(name.text().to_ascii_lowercase());
+            self.stages.insert(name.text().to_ascii_lowercase());
         }
     }
 

@@ -119,7 +119,8 @@ impl Plugin {
         let read = |mut pipe: Box<dyn std::io::Read + Send>| {
             std::thread::spawn(move || {
                 let mut bytes = Vec::new();
-                pipe.read_to_end(&mut bytes).expect("read the plugin's output");
+                pipe.read_to_end(&mut bytes)
+                    .expect("read the plugin's output");
                 bytes
             })
         };
@@ -130,7 +131,10 @@ impl Plugin {
             if let Some(status) = child.try_wait().expect("the plugin's status") {
                 break status;
             }
-            if self.deadline.is_some_and(|deadline| started.elapsed() > deadline) {
+            if self
+                .deadline
+                .is_some_and(|deadline| started.elapsed() > deadline)
+            {
                 child.kill().expect("kill the plugin");
                 child.wait().expect("the plugin ends");
                 panic!(
