@@ -183,8 +183,9 @@ struct Tree {
     service_of: HashMap<Key, usize>,
 }
 
-/// How deep merge keys and `extends` are followed: Compose files nest them a few levels at most;
-/// a cycle or an absurd depth stops here.
+/// How deep `extends` are followed, and merges written inside merges (`<<: {<<: …}`; a chain of
+/// anchors merging each other is resolved link by link, at any length): Compose files nest
+/// them a few levels at most; a cycle or an absurd depth stops here, within the stack.
 const MAX_DEPTH: usize = 32;
 
 /// An error at `line`:`column`, worded as the manifest reader's limits are.
@@ -842,6 +843,63 @@ services:
                 "16: m:1: service missing: it extends nowhere, which is not a service; not pinnable",
                 "19: o:1: service loop: its extends go too deep; not pinnable",
                 "22: y:1: service dynamic: its extends is interpolated; not pinnable",
+            ]
+        );
+    }
+
+    #[test]
+    fn merges_and_nesting_over_the_limits_are_refused_where_they_are() {
+        let errors = |text: &str| -> Vec<String> {
+            let scan = scan(text, &HashMap::new());
+            scan.errors
+                .iter()
+                .map(|e| {
+                    let at = e.position().expect("a place");
+                    format!("{}:{}: {e}", at.line, at.column.unwrap_or(0))
+                })
+                .collect()
+        };
+        // A chain of merges of any length is resolved, each link once.
+        let mut chain = "x-0: &m0 {image: a:1}\n".to_string();
+        for n in 1..=40 {
+            chain.push_str(&format!("x-{n}: &m{n} {{<<: *m{}}}\n", n - 1));
+        }
+        chain.push_str("services:\n  s: {<<: *m40}\n");
+        assert_eq!(errors(&chain), Vec::<String>::new());
+        let tree = Tree::parse(&chain).unwrap();
+        let image = tree.effective(tree.find("s").unwrap(), "image");
+        assert_eq!(image.and_then(|node| tree.scalar(node)), Some("a:1"));
+        // Merges written inside merges are followed 32 deep, which keeps to the stack.
+        let inline = format!(
+            "services:\n  s: {}{{image: a:1}}{}\n",
+            "{<<: ".repeat(40),
+            "}".repeat(40)
+        );
+        assert_eq!(
+            errors(&inline),
+            vec!["2:166: invalid YAML: merge keys (`<<`) nested more than 32 deep"]
+        );
+        assert_eq!(
+            errors("x-a: &a {<<: *a, image: a:1}\nservices:\n  s: {<<: *a}\n"),
+            vec!["1:6: invalid YAML: a merge key (`<<`) merges the mapping it is in"]
+        );
+        let nested = format!("services:\n  s: {}{}\n", "[".repeat(70), "]".repeat(70));
+        assert_eq!(
+            errors(&nested),
+            vec!["2:68: invalid YAML: nested more than 64 levels deep"]
+        );
+        // Copies over the node budget, however few bytes ask for them.
+        let keys: Vec<String> = (0..1000).map(|k| format!("k{k}: {k}")).collect();
+        let mut wide = format!("x-a: &a {{{}}}\n", keys.join(", "));
+        wide.push_str("services:\n");
+        for s in 0..300 {
+            wide.push_str(&format!("  s{s}: {{<<: [*a, *a]}}\n"));
+        }
+        // 2,000 keys a service: the 126th (s125, line 128) goes over 250,000.
+        assert_eq!(
+            errors(&wide),
+            vec![
+                "128:9: invalid YAML: more than 250000 values once its merge keys (`<<`) are expanded (the limit against alias bombs)"
             ]
         );
     }
