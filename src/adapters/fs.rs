@@ -203,6 +203,17 @@ fn read_file(path: &Path, sources: &mut Vec<Source>, errors: &mut Vec<InputError
     }
 }
 
+/// [`std::fs::read_to_string`] within [`INPUT_LIMIT`]: for the files flags and the config name
+/// (a lock file, a policy, a key), which a repository holds as it holds the inputs.
+pub fn read_to_string(path: &Path) -> io::Result<String> {
+    let name = path.display().to_string();
+    let bytes = read_bounded(&name, fs::File::open(path)?).map_err(|error| match error {
+        InputError::Io { source, .. } => source,
+        other => io::Error::new(io::ErrorKind::InvalidData, other.to_string()),
+    })?;
+    String::from_utf8(bytes).map_err(|error| io::Error::new(io::ErrorKind::InvalidData, error))
+}
+
 /// The text of `path`, a file an input refers to (a Compose file's `extends: {file: …}`):
 /// `Ok(None)` where it does not exist; why it is refused (`is …`, to follow the name) where it
 /// is outside `root` once its links are followed, is not a regular file (a FIFO would hang the

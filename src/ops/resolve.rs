@@ -539,7 +539,7 @@ impl DigestSource for LockSource<'_> {
 }
 
 fn read_lock(path: &Path, platform: Option<&Platform>) -> anyhow::Result<LockFile> {
-    let text = std::fs::read_to_string(path)
+    let text = fs::read_to_string(path)
         .with_context(|| format!("cannot read lock file {}", path.display()))?;
     let lock = LockFile::parse(&text).with_context(|| path.display().to_string())?;
     let wanted = platform.map(ToString::to_string);

@@ -391,18 +391,30 @@ fn a_200_mb_dockerfile_line_costs_a_few_copies_of_itself() {
 
 #[test]
 fn an_input_over_the_size_limit_is_refused_before_it_is_held() {
-    // /dev/zero never ends: read whole, it would take all memory.
-    let run = Plugin::new(["pin", "--check", "-f", "/dev/zero"])
-        .bounded(Duration::from_secs(60), MEMORY_BOUND)
-        .run();
-    assert_eq!(
-        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+    // /dev/zero never ends: read whole, it would take all memory. A lock file is read within
+    // the same limit.
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("pod.yaml"), pod("nginx:1.27")).unwrap();
+    for (args, said) in [
         (
-            2,
-            "",
-            "error: /dev/zero: larger than 256 MiB, the most an input may hold\n"
-        )
-    );
+            vec!["pin", "--check", "-f", "/dev/zero"],
+            "error: /dev/zero: larger than 256 MiB, the most an input may hold\n",
+        ),
+        (
+            vec!["pin", "--offline", "--lock", "/dev/zero", "-f", "pod.yaml"],
+            "error: cannot read lock file /dev/zero: larger than 256 MiB, the most an input may hold\n",
+        ),
+    ] {
+        let run = Plugin::new(&args)
+            .current_dir(dir.path())
+            .bounded(Duration::from_secs(60), MEMORY_BOUND)
+            .run();
+        assert_eq!(
+            (run.code, run.stdout.as_str(), run.stderr.as_str()),
+            (2, "", said),
+            "{args:?}"
+        );
+    }
 }
 
 #[test]
