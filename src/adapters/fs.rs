@@ -203,6 +203,10 @@ fn read_file(path: &Path, sources: &mut Vec<Source>, errors: &mut Vec<InputError
     }
 }
 
+/// Where a file an input refers to may be, as messages say it.
+const OUTSIDE: &str =
+    "the tree pin reads (the current directory, and the directory named by -f or the file's own)";
+
 /// [`std::fs::read_to_string`] within [`INPUT_LIMIT`]: for the files flags and the config name
 /// (a lock file, a policy, a key), which a repository holds as it holds the inputs.
 pub fn read_to_string(path: &Path) -> io::Result<String> {
@@ -216,20 +220,19 @@ pub fn read_to_string(path: &Path) -> io::Result<String> {
 
 /// The text of `path`, a file an input refers to (a Compose file's `extends: {file: …}`):
 /// `Ok(None)` where it does not exist; why it is refused (`is …`, to follow the name) where it
-/// is outside `root` once its links are followed, is not a regular file (a FIFO would hang the
-/// read, `/dev/zero` never ends), holds more than [`INPUT_LIMIT`] bytes or is not UTF-8 text.
-pub fn read_referenced(path: &Path, root: &Path) -> Result<Option<String>, String> {
+/// is outside every one of `roots` once its links are followed, is not a regular file (a FIFO
+/// would hang the read, `/dev/zero` never ends), holds more than [`INPUT_LIMIT`] bytes or is not
+/// UTF-8 text.
+pub fn read_referenced(path: &Path, roots: &[&Path]) -> Result<Option<String>, String> {
     let cannot = |error: io::Error| format!("cannot be read: {error}");
     let real = match fs::canonicalize(path) {
         Ok(real) => real,
         Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(error) => return Err(cannot(error)),
     };
-    if !real.starts_with(fs::canonicalize(root).map_err(cannot)?) {
-        return Err(
-            "is outside the tree pin reads (the directory named by -f, else the current directory)"
-                .to_string(),
-        );
+    let inside = |root: &&Path| fs::canonicalize(root).is_ok_and(|root| real.starts_with(root));
+    if !roots.iter().any(inside) {
+        return Err(format!("is outside {OUTSIDE}"));
     }
     // Checked before opening: opening a FIFO waits for a writer. The file is checked again
     // once open, in case it was replaced in between.

@@ -230,39 +230,42 @@ type Located = (Vec<LocatedImage>, Vec<Problem>, Vec<Problem>);
 
 /// Each file a Compose file's services extend (`extends: {file: …}`), by the name written
 /// there, read beside the Compose file: its text, or why it is refused; one that does not exist
-/// is left out. Only regular files inside the project root are read ([`project_root`]).
+/// is left out. Only regular files inside the project's tree are read ([`project_roots`]).
 fn extended_files(source: &Source, filenames: &[String]) -> compose::Extended {
     let dir = source
         .path
         .as_deref()
         .and_then(Path::parent)
         .unwrap_or(Path::new(""));
-    let root = project_root(source, filenames);
+    let roots = project_roots(source, filenames);
     compose::extended_files(&source.text)
         .into_iter()
         .filter_map(|file| {
-            let read = fs::read_referenced(&dir.join(&file), root).transpose()?;
+            let read = fs::read_referenced(&dir.join(&file), &roots).transpose()?;
             Some((file, read))
         })
         .collect()
 }
 
-/// The tree a Compose file's `extends` may read from: the directory named by `-f` that the file
-/// was found in, else (a file named by itself, stdin) the current directory. As kustomize's
-/// load restrictor keeps a kustomization's files under its root, so that a pull request cannot
-/// make a CI run read `/dev/zero`, a FIFO, or a file outside the checkout through a link;
-/// docker compose itself reads any path.
-fn project_root<'a>(source: &Source, filenames: &'a [String]) -> &'a Path {
-    source
-        .path
-        .as_deref()
-        .and_then(|path| {
-            filenames
-                .iter()
-                .map(Path::new)
-                .find(|dir| path.starts_with(dir) && dir.is_dir())
-        })
-        .unwrap_or(Path::new("."))
+/// The trees a Compose file's `extends` may read from: the current directory (the checkout a
+/// CI job runs in), and the directory named by `-f` that the file was found in, or else the
+/// Compose file's own directory (Compose's project directory). As kustomize's load restrictor
+/// keeps a kustomization's files under its root, so that a pull request cannot make a CI run
+/// read `/dev/zero`, a FIFO, or a file outside the checkout through a link or `../`; docker
+/// compose itself reads any path.
+fn project_roots<'a>(source: &'a Source, filenames: &'a [String]) -> Vec<&'a Path> {
+    let Some(path) = source.path.as_deref() else {
+        return vec![Path::new(".")];
+    };
+    let named = filenames
+        .iter()
+        .map(Path::new)
+        .find(|dir| path.starts_with(dir) && dir.is_dir());
+    let own = path
+        .parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    vec![Path::new("."), named.unwrap_or(own)]
 }
 
 /// Every image value of every source, how many single image fields are empty, and the

@@ -457,8 +457,7 @@ services:
     fs::write(project.join("compose.yaml"), compose).unwrap();
     let before = snapshot(&project);
     let expected = |name: &str| {
-        let outside =
-            "is outside the tree pin reads (the directory named by -f, else the current directory)";
+        let outside = "is outside the tree pin reads (the current directory, and the directory named by -f or the file's own)";
         format!(
             "error: {name}:3:21: extends fifo.yaml, which is not a regular file\n\
              error: {name}:6:21: extends /dev/zero, which {outside}\n\
@@ -466,7 +465,7 @@ services:
              error: {name}:12:21: extends ../outside.yaml, which {outside}\n"
         )
     };
-    // The tree is the directory named by -f, or the current directory for a file named alone.
+    // The tree is the current directory, and the directory named by -f or a file's own.
     for (args, name) in [
         (vec!["pin", "--check", "-f", "compose.yaml"], "compose.yaml"),
         (vec!["pin", "-i", "-f", "."], "./compose.yaml"),
@@ -481,7 +480,7 @@ services:
     }
     assert_eq!(snapshot(&project), before, "nothing written");
 
-    // Inside the tree, a regular file is read: the FIFO's service alone, named from above.
+    // Inside the tree, a regular file is read: a file named alone, from the directory above.
     let only_common =
         "services:\n  common:\n    extends: {file: common.yaml, service: base}\n    image: e:1\n";
     fs::write(project.join("compose.yaml"), only_common).unwrap();
