@@ -11,9 +11,9 @@ use kubectl_immutable::core::compose::{extended_files, scan};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {
-    let extended: HashMap<String, String> = extended_files(text)
+    let extended: HashMap<String, Result<String, String>> = extended_files(text)
         .into_iter()
-        .map(|file| (file, text.to_string()))
+        .map(|file| (file, Ok(text.to_string())))
         .collect();
     let found = scan(text, &extended);
     let judged = found.unpinnable.iter().map(|(image, _)| image);
