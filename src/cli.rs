@@ -169,7 +169,10 @@ pub struct PinArgs {
 
     /// What every -f source is, whatever its name says (for stdin or odd names) [default: by
     /// name: Dockerfile, *.Dockerfile, Dockerfile.*, Containerfile; compose.yaml,
-    /// docker-compose*.yml, compose.*.yml; else Kubernetes manifests].
+    /// docker-compose*.yml, compose.*.yml; else Kubernetes manifests]. A Compose file's
+    /// `extends: {file: …}` is read only where it is a regular file (links followed) inside the
+    /// current directory, or the directory named by -f (a file named alone: its own), as
+    /// kustomize keeps to its root.
     #[arg(long, value_enum, value_name = "KIND", help_heading = "Input")]
     pub kind: Option<crate::core::source_kind::SourceKind>,
 

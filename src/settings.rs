@@ -101,8 +101,8 @@ fn read_key(key: &str, dir: &Path) -> anyhow::Result<PublicKey> {
     if key.contains("-----BEGIN") {
         return Ok(PublicKey::from_pem(key, None)?);
     }
-    let text =
-        std::fs::read_to_string(dir.join(key)).with_context(|| format!("cannot read key {key}"))?;
+    let text = crate::adapters::fs::read_to_string(&dir.join(key))
+        .with_context(|| format!("cannot read key {key}"))?;
     PublicKey::from_pem(&text, Some(key)).with_context(|| format!("key {key}"))
 }
 
@@ -116,7 +116,7 @@ pub fn signature_policy(
         return Ok(Config::load(config)?.signature_policy);
     };
     let name = path.display();
-    let text = std::fs::read_to_string(path)
+    let text = crate::adapters::fs::read_to_string(path)
         .with_context(|| format!("cannot read signature policy {name}"))?;
     let file: PolicyFile = serde_saphyr::from_str(&text)
         .with_context(|| format!("invalid signature policy {name}"))?;
@@ -157,7 +157,7 @@ impl Config {
             return Ok(config);
         };
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(&path)
+        let text = crate::adapters::fs::read_to_string(&path)
             .with_context(|| format!("cannot read config file {name}"))?;
         let file: ConfigFile =
             serde_saphyr::from_str(&text).with_context(|| format!("invalid config file {name}"))?;
@@ -190,7 +190,7 @@ pub fn ignore_rules(path: Option<&Path>) -> Result<IgnoreRules, Problems> {
         return Ok(IgnoreRules::default());
     };
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path)
+    let text = crate::adapters::fs::read_to_string(path)
         .map_err(|error| Problem::at(&name, None, format_args!("cannot read: {error}")))?;
     IgnoreRules::parse(&text).map_err(|error| Problems::from(Problem::located(&name, &error)))
 }

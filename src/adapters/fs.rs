@@ -56,6 +56,8 @@ pub enum InputError {
         target: PathBuf,
         tree: String,
     },
+    #[error("larger than {} MiB, the most an input may hold", INPUT_LIMIT >> 20)]
+    TooLarge { name: String },
 }
 
 impl InputError {
@@ -66,7 +68,8 @@ impl InputError {
             | InputError::NotText { name, .. }
             | InputError::Walk { name, .. }
             | InputError::DanglingLink { name, .. }
-            | InputError::LinkOutside { name, .. } => name,
+            | InputError::LinkOutside { name, .. }
+            | InputError::TooLarge { name } => name,
         }
     }
 }
@@ -93,6 +96,29 @@ pub enum Links {
     Anywhere,
 }
 
+/// The most any input (a file, stdin, a FIFO, a file a Compose file extends) may hold: more
+/// than twice the largest rendered release seen, so reading stays bounded whatever is named
+/// (`/dev/zero`, an endless pipe).
+pub const INPUT_LIMIT: u64 = 256 << 20;
+
+/// Everything `reader` holds, up to [`INPUT_LIMIT`].
+fn read_bounded(name: &str, reader: impl Read) -> Result<Vec<u8>, InputError> {
+    let mut bytes = Vec::new();
+    reader
+        .take(INPUT_LIMIT + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|source| InputError::Io {
+            name: name.to_string(),
+            source,
+        })?;
+    if bytes.len() as u64 > INPUT_LIMIT {
+        return Err(InputError::TooLarge {
+            name: name.to_string(),
+        });
+    }
+    Ok(bytes)
+}
+
 /// Reads every `-f` argument as kubectl does: a file, a directory's `*.yaml`/`*.yml`/`*.json`
 /// (recursively with `recursive`), or `-` for stdin. Directory entries come in name order.
 /// Every unreadable input is reported, not only the first.
@@ -116,20 +142,13 @@ pub fn read_sources_with(
     let mut errors = Vec::new();
     for argument in arguments {
         if argument == "-" {
-            let mut bytes = Vec::new();
-            match io::stdin().read_to_end(&mut bytes) {
-                Ok(_) => match text("-", bytes) {
-                    Ok(text) => sources.push(Source {
-                        name: "-".into(),
-                        path: None,
-                        text,
-                    }),
-                    Err(error) => errors.push(error),
-                },
-                Err(source) => errors.push(InputError::Io {
+            match read_bounded("-", io::stdin().lock()).and_then(|bytes| text("-", bytes)) {
+                Ok(text) => sources.push(Source {
                     name: "-".into(),
-                    source,
+                    path: None,
+                    text,
                 }),
+                Err(error) => errors.push(error),
             }
             continue;
         }
@@ -244,8 +263,8 @@ fn is_docker_file(path: &Path) -> bool {
 
 fn read_file(path: &Path, sources: &mut Vec<Source>, errors: &mut Vec<InputError>) {
     let name = path.display().to_string();
-    match fs::read(path) {
-        Ok(bytes) => match text(&name, bytes) {
+    match fs::File::open(path) {
+        Ok(file) => match read_bounded(&name, file).and_then(|bytes| text(&name, bytes)) {
             Ok(text) => sources.push(Source {
                 name,
                 path: Some(path.to_path_buf()),
@@ -262,6 +281,58 @@ fn read_file(path: &Path, sources: &mut Vec<Source>, errors: &mut Vec<InputError
             _ => InputError::Io { name, source },
         }),
     }
+}
+
+/// Where a file an input refers to may be, as messages say it.
+const OUTSIDE: &str =
+    "the tree pin reads (the current directory, and the directory named by -f or the file's own)";
+
+/// [`std::fs::read_to_string`] within [`INPUT_LIMIT`]: for the files flags and the config name
+/// (a lock file, a policy, a key), which a repository holds as it holds the inputs.
+pub fn read_to_string(path: &Path) -> io::Result<String> {
+    let name = path.display().to_string();
+    let bytes = read_bounded(&name, fs::File::open(path)?).map_err(|error| match error {
+        InputError::Io { source, .. } => source,
+        other => io::Error::new(io::ErrorKind::InvalidData, other.to_string()),
+    })?;
+    String::from_utf8(bytes).map_err(|error| io::Error::new(io::ErrorKind::InvalidData, error))
+}
+
+/// The text of `path`, a file an input refers to (a Compose file's `extends: {file: …}`):
+/// `Ok(None)` where it does not exist; why it is refused (`is …`, to follow the name) where it
+/// is outside every one of `roots` once its links are followed, is not a regular file (a FIFO
+/// would hang the read, `/dev/zero` never ends), holds more than [`INPUT_LIMIT`] bytes or is not
+/// UTF-8 text.
+pub fn read_referenced(path: &Path, roots: &[&Path]) -> Result<Option<String>, String> {
+    let cannot = |error: io::Error| format!("cannot be read: {error}");
+    let real = match fs::canonicalize(path) {
+        Ok(real) => real,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => return Err(cannot(error)),
+    };
+    let inside = |root: &&Path| fs::canonicalize(root).is_ok_and(|root| real.starts_with(root));
+    if !roots.iter().any(inside) {
+        return Err(format!("is outside {OUTSIDE}"));
+    }
+    // Checked before opening: opening a FIFO waits for a writer. The file is checked again
+    // once open, in case it was replaced in between.
+    let regular = |metadata: io::Result<fs::Metadata>| metadata.is_ok_and(|m| m.is_file());
+    let not_regular = || "is not a regular file".to_string();
+    if !regular(fs::metadata(&real)) {
+        return Err(not_regular());
+    }
+    let file = fs::File::open(&real).map_err(cannot)?;
+    if !regular(file.metadata()) {
+        return Err(not_regular());
+    }
+    let name = real.display().to_string();
+    read_bounded(&name, file)
+        .and_then(|bytes| text(&name, bytes))
+        .map(Some)
+        .map_err(|error| match error {
+            InputError::Io { source, .. } => cannot(source),
+            other => format!("is {other}"),
+        })
 }
 
 /// The bytes of the input `name` as text, or where the first byte that is not UTF-8 is.

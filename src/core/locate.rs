@@ -113,6 +113,13 @@ pub enum LocateError {
         /// As written: `*name`.
         alias: String,
     },
+    /// Something the file refers to that is not read (a Compose file's `extends` of a FIFO).
+    #[error("{message}")]
+    Refused {
+        line: usize,
+        column: usize,
+        message: String,
+    },
 }
 
 impl Located for LocateError {
@@ -121,9 +128,8 @@ impl Located for LocateError {
             LocateError::Syntax { line, column, .. }
             | LocateError::NotAString { line, column, .. }
             | LocateError::DuplicateKey { line, column, .. }
-            | LocateError::AliasedCollection { line, column, .. } => {
-                Some(Position::at(*line, *column))
-            }
+            | LocateError::AliasedCollection { line, column, .. }
+            | LocateError::Refused { line, column, .. } => Some(Position::at(*line, *column)),
         }
     }
 }

@@ -161,7 +161,6 @@ pub fn parse_documents(text: &str) -> Result<Vec<ParsedObject>, ManifestError> {
 /// count across a stream's documents, could tell them apart (anchors, merge keys, more scalar
 /// text than its limit). A piece that fails to parse says nothing of the whole: parse that.
 pub fn document_pieces(text: &str) -> Option<Vec<(usize, &str)>> {
-    const SCALAR_TEXT_LIMIT: usize = 64 << 20;
     if text.len() >= SCALAR_TEXT_LIMIT || text.contains('&') || text.contains("<<") {
         return None;
     }
@@ -251,18 +250,34 @@ fn budget_message(
     }
 }
 
+/// The most text a source's values may hold, once expanded: serde-saphyr's default, far beyond
+/// what the API server stores (an object is at most 1.5 MB in etcd). Compose files and
+/// Dockerfiles are held to it too.
+pub const SCALAR_TEXT_LIMIT: usize = 64 << 20;
+
+/// How deep collections may nest: serde-saphyr's default, which keeps its recursive reader
+/// within its stack; Compose files are held to it too.
+pub const DEPTH_LIMIT: usize = 64;
+
+/// How many values a source of `size` bytes may hold once its aliases (a Compose file's merge
+/// keys) are expanded: serde-saphyr's default of 250,000, or one per byte, whichever is more.
+pub fn node_limit(size: usize) -> usize {
+    size.max(250_000)
+}
+
 /// serde-saphyr's budget guards against inputs that amplify (alias bombs, separator storms), but
 /// its defaults (1,024 documents, 250,000 nodes) refuse real releases: a Helm chart renders
 /// thousands of objects. Limits that grow with the input keep the guard against amplification,
-/// which only aliases can cause and whose caps stay as they are; so do the depth limit (64),
-/// which keeps the recursive reader within its stack, and the 64 MiB of scalar text, far beyond
-/// what the API server stores (an object is at most 1.5 MB in etcd).
+/// which only aliases can cause and whose caps stay as they are; so do the depth limit, which
+/// keeps the recursive reader within its stack, and the limit on scalar text.
 fn reading_options(text: &str) -> serde_saphyr::Options {
     let size = text.len();
     let mut budget = serde_saphyr::Budget::default();
     budget.max_documents = budget.max_documents.max(size / 3 + 1);
-    budget.max_nodes = budget.max_nodes.max(size);
+    budget.max_nodes = node_limit(size);
     budget.max_events = budget.max_events.max(2 * size);
+    budget.max_depth = DEPTH_LIMIT;
+    budget.max_total_scalar_bytes = SCALAR_TEXT_LIMIT;
     let mut options = serde_saphyr::Options::default();
     options.budget = Some(budget);
     options

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::Reporter;
 use super::sources;
-use crate::adapters::fs::{Links, Source};
+use crate::adapters::fs::{self, Links, Source};
 use crate::adapters::registry::{DigestSource, RegistryError, RegistrySettings};
 use crate::core::image_paths::ImagePath;
 use crate::core::locate::{LocatedImage, locate_in_parallel};
@@ -171,7 +171,8 @@ fn locate_source(source: &Source, settings: &ResolveSettings) -> Located {
             )
         }
         SourceKind::Compose => {
-            let scan = compose::scan(&source.text, &extended_files(source));
+            let extended = extended_files(source, &settings.filenames);
+            let scan = compose::scan(&source.text, &extended);
             let problems = scan
                 .errors
                 .iter()
@@ -230,18 +231,44 @@ fn locate_sources(sources: &[Source], settings: &ResolveSettings) -> Vec<Located
 /// A source's image values, its problems, and the references that cannot be pinned.
 type Located = (Vec<LocatedImage>, Vec<Problem>, Vec<Problem>);
 
-/// The text of each file a Compose file's services extend (`extends: {file: …}`), by the name
-/// written there, read beside the Compose file; one that cannot be read is left out.
-fn extended_files(source: &Source) -> HashMap<String, String> {
+/// Each file a Compose file's services extend (`extends: {file: …}`), by the name written
+/// there, read beside the Compose file: its text, or why it is refused; one that does not exist
+/// is left out. Only regular files inside the project's tree are read ([`project_roots`]).
+fn extended_files(source: &Source, filenames: &[String]) -> compose::Extended {
     let dir = source
         .path
         .as_deref()
         .and_then(Path::parent)
         .unwrap_or(Path::new(""));
+    let roots = project_roots(source, filenames);
     compose::extended_files(&source.text)
         .into_iter()
-        .filter_map(|file| Some((file.clone(), std::fs::read_to_string(dir.join(file)).ok()?)))
+        .filter_map(|file| {
+            let read = fs::read_referenced(&dir.join(&file), &roots).transpose()?;
+            Some((file, read))
+        })
         .collect()
+}
+
+/// The trees a Compose file's `extends` may read from: the current directory (the checkout a
+/// CI job runs in), and the directory named by `-f` that the file was found in, or else the
+/// Compose file's own directory (Compose's project directory). As kustomize's load restrictor
+/// keeps a kustomization's files under its root, so that a pull request cannot make a CI run
+/// read `/dev/zero`, a FIFO, or a file outside the checkout through a link or `../`; docker
+/// compose itself reads any path.
+fn project_roots<'a>(source: &'a Source, filenames: &'a [String]) -> Vec<&'a Path> {
+    let Some(path) = source.path.as_deref() else {
+        return vec![Path::new(".")];
+    };
+    let named = filenames
+        .iter()
+        .map(Path::new)
+        .find(|dir| path.starts_with(dir) && dir.is_dir());
+    let own = path
+        .parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    vec![Path::new("."), named.unwrap_or(own)]
 }
 
 /// Every image value of every source, how many single image fields are empty, and the
@@ -523,24 +550,10 @@ fn read_lock(path: &Path, platform: Option<&Platform>) -> anyhow::Result<LockFil
     Ok(lock)
 }
 
-/// The most a lock file is read: 64 MiB, some 50,000 images with a signature record each.
-const LOCK_FILE_LIMIT: u64 = 64 << 20;
-
-/// The lock file at `path`, read (at most [`LOCK_FILE_LIMIT`]) and parsed.
+/// The lock file at `path`, read (at most [`fs::INPUT_LIMIT`], as every input) and parsed.
 pub fn read_lock_file(path: &Path) -> anyhow::Result<LockFile> {
-    use std::io::Read as _;
-    let cannot = || format!("cannot read lock file {}", path.display());
-    let mut text = String::new();
-    std::fs::File::open(path)
-        .and_then(|file| file.take(LOCK_FILE_LIMIT + 1).read_to_string(&mut text))
-        .with_context(cannot)?;
-    if text.len() as u64 > LOCK_FILE_LIMIT {
-        anyhow::bail!(
-            "lock file {} is larger than {} MiB",
-            path.display(),
-            LOCK_FILE_LIMIT >> 20
-        );
-    }
+    let text = fs::read_to_string(path)
+        .with_context(|| format!("cannot read lock file {}", path.display()))?;
     LockFile::parse(&text).map_err(|error| {
         Problems::from(Problem::located(&path.display().to_string(), &error)).into()
     })
@@ -612,11 +625,14 @@ mod tests {
         let path = dir.path().join("immutable.lock");
         // Sparse: no disk used, and the read stops at the limit.
         let file = std::fs::File::create(&path).unwrap();
-        file.set_len(LOCK_FILE_LIMIT + 1).unwrap();
-        let error = read_lock_file(&path).unwrap_err().to_string();
+        file.set_len(fs::INPUT_LIMIT + 1).unwrap();
+        let error = format!("{:#}", read_lock_file(&path).unwrap_err());
         assert_eq!(
             error,
-            format!("lock file {} is larger than 64 MiB", path.display())
+            format!(
+                "cannot read lock file {}: larger than 256 MiB, the most an input may hold",
+                path.display()
+            )
         );
         file.set_len(0).unwrap();
         std::fs::write(&path, "{\"version\": 1, \"images\": {}}").unwrap();

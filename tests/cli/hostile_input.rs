@@ -59,6 +59,10 @@ fn bad_corpus() -> Vec<CorpusFile> {
     files
 }
 
+/// The address space a run over a small hostile file may take: the binary, its threads' stacks
+/// and allocator arenas, and far less than the gigabytes an unbounded expansion asks for.
+const MEMORY_BOUND: u64 = 2 << 30;
+
 fn bad_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/bad")
 }
@@ -104,7 +108,11 @@ fn every_file_of_the_bad_corpus_fails_as_its_readme_says() {
                 "diff" => vec!["diff", &empty, file],
                 _ => vec!["apply", "--dry-run=client", "-f", file],
             };
-            let run = Plugin::new(&args).current_dir(&bad_dir()).run();
+            // A kilobyte bomb fails the test in time, not by hanging it or exhausting the machine.
+            let run = Plugin::new(&args)
+                .current_dir(&bad_dir())
+                .bounded(Duration::from_secs(60), MEMORY_BOUND)
+                .run();
             assert_no_panic(&run);
             if (run.code, &run.stderr) != (*code, stderr) {
                 failures.push(format!(
@@ -138,25 +146,43 @@ struct Measured {
 /// before the exec, which tests running alongside make large.)
 fn run_measured(args: &[&str], dir: &Path) -> Measured {
     let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kubectl-immutable"))
+    // Within 4 GiB of address space (prlimit runs it in its own process, so /proc below is the
+    // plugin's), so a run that allocates without bound fails the test rather than the machine.
+    let mut child = Command::new("prlimit")
+        .args([
+            "--as=4294967296",
+            "--",
+            env!("CARGO_BIN_EXE_kubectl-immutable"),
+        ])
         .args(args)
         .current_dir(dir)
         .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", dir)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let status_file = format!("/proc/{}/status", child.id());
+    let pid = child.id();
+    let status_file = format!("/proc/{pid}/status");
     let peak = std::thread::spawn(move || {
         let mut peak_kib = 0;
+        let mut killed = false;
         // Until the process has exited: a zombie's status has no memory lines.
         while let Some(kib) = fs::read_to_string(&status_file).ok().and_then(|status| {
             let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
             line.split_whitespace().nth(1)?.parse::<u64>().ok()
         }) {
             peak_kib = peak_kib.max(kib);
+            // Killed at the deadline, so a run that never ends fails the test instead of
+            // hanging it.
+            if !killed && started.elapsed() > Duration::from_secs(600) {
+                killed = true;
+                let _ = Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status();
+            }
             std::thread::sleep(Duration::from_millis(2));
         }
         peak_kib
@@ -172,6 +198,10 @@ fn run_measured(args: &[&str], dir: &Path) -> Measured {
     stderr.read_to_string(&mut text).unwrap();
     let peak_kib = peak.join().unwrap();
     let status = child.wait().unwrap();
+    assert!(
+        status.code().is_some(),
+        "{args:?} killed by {status} (over its deadline or out of memory)"
+    );
     Measured {
         code: status.code().expect("exited, not killed"),
         stdout: out.join().unwrap(),
@@ -457,4 +487,142 @@ fn a_fifo_is_read_as_process_substitution_passes_one() {
         .expect_code(1);
     writer.join().unwrap();
     assert_eq!(run.stdout, format!("{fifo_arg}:4: nginx:1.27\n"));
+}
+
+#[test]
+fn a_200_mb_dockerfile_line_costs_a_few_copies_of_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    const LINE: usize = 200 << 20;
+    {
+        let mut file =
+            std::io::BufWriter::new(fs::File::create(dir.path().join("Dockerfile")).unwrap());
+        file.write_all(b"FROM alpine:3.19\nRUN echo ").unwrap();
+        let chunk = vec![b'x'; 1 << 20];
+        for _ in 0..LINE >> 20 {
+            file.write_all(&chunk).unwrap();
+        }
+        file.write_all(b"\nCOPY --from=nginx:1.27 /a /a\n").unwrap();
+    }
+    let run = run_measured(&["pin", "--check", "-f", "Dockerfile"], dir.path());
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        String::from_utf8(run.stdout).unwrap(),
+        "Dockerfile:1: alpine:3.19\nDockerfile:3: nginx:1.27\n"
+    );
+    // The file, its text as one instruction and as words: a few copies, not one record per
+    // character (35 bytes a byte before).
+    let bound = 5 * (LINE as u64 >> 20);
+    assert!(
+        run.peak_rss_mib < bound && run.elapsed < Duration::from_secs(300),
+        "{} MiB (bound {bound} MiB), {:?}",
+        run.peak_rss_mib,
+        run.elapsed
+    );
+}
+
+#[test]
+fn an_input_over_the_size_limit_is_refused_before_it_is_held() {
+    // /dev/zero never ends: read whole, it would take all memory. A lock file is read within
+    // the same limit.
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("pod.yaml"), pod("nginx:1.27")).unwrap();
+    for (args, said) in [
+        (
+            vec!["pin", "--check", "-f", "/dev/zero"],
+            "error: /dev/zero: larger than 256 MiB, the most an input may hold\n",
+        ),
+        (
+            vec!["pin", "--offline", "--lock", "/dev/zero", "-f", "pod.yaml"],
+            "error: cannot read lock file /dev/zero: larger than 256 MiB, the most an input may hold\n",
+        ),
+    ] {
+        let run = Plugin::new(&args)
+            .current_dir(dir.path())
+            .bounded(Duration::from_secs(60), MEMORY_BOUND)
+            .run();
+        assert_eq!(
+            (run.code, run.stdout.as_str(), run.stderr.as_str()),
+            (2, "", said),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn extends_reads_only_regular_files_inside_the_tree() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let outside = dir.path().join("outside.yaml");
+    fs::write(&outside, "services:\n  base: {build: .}\n").unwrap();
+    let project = dir.path().join("project");
+    fs::create_dir(&project).unwrap();
+    let status = Command::new("mkfifo")
+        .arg(project.join("fifo.yaml"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    symlink(&outside, project.join("link.yaml")).unwrap();
+    fs::write(
+        project.join("common.yaml"),
+        "services:\n  base: {restart: always}\n",
+    )
+    .unwrap();
+    let compose = "\
+services:
+  fifo:
+    extends: {file: fifo.yaml, service: base}
+    image: a:1
+  zero:
+    extends: {file: /dev/zero, service: base}
+    image: b:1
+  link:
+    extends: {file: link.yaml, service: base}
+    image: c:1
+  up:
+    extends: {file: ../outside.yaml, service: base}
+    image: d:1
+  common:
+    extends: {file: common.yaml, service: base}
+    image: e:1
+";
+    fs::write(project.join("compose.yaml"), compose).unwrap();
+    let before = snapshot(&project);
+    let expected = |name: &str| {
+        let outside = "is outside the tree pin reads (the current directory, and the directory named by -f or the file's own)";
+        format!(
+            "error: {name}:3:21: extends fifo.yaml, which is not a regular file\n\
+             error: {name}:6:21: extends /dev/zero, which {outside}\n\
+             error: {name}:9:21: extends link.yaml, which {outside}\n\
+             error: {name}:12:21: extends ../outside.yaml, which {outside}\n"
+        )
+    };
+    // The tree is the current directory, and the directory named by -f or a file's own.
+    for (args, name) in [
+        (vec!["pin", "--check", "-f", "compose.yaml"], "compose.yaml"),
+        (vec!["pin", "-i", "-f", "."], "./compose.yaml"),
+    ] {
+        let run = Plugin::new(&args)
+            .current_dir(&project)
+            .bounded(Duration::from_secs(60), MEMORY_BOUND)
+            .run();
+        assert_no_panic(&run);
+        assert_eq!((run.code, run.stdout.as_str()), (2, ""), "{args:?}");
+        assert_eq!(run.stderr, expected(name), "{args:?}");
+    }
+    assert_eq!(snapshot(&project), before, "nothing written");
+
+    // Inside the tree, a regular file is read: a file named alone, from the directory above.
+    let only_common =
+        "services:\n  common:\n    extends: {file: common.yaml, service: base}\n    image: e:1\n";
+    fs::write(project.join("compose.yaml"), only_common).unwrap();
+    let run = Plugin::new(["pin", "--check", "-f", "project/compose.yaml"])
+        .current_dir(dir.path())
+        .bounded(Duration::from_secs(60), MEMORY_BOUND)
+        .run();
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (1, "project/compose.yaml:4: e:1\n"),
+        "{}",
+        run.stderr
+    );
 }

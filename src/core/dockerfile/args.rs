@@ -6,6 +6,8 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
+use crate::core::manifest::SCALAR_TEXT_LIMIT;
+
 /// The arguments BuildKit sets for every build, declared or not (`FROM --platform=$BUILDPLATFORM`).
 const PLATFORM_ARGS: [&str; 8] = [
     "BUILDPLATFORM",
@@ -32,6 +34,20 @@ pub(super) struct GlobalArgs {
     args: HashMap<String, Arg>,
     /// ARGs read by other ARGs' defaults or by an image composed of more than them.
     composed: HashSet<String>,
+    /// Bytes written by expansions so far: defaults that read others twice double at each
+    /// step, so a kilobyte of ARGs would expand to gigabytes; the text is bounded as a
+    /// manifest's values are ([`SCALAR_TEXT_LIMIT`]).
+    expanded: usize,
+    /// Whether an expansion went over that bound; none is done after it.
+    over_limit: bool,
+}
+
+/// Why an expansion stopped when it goes over [`SCALAR_TEXT_LIMIT`].
+pub(super) fn over_limit_message() -> String {
+    format!(
+        "more than {} MiB of text once its ARG defaults are expanded",
+        SCALAR_TEXT_LIMIT >> 20
+    )
 }
 
 impl GlobalArgs {
@@ -81,29 +97,62 @@ impl GlobalArgs {
         self.args.get(name)?.literal.clone()
     }
 
+    /// Whether an expansion went over [`SCALAR_TEXT_LIMIT`] (an error in the file, where it
+    /// happened first).
+    pub(super) fn over_limit(&self) -> bool {
+        self.over_limit
+    }
+
     /// `text` with each `$NAME` and `${NAME}` replaced by its global ARG's value, as BuildKit
     /// expands a FROM or a global ARG; any other form (`${NAME:-word}`) is not expanded here.
-    pub(super) fn expand(&self, text: &str) -> Result<String, String> {
+    /// All expansions together write at most [`SCALAR_TEXT_LIMIT`] bytes.
+    pub(super) fn expand(&mut self, text: &str) -> Result<String, String> {
+        let room = SCALAR_TEXT_LIMIT.saturating_sub(self.expanded);
+        match self.expand_within(text, room) {
+            Ok(out) => {
+                self.expanded += out.len();
+                Ok(out)
+            }
+            Err(why) => {
+                self.over_limit |= why.is_none();
+                Err(why.unwrap_or_else(over_limit_message))
+            }
+        }
+    }
+
+    /// [`GlobalArgs::expand`] within `room` bytes: `Err(None)` where it needs more.
+    fn expand_within(&self, text: &str, room: usize) -> Result<String, Option<String>> {
+        if self.over_limit {
+            return Err(None);
+        }
         let mut out = String::new();
         let mut rest = text;
         while let Some(at) = rest.find('$') {
             out.push_str(&rest[..at]);
             let (name, next) = variable(&rest[at + 1..]);
             let Some(name) = name.filter(|n| is_name(n)) else {
-                return Err(format!(
+                return Err(Some(format!(
                     "{} is not a plain $NAME or ${{NAME}}",
                     &rest[at..rest.len() - next.len()]
-                ));
+                )));
             };
             let value = match self.args.get(name) {
-                Some(arg) => arg.value.clone()?,
+                Some(arg) => arg.value.as_ref().map_err(|why| Some(why.clone()))?,
                 None if PLATFORM_ARGS.contains(&name) => {
-                    return Err(format!("{name} is set by the builder for each platform"));
+                    return Err(Some(format!(
+                        "{name} is set by the builder for each platform"
+                    )));
                 }
-                None => return Err(format!("no global ARG {name} before the first FROM")),
+                None => return Err(Some(format!("no global ARG {name} before the first FROM"))),
             };
-            out.push_str(&value);
+            if out.len() + value.len() > room {
+                return Err(None);
+            }
+            out.push_str(value);
             rest = next;
+        }
+        if out.len() + rest.len() > room {
+            return Err(None);
         }
         out.push_str(rest);
         Ok(out)

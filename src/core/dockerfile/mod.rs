@@ -9,6 +9,7 @@
 //! default is a literal is pinned in the ARG line; any other interpolation is reported as not
 //! pinnable, never guessed.
 
+use std::collections::HashSet;
 use std::ops::Range;
 
 mod args;
@@ -43,48 +44,79 @@ pub struct Scan {
     pub errors: Vec<Finding>,
 }
 
-/// One character of a logical instruction and where its bytes start in the source.
-#[derive(Debug, Clone, Copy)]
-struct Char {
-    at: usize,
-    c: char,
-}
-
-/// A word of an instruction: its characters, contiguous in the source or not.
-#[derive(Debug, Clone)]
+/// Text of an instruction (a whole logical line, or one word of it) and where it is written:
+/// its runs, each a stretch of the text written in one piece in the source. A continued line
+/// starts a run at each continuation. The text is held once, never a record per character, so
+/// a 200 MB line costs a few copies of itself.
+#[derive(Debug, Clone, Default)]
 struct Word {
-    chars: Vec<Char>,
+    text: String,
+    /// Each run: where it starts in `text`, and where in the source; in order.
+    runs: Vec<(usize, usize)>,
 }
 
 impl Word {
-    fn text(&self) -> String {
-        self.chars.iter().map(|c| c.c).collect()
+    fn text(&self) -> &str {
+        &self.text
     }
 
-    /// The word's bytes from character `from` on, if they are written in one piece.
-    fn span_from(&self, from: usize) -> Option<Range<usize>> {
-        self.span_of(from, self.chars.len() - from)
-    }
-
-    /// The bytes of `count` characters from character `from`, if they are written in one piece.
-    fn span_of(&self, from: usize, count: usize) -> Option<Range<usize>> {
-        let chars = &self.chars[from..from + count];
-        let first = chars.first()?;
-        let mut end = first.at;
-        for c in chars {
-            if c.at != end {
-                return None;
-            }
-            end += c.c.len_utf8();
+    /// `piece` written at `source`, after what is there.
+    fn push(&mut self, piece: &str, source: usize) {
+        if piece.is_empty() {
+            return;
         }
-        Some(first.at..end)
+        self.runs.push((self.text.len(), source));
+        self.text.push_str(piece);
+    }
+
+    /// The run holding byte `at` of the text.
+    fn run(&self, at: usize) -> usize {
+        self.runs.partition_point(|&(start, _)| start <= at).max(1) - 1
+    }
+
+    /// Where byte `at` of the text is written in the source.
+    fn source(&self, at: usize) -> usize {
+        let (start, source) = self.runs[self.run(at)];
+        source + at - start
+    }
+
+    /// Bytes `range` of the text, with where they are written.
+    fn slice(&self, range: Range<usize>) -> Word {
+        let mut word = Word::default();
+        let first = self.run(range.start);
+        for (index, &(start, source)) in self.runs.iter().enumerate().skip(first) {
+            let end = self.runs.get(index + 1).map_or(self.text.len(), |r| r.0);
+            let (from, to) = (start.max(range.start), end.min(range.end));
+            if from >= to {
+                break;
+            }
+            word.push(&self.text[from..to], source + from - start);
+        }
+        word
+    }
+
+    /// The word's bytes from byte `from` of its text on, if they are written in one piece.
+    fn span_from(&self, from: usize) -> Option<Range<usize>> {
+        self.span_of(from, self.text.len() - from)
+    }
+
+    /// Where `len` bytes from byte `from` of the text are written, if in one piece.
+    fn span_of(&self, from: usize, len: usize) -> Option<Range<usize>> {
+        if len == 0 || from + len > self.text.len() {
+            return None;
+        }
+        let run = self.run(from);
+        let end = self.runs.get(run + 1).map_or(self.text.len(), |r| r.0);
+        let source = self.source(from);
+        (from + len <= end).then_some(source..source + len)
     }
 }
 
 /// A `FROM` whose image is interpolated, judged once every `FROM` is read: an ARG default is
 /// pinned in its ARG line only when nothing else composes it.
 struct InterpolatedFrom {
-    word: Word,
+    /// Where the image is written, if in one piece.
+    span: Option<Range<usize>>,
     at: usize,
     written: String,
     composed: Result<String, String>,
@@ -190,8 +222,9 @@ pub fn scan(text: &str, pin_syntax: bool) -> Scan {
         escape,
         args: GlobalArgs::default(),
         interpolated_froms: Vec::new(),
-        stages: Vec::new(),
+        stages: HashSet::new(),
         seen_from: false,
+        over_limit_refused: false,
     };
     while index < lines.len() {
         let (line, _) = lines.get(index);
@@ -199,9 +232,10 @@ pub fn scan(text: &str, pin_syntax: bool) -> Scan {
             index += 1;
             continue;
         }
-        let (chars, next) = logical_line(&lines, index, escape);
+        let (logical, next) = logical_line(&lines, index, escape);
         index = next;
-        let words = split_words(&chars);
+        let words = split_words(&logical);
+        drop(logical);
         let Some(instruction) = words.first().map(|w| w.text().to_ascii_lowercase()) else {
             continue;
         };
@@ -233,11 +267,11 @@ pub fn scan(text: &str, pin_syntax: bool) -> Scan {
     scan
 }
 
-/// The characters of the instruction starting at line `index`, its continuations joined (the
-/// escape character and line break dropped, comment and blank lines inside dropped), and the
-/// index of the line after it.
-fn logical_line(lines: &Lines, mut index: usize, escape: char) -> (Vec<Char>, usize) {
-    let mut chars = Vec::new();
+/// The text of the instruction starting at line `index`, its continuations joined (the escape
+/// character and line break dropped, comment and blank lines inside dropped), and the index of
+/// the line after it.
+fn logical_line(lines: &Lines, mut index: usize, escape: char) -> (Word, usize) {
+    let mut text = Word::default();
     let mut first = true;
     while index < lines.len() {
         let (line, start) = lines.get(index);
@@ -253,41 +287,35 @@ fn logical_line(lines: &Lines, mut index: usize, escape: char) -> (Vec<Char>, us
         } else {
             line
         };
-        chars.extend(
-            content
-                .char_indices()
-                .map(|(i, c)| Char { at: start + i, c }),
-        );
+        text.push(content, start);
         if !continued {
             break;
         }
     }
-    (chars, index)
+    (text, index)
 }
 
 /// Whitespace-separated words; a quoted stretch (`"a b"`) stays in one word.
-fn split_words(chars: &[Char]) -> Vec<Word> {
+fn split_words(line: &Word) -> Vec<Word> {
     let mut words = Vec::new();
-    let mut current: Vec<Char> = Vec::new();
+    let mut start = None;
     let mut quote = None;
-    for &ch in chars {
+    for (at, c) in line.text.char_indices() {
         match quote {
-            Some(q) if ch.c == q => quote = None,
-            None if ch.c == '"' || ch.c == '\'' => quote = Some(ch.c),
-            None if ch.c.is_whitespace() => {
-                if !current.is_empty() {
-                    words.push(Word {
-                        chars: std::mem::take(&mut current),
-                    });
+            Some(q) if c == q => quote = None,
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None if c.is_whitespace() => {
+                if let Some(start) = start.take() {
+                    words.push(line.slice(start..at));
                 }
                 continue;
             }
             _ => {}
         }
-        current.push(ch);
+        start.get_or_insert(at);
     }
-    if !current.is_empty() {
-        words.push(Word { chars: current });
+    if let Some(start) = start {
+        words.push(line.slice(start..line.text.len()));
     }
     words
 }
@@ -326,8 +354,9 @@ struct Parser<'a, 'b> {
     args: GlobalArgs,
     interpolated_froms: Vec<InterpolatedFrom>,
     /// Stage names so far, lowercase.
-    stages: Vec<String>,
+    stages: HashSet<String>,
     seen_from: bool,
+    over_limit_refused: bool,
 }
 
 impl Parser<'_, '_> {
@@ -337,6 +366,15 @@ impl Parser<'_, '_> {
             line,
             column,
             message,
+        }
+    }
+
+    /// An error at `at` where the ARG expansions went over their bound there, the first time.
+    fn refuse_over_limit(&mut self, at: usize) {
+        if self.args.over_limit() && !self.over_limit_refused {
+            self.over_limit_refused = true;
+            let finding = self.finding(at, args::over_limit_message());
+            self.scan.errors.push(finding);
         }
     }
 
@@ -364,7 +402,7 @@ impl Parser<'_, '_> {
                     let Some(options) = text.strip_prefix("--mount=") else {
                         continue;
                     };
-                    let mut offset = "--mount=".chars().count();
+                    let mut offset = "--mount=".len();
                     for option in options.split(',') {
                         if option
                             .strip_prefix("from=")
@@ -372,7 +410,7 @@ impl Parser<'_, '_> {
                         {
                             self.reference(word, offset + "from=".len(), "RUN --mount from");
                         }
-                        offset += option.chars().count() + 1;
+                        offset += option.len() + 1;
                     }
                 }
             }
@@ -386,11 +424,11 @@ impl Parser<'_, '_> {
         for word in words {
             let text = word.text();
             let Some((name, _)) = text.split_once('=') else {
-                self.args.declare(&text, None);
+                self.args.declare(text, None);
                 continue;
             };
-            let skip = name.chars().count() + 1;
-            let mut value: String = word.chars[skip..].iter().map(|c| c.c).collect();
+            let skip = name.len() + 1;
+            let mut value = text[skip..].to_string();
             let mut span = word.span_from(skip);
             if let Some(inner) = value
                 .strip_prefix('"')
@@ -404,6 +442,7 @@ impl Parser<'_, '_> {
                 self.args.declare_unknown(name, "quoted or escaped");
             } else {
                 self.args.declare(name, Some((value, span)));
+                self.refuse_over_limit(word.source(0));
             }
         }
     }
@@ -412,7 +451,7 @@ impl Parser<'_, '_> {
         self.seen_from = true;
         let mut rest = words[1..].iter().skip_while(|w| w.text().starts_with("--"));
         let Some(image) = rest.next() else {
-            let at = words[0].chars[0].at;
+            let at = words[0].source(0);
             self.scan
                 .errors
                 .push(self.finding(at, "FROM names no image".to_string()));
@@ -422,7 +461,7 @@ impl Parser<'_, '_> {
         if let (Some(as_word), Some(name)) = (rest.next(), rest.next())
             && as_word.text().eq_ignore_ascii_case("as")
         {
-            self.stages.push(name.text().to_ascii_lowercase());
+            self.stages.insert(name.text().to_ascii_lowercase());
         }
     }
 
@@ -434,12 +473,12 @@ impl Parser<'_, '_> {
     /// The image written in `word` from character `from` on, found, skipped (a stage, a stage
     /// index, `scratch`) or reported as not pinnable.
     fn reference(&mut self, word: &Word, from: usize, what: &str) {
-        let value: String = word.chars[from..]
-            .iter()
-            .map(|c| c.c)
-            .take_while(|c| what != "RUN --mount from" || *c != ',')
-            .collect();
-        let at = word.chars[from].at;
+        let rest = &word.text()[from..];
+        let value = match rest.find(',') {
+            Some(comma) if what == "RUN --mount from" => rest[..comma].to_string(),
+            _ => rest.to_string(),
+        };
+        let at = word.source(from);
         if self.is_stage(&value) || (what != "FROM" && value.chars().all(|c| c.is_ascii_digit())) {
             return;
         }
@@ -458,7 +497,7 @@ impl Parser<'_, '_> {
             }
             return;
         }
-        match word.span_of(from, value.chars().count()) {
+        match word.span_of(from, value.len()) {
             Some(span) => push_image(&mut self.scan, self.lines, span, what),
             None => {
                 let finding = self.finding(
@@ -485,6 +524,7 @@ impl Parser<'_, '_> {
         } else {
             self.args.expand(&written)
         };
+        self.refuse_over_limit(at);
         match &composed {
             Ok(value) if self.is_stage(value) => return,
             Err(_) if self.matches_a_stage(&written) => return,
@@ -495,7 +535,7 @@ impl Parser<'_, '_> {
             self.args.compose(&written);
         }
         self.interpolated_froms.push(InterpolatedFrom {
-            word: word.clone(),
+            span: word.span_of(0, word.text.len()),
             at,
             written,
             composed,
@@ -509,7 +549,7 @@ impl Parser<'_, '_> {
     fn finish_interpolated_froms(&mut self) {
         for from in std::mem::take(&mut self.interpolated_froms) {
             let InterpolatedFrom {
-                word,
+                span,
                 at,
                 written,
                 composed,
@@ -523,10 +563,7 @@ impl Parser<'_, '_> {
                         push_image(&mut self.scan, self.lines, span, "FROM");
                         continue;
                     }
-                    match (
-                        ImageReference::parse(&value),
-                        word.span_of(0, word.chars.len()),
-                    ) {
+                    match (ImageReference::parse(&value), span) {
                         (Ok(_), Some(span)) => {
                             let mut image = located(self.lines, span, "FROM");
                             image.value = value;
@@ -675,6 +712,49 @@ mod tests {
 
     fn image(line: usize, value: &str, written: Option<&str>) -> Found {
         (line, value.to_string(), written.map(str::to_string))
+    }
+
+    #[test]
+    fn arg_defaults_that_double_stop_at_the_text_limit() {
+        let mut text = "ARG A0=xxxxxxxx\n".to_string();
+        for i in 1..=40 {
+            text.push_str(&format!("ARG A{i}=${{A{}}}$A{}\n", i - 1, i - 1));
+        }
+        text.push_str("FROM alpine:$A40\nFROM nginx:1.27\n");
+        let scan = scan(&text, false);
+        // 8 bytes doubled 23 times is 64 MiB: A23 is where the expansions go over it.
+        let over = format!(
+            "24:5: more than {} MiB of text once its ARG defaults are expanded",
+            crate::core::manifest::SCALAR_TEXT_LIMIT >> 20
+        );
+        let errors: Vec<String> = scan
+            .errors
+            .iter()
+            .map(|f| format!("{}:{}: {}", f.line, f.column, f.message))
+            .collect();
+        assert_eq!(errors, vec![over]);
+        let found: Vec<&str> = scan.images.iter().map(|i| i.value.as_str()).collect();
+        assert_eq!(found, vec!["nginx:1.27"]);
+    }
+
+    #[test]
+    fn an_image_continued_across_lines_keeps_where_each_piece_is_written() {
+        let text = "FROM alp\\\nine:3.19\nCOPY \\\n  --from=nginx:1.27 /a /a\n";
+        let scan = scan(text, false);
+        assert_eq!(
+            scan.unpinnable
+                .iter()
+                .map(|f| format!("{}:{}: {}", f.line, f.column, f.message))
+                .collect::<Vec<_>>(),
+            vec!["1:6: FROM alpine:3.19: the image is split across lines; not pinnable"]
+        );
+        assert_eq!(
+            scan.images
+                .iter()
+                .map(|i| (i.line, i.column, i.value.as_str()))
+                .collect::<Vec<_>>(),
+            vec![(4, 10, "nginx:1.27")]
+        );
     }
 
     #[test]

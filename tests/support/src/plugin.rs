@@ -2,9 +2,11 @@
 //! developer's own docker or podman credentials never take part.
 
 use std::io::Write;
+use std::os::unix::process::ExitStatusExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 /// What a run printed and how it ended.
 #[derive(Debug)]
@@ -29,6 +31,8 @@ impl Run {
 pub struct Plugin {
     command: Command,
     stdin: Option<String>,
+    /// How long a run may take before it is killed and the test fails.
+    deadline: Option<Duration>,
     _home: tempfile::TempDir,
 }
 
@@ -49,8 +53,33 @@ impl Plugin {
         Plugin {
             command,
             stdin: None,
+            deadline: None,
             _home: home,
         }
+    }
+
+    /// Runs within `deadline` and `memory` bytes of address space (`prlimit --as`): a run that
+    /// hangs is killed, one that allocates without bound is stopped by the kernel, and either
+    /// fails the test instead of hanging it or exhausting the machine.
+    pub fn bounded(mut self, deadline: Duration, memory: u64) -> Plugin {
+        let mut limited = Command::new("prlimit");
+        limited
+            .arg(format!("--as={memory}"))
+            .arg("--")
+            .arg(self.command.get_program())
+            .args(self.command.get_args())
+            .env_clear();
+        for (key, value) in self.command.get_envs() {
+            if let Some(value) = value {
+                limited.env(key, value);
+            }
+        }
+        if let Some(dir) = self.command.get_current_dir() {
+            limited.current_dir(dir);
+        }
+        self.command = limited;
+        self.deadline = Some(deadline);
+        self
     }
 
     pub fn env(mut self, key: &str, value: impl AsRef<std::ffi::OsStr>) -> Plugin {
@@ -86,7 +115,49 @@ impl Plugin {
                 .write_all(text.as_bytes())
                 .expect("write stdin");
         }
-        let output = child.wait_with_output().expect("the plugin ends");
+        // Read while it runs, so a full pipe never holds it up against the deadline.
+        let read = |mut pipe: Box<dyn std::io::Read + Send>| {
+            std::thread::spawn(move || {
+                let mut bytes = Vec::new();
+                pipe.read_to_end(&mut bytes)
+                    .expect("read the plugin's output");
+                bytes
+            })
+        };
+        let stdout = read(Box::new(child.stdout.take().expect("piped stdout")));
+        let stderr = read(Box::new(child.stderr.take().expect("piped stderr")));
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("the plugin's status") {
+                break status;
+            }
+            if self
+                .deadline
+                .is_some_and(|deadline| started.elapsed() > deadline)
+            {
+                child.kill().expect("kill the plugin");
+                child.wait().expect("the plugin ends");
+                panic!(
+                    "{:?} did not end within {:?}\n--- stderr\n{}",
+                    self.command,
+                    self.deadline.unwrap_or_default(),
+                    String::from_utf8_lossy(&stderr.join().expect("stderr"))
+                );
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        let output = std::process::Output {
+            status,
+            stdout: stdout.join().expect("stdout"),
+            stderr: stderr.join().expect("stderr"),
+        };
+        if let Some(signal) = output.status.signal() {
+            panic!(
+                "{:?} was killed by signal {signal} (an allocation over its memory bound aborts)\n--- stderr\n{}",
+                self.command,
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
         Run {
             code: output.status.code().expect("exited, not killed"),
             stdout: String::from_utf8(output.stdout).expect("UTF-8 stdout"),
