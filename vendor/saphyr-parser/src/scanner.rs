@@ -21,8 +21,8 @@ use thiserror::Error;
 
 use crate::{
     char_traits::{
-        as_hex, is_anchor_char, is_blank_or_breakz, is_break, is_breakz, is_flow, is_hex,
-        is_tag_char, is_uri_char, is_yaml_non_break,
+        as_hex, is_alpha, is_blank_or_breakz, is_break, is_breakz, is_flow, is_hex, is_tag_char,
+        is_uri_char, is_yaml_non_break,
     },
     input::{Input, SkipTabs},
 };
@@ -916,6 +916,20 @@ impl<'input, T: Input> Scanner<'input, T> {
                         ));
                     }
                 }
+                // Where a block key may start (a line's start, after `-`, `?` or an explicit
+                // key's `:`), libyaml takes a tab for a token and refuses it, even on a line of
+                // blanks only. Before a flow collection outside any block it is kept as blank:
+                // that is JSON, which kubectl reads with encoding/json.
+                '\t' if self.flow_level == 0 && self.simple_key_allowed => {
+                    let tab = self.mark;
+                    self.skip_ws_to_eol(SkipTabs::Yes)?;
+                    if self.indent >= 0 || !matches!(self.input.look_ch(), '{' | '[') {
+                        return Err(ScanError::new_str(
+                            tab,
+                            "found a tab character where an indentation space is expected",
+                        ));
+                    }
+                }
                 ' ' => self.skip_spaces(),
                 '\t' => self.skip_blank(),
                 '\n' | '\r' => {
@@ -1474,12 +1488,20 @@ impl<'input, T: Input> Scanner<'input, T> {
         let start_mark = self.mark;
 
         self.skip_non_blank();
-        while is_anchor_char(self.input.look_ch()) {
+        // libyaml's anchor names: ASCII letters, digits, `_` and `-`, then a blank or one of
+        // `?:,]}%@` and a backquote (the spec allows any non-space, non-flow character).
+        while is_alpha(self.input.look_ch()) {
             string.push(self.input.peek());
             self.skip_non_blank();
         }
 
-        if string.is_empty() {
+        if string.is_empty()
+            || !(is_blank_or_breakz(self.input.look_ch())
+                || matches!(
+                    self.input.peek(),
+                    '?' | ':' | ',' | ']' | '}' | '%' | '@' | '`'
+                ))
+        {
             return Err(ScanError::new_str(
                 start_mark,
                 "while scanning an anchor or alias, did not find expected alphabetic or numeric character",
@@ -1629,13 +1651,12 @@ impl<'input, T: Input> Scanner<'input, T> {
 
         // generate BLOCK-SEQUENCE-START if indented
         self.roll_indent(mark.col, None, TokenType::BlockSequenceStart, mark);
-        let found_tabs = self.skip_ws_to_eol(SkipTabs::Yes)?.found_tabs();
-        self.input.lookahead(2);
-        if found_tabs && self.input.next_char_is('-') && is_blank_or_breakz(self.input.peek_nth(1))
-        {
+        // libyaml allows a key after `-`, so a tab there is not skipped as blank but refused.
+        let after_dash = self.mark;
+        if self.skip_ws_to_eol(SkipTabs::Yes)?.found_tabs() {
             return Err(ScanError::new_str(
-                self.mark,
-                "'-' must be followed by a valid YAML whitespace",
+                after_dash,
+                "found a tab character after '-' where only spaces may follow",
             ));
         }
 
@@ -2192,7 +2213,8 @@ impl<'input, T: Input> Scanner<'input, T> {
             'e' => ret = '\x1b',
             ' ' => ret = '\x20',
             '"' => ret = '"',
-            '/' => ret = '/',
+            // libyaml's escapes: `\'` is one of them, JSON's `\/` is not.
+            '\'' => ret = '\'',
             '\\' => ret = '\\',
             // Unicode next line (#x85)
             'N' => ret = char::from_u32(0x85).unwrap(),
@@ -2348,6 +2370,15 @@ impl<'input, T: Input> Scanner<'input, T> {
                     if !self.leading_whitespace {
                         self.buf_whitespaces.push(self.input.peek());
                         self.skip_blank();
+                    } else if self.flow_level == 0
+                        && (self.mark.col as isize) < indent
+                        && self.input.peek() == '\t'
+                    {
+                        // libyaml refuses a tab in a block's indentation, even on a blank line.
+                        return Err(ScanError::new_str(
+                            self.mark,
+                            "found a tab character that violates indentation",
+                        ));
                     } else if (self.mark.col as isize) < indent && self.input.peek() == '\t' {
                         // Tabs in an indentation columns are allowed if and only if the line is
                         // empty. Skip to the end of the line.
@@ -2728,13 +2759,4 @@ pub enum Chomping {
     Clip,
     /// The final line break and trailing empty lines are included.
     Keep,
-}
-
-#[cfg(test)]
-mod test {
-    #[test]
-    fn test_is_anchor_char() {
-        use super::is_anchor_char;
-        assert!(is_anchor_char('x'));
-    }
 }
