@@ -150,6 +150,9 @@ pub fn locate_in_parallel(
     text: &str,
     rules: &[ImagePath],
 ) -> (Vec<LocatedImage>, Vec<LocateError>) {
+    if let Some(refused) = control_character(text) {
+        return (Vec::new(), vec![refused]);
+    }
     let skimmed_or_all = || match locate_skimming(text, rules) {
         Ok(images) => (images, Vec::new()),
         Err(_) => locate_all(text, rules),
@@ -276,6 +279,40 @@ fn starts_document(text: &str, start: usize) -> bool {
 
 /// How many `\n` bytes `text` holds: counted in bytes over runs of 255, which the compiler
 /// vectorises (a count in `usize` it does not).
+/// The first character go-yaml's reader refuses anywhere in a YAML stream (`control characters
+/// are not allowed`): C0 controls but tab and line breaks, DEL, C1 controls but U+0085, and
+/// U+FFFE/U+FFFF. A stream kubectl reads as JSON (its first non-blank byte is `{`) is left to the
+/// parser, as encoding/json allows DEL and C1 inside strings.
+fn control_character(text: &str) -> Option<LocateError> {
+    if text
+        .trim_start_matches([' ', '\t', '\r', '\n'])
+        .starts_with('{')
+    {
+        return None;
+    }
+    let bytes = text.as_bytes();
+    let at = bytes
+        .iter()
+        .enumerate()
+        .position(|(at, &byte)| match byte {
+            b'\t' | b'\n' | b'\r' => false,
+            0..0x20 | 0x7F => true,
+            0xC2 => matches!(bytes.get(at + 1), Some(0x80..=0x84 | 0x86..=0x9F)),
+            0xEF => matches!(bytes.get(at + 1..at + 3), Some([0xBF, 0xBE | 0xBF])),
+            _ => false,
+        })?;
+    let line_start = text[..at].rfind('\n').map_or(0, |newline| newline + 1);
+    let character = text[at..].chars().next().expect("a character starts there");
+    Some(LocateError::Syntax {
+        line: newlines(&text[..at]) + 1,
+        column: text[line_start..at].chars().count() + 1,
+        message: format!(
+            "control character U+{:04X} is not allowed (go-yaml refuses it)",
+            u32::from(character)
+        ),
+    })
+}
+
 fn newlines(text: &str) -> usize {
     text.as_bytes()
         .chunks(255)
@@ -1152,6 +1189,44 @@ impl<'a> CharToByte<'a> {
 mod tests {
     use super::*;
     use crate::core::problem::positioned;
+
+    #[test]
+    fn a_control_character_go_yaml_refuses_is_refused_where_it_is() {
+        let rules = crate::core::image_paths::builtin_image_paths();
+        let refused = |text: &str| {
+            let (images, problems) = locate_in_parallel(text, &rules);
+            assert!(images.is_empty());
+            problems.first().map(|problem| problem.to_string())
+        };
+        let pod = |name: &str| format!("kind: Pod\nmetadata:\n  name: {name}\n");
+        assert_eq!(
+            refused(&pod("é\u{92}b")).as_deref(),
+            Some("invalid YAML: control character U+0092 is not allowed (go-yaml refuses it)")
+        );
+        let (_, problems) = locate_in_parallel(&pod("a\u{1}"), &rules);
+        assert_eq!(problems[0].position(), Some(Position::at(3, 10)));
+        for allowed in [
+            "\t",
+            "\u{85}",
+            "\u{A0}",
+            "\u{FEFF}",
+            "\u{FFFD}",
+            "\u{1F680}",
+        ] {
+            assert_eq!(
+                refused(&pod(&format!("\"a{allowed}\""))),
+                None,
+                "{allowed:?}"
+            );
+        }
+        for refused_too in [
+            "\u{0}", "\u{7F}", "\u{80}", "\u{9F}", "\u{FFFE}", "\u{FFFF}",
+        ] {
+            assert!(refused(&pod(refused_too)).is_some(), "{refused_too:?}");
+        }
+        // JSON is read with encoding/json, which allows them in strings.
+        assert_eq!(refused("{\"kind\": \"Pod\", \"a\": \"\u{92}\"}"), None);
+    }
 
     #[test]
     fn locating_in_parallel_finds_what_one_pass_finds() {

@@ -405,7 +405,7 @@ fn quoted_end(text: &str, single: bool) -> Option<Option<&str>> {
                     b'u' => 4,
                     b'U' => 8,
                     b'0' | b'a' | b'b' | b't' | b'n' | b'v' | b'f' | b'r' | b'e' | b' ' | b'"'
-                    | b'/' | b'\\' | b'N' | b'_' | b'L' | b'P' => 0,
+                    | b'\'' | b'\\' | b'N' | b'_' | b'L' | b'P' => 0,
                     _ => return None,
                 };
                 let hex = text.get(at + 2..at + 2 + digits)?;

@@ -711,12 +711,15 @@ impl<'input, T: Input> Parser<'input, T> {
         let mut tags = BTreeMap::new();
         loop {
             match self.peek_token()? {
-                Token(span, TokenType::VersionDirective(_, _)) => {
-                    // XXX parsing with warning according to spec
-                    //if major != 1 || minor > 2 {
-                    //    return Err(ScanError::new_str(tok.0,
-                    //        "found incompatible YAML document"));
-                    //}
+                Token(span, TokenType::VersionDirective(major, minor)) => {
+                    // go-yaml v2 and v3 read YAML 1.1 only and refuse a document that declares
+                    // another version, `%YAML 1.2` included.
+                    if (*major, *minor) != (1, 1) {
+                        return Err(ScanError::new_str(
+                            span.start,
+                            "found incompatible YAML document (only %YAML 1.1 is read)",
+                        ));
+                    }
                     if version_directive_received {
                         return Err(ScanError::new_str(
                             span.start,
@@ -734,8 +737,12 @@ impl<'input, T: Input> Parser<'input, T> {
                     }
                     tags.insert(handle.to_string(), prefix.to_string());
                 }
-                Token(_, TokenType::ReservedDirective(_, _)) => {
-                    // Reserved directives are ignored
+                Token(span, TokenType::ReservedDirective(_, _)) => {
+                    // The spec ignores them; libyaml, and so go-yaml, refuse them.
+                    return Err(ScanError::new_str(
+                        span.start,
+                        "found unknown directive name",
+                    ));
                 }
                 _ => break,
             }
@@ -828,7 +835,9 @@ impl<'input, T: Input> Parser<'input, T> {
             self.tags.clear();
         }
         if explicit_end {
-            self.state = State::ImplicitDocumentStart;
+            // After `...` the next document needs its `---`, as in libyaml (go-yaml v3 refuses a
+            // bare one; kubectl's go-yaml v2 reads only the first document of a `---` piece).
+            self.state = State::DocumentStart;
         } else {
             match *self.peek_token()? {
                 Token(

@@ -21,8 +21,8 @@ use thiserror::Error;
 
 use crate::{
     char_traits::{
-        as_hex, is_anchor_char, is_blank_or_breakz, is_break, is_breakz, is_flow, is_hex,
-        is_tag_char, is_uri_char, is_yaml_non_break,
+        as_hex, is_alpha, is_blank_or_breakz, is_break, is_breakz, is_flow, is_hex, is_tag_char,
+        is_uri_char, is_yaml_non_break,
     },
     input::{Input, SkipTabs},
 };
@@ -916,6 +916,20 @@ impl<'input, T: Input> Scanner<'input, T> {
                         ));
                     }
                 }
+                // Where a block key may start (a line's start, after `-`, `?` or an explicit
+                // key's `:`), libyaml takes a tab for a token and refuses it, even on a line of
+                // blanks only. Before a flow collection outside any block it is kept as blank:
+                // that is JSON, which kubectl reads with encoding/json.
+                '\t' if self.flow_level == 0 && self.simple_key_allowed => {
+                    let tab = self.mark;
+                    self.skip_ws_to_eol(SkipTabs::Yes)?;
+                    if self.indent >= 0 || !matches!(self.input.look_ch(), '{' | '[') {
+                        return Err(ScanError::new_str(
+                            tab,
+                            "found a tab character where an indentation space is expected",
+                        ));
+                    }
+                }
                 ' ' => self.skip_spaces(),
                 '\t' => self.skip_blank(),
                 '\n' | '\r' => {
@@ -1474,12 +1488,20 @@ impl<'input, T: Input> Scanner<'input, T> {
         let start_mark = self.mark;
 
         self.skip_non_blank();
-        while is_anchor_char(self.input.look_ch()) {
+        // libyaml's anchor names: ASCII letters, digits, `_` and `-`, then a blank or one of
+        // `?:,]}%@` and a backquote (the spec allows any non-space, non-flow character).
+        while is_alpha(self.input.look_ch()) {
             string.push(self.input.peek());
             self.skip_non_blank();
         }
 
-        if string.is_empty() {
+        if string.is_empty()
+            || !(is_blank_or_breakz(self.input.look_ch())
+                || matches!(
+                    self.input.peek(),
+                    '?' | ':' | ',' | ']' | '}' | '%' | '@' | '`'
+                ))
+        {
             return Err(ScanError::new_str(
                 start_mark,
                 "while scanning an anchor or alias, did not find expected alphabetic or numeric character",
@@ -1629,13 +1651,12 @@ impl<'input, T: Input> Scanner<'input, T> {
 
         // generate BLOCK-SEQUENCE-START if indented
         self.roll_indent(mark.col, None, TokenType::BlockSequenceStart, mark);
-        let found_tabs = self.skip_ws_to_eol(SkipTabs::Yes)?.found_tabs();
-        self.input.lookahead(2);
-        if found_tabs && self.input.next_char_is('-') && is_blank_or_breakz(self.input.peek_nth(1))
-        {
+        // libyaml allows a key after `-`, so a tab there is not skipped as blank but refused.
+        let after_dash = self.mark;
+        if self.skip_ws_to_eol(SkipTabs::Yes)?.found_tabs() {
             return Err(ScanError::new_str(
-                self.mark,
-                "'-' must be followed by a valid YAML whitespace",
+                after_dash,
+                "found a tab character after '-' where only spaces may follow",
             ));
         }
 
@@ -1785,9 +1806,9 @@ impl<'input, T: Input> Scanner<'input, T> {
 
         // Scan the leading line breaks and determine the indentation level if needed.
         if indent == 0 {
-            self.skip_block_scalar_first_line_indent(&mut indent, &mut trailing_breaks);
+            self.skip_block_scalar_first_line_indent(&mut indent, &mut trailing_breaks)?;
         } else {
-            self.skip_block_scalar_indent(indent, &mut trailing_breaks);
+            self.skip_block_scalar_indent(indent, &mut trailing_breaks)?;
         }
 
         // We have an end-of-stream with no content, e.g.:
@@ -1861,7 +1882,7 @@ impl<'input, T: Input> Scanner<'input, T> {
             self.read_break(&mut leading_break);
 
             // Eat the following indentation spaces and line breaks.
-            self.skip_block_scalar_indent(indent, &mut trailing_breaks);
+            self.skip_block_scalar_indent(indent, &mut trailing_breaks)?;
         }
 
         // Chomp the tail.
@@ -1895,7 +1916,7 @@ impl<'input, T: Input> Scanner<'input, T> {
     }
 
     /// Skip the block scalar indentation and empty lines.
-    fn skip_block_scalar_indent(&mut self, indent: usize, breaks: &mut String) {
+    fn skip_block_scalar_indent(&mut self, indent: usize, breaks: &mut String) -> ScanResult {
         loop {
             // Consume all spaces. Tabs cannot be used as indentation.
             if indent < self.input.bufmaxlen() - 2 {
@@ -1924,6 +1945,7 @@ impl<'input, T: Input> Scanner<'input, T> {
                 self.input.lookahead(2);
             }
 
+            self.refuse_tab_in_block_scalar_indent(indent)?;
             // If our current line is empty, skip over the break and continue looping.
             if self.input.next_is_break() {
                 self.read_break(breaks);
@@ -1932,17 +1954,36 @@ impl<'input, T: Input> Scanner<'input, T> {
                 break;
             }
         }
+        Ok(())
+    }
+
+    /// libyaml refuses a tab where a block scalar's indentation is still being read, on a
+    /// blank line too: `found a tab character where an indentation space is expected`.
+    fn refuse_tab_in_block_scalar_indent(&self, indent: usize) -> ScanResult {
+        if (indent == 0 || self.mark.col < indent) && self.input.peek() == '\t' {
+            return Err(ScanError::new_str(
+                self.mark,
+                "found a tab character where an indentation space is expected",
+            ));
+        }
+        Ok(())
     }
 
     /// Determine the indentation level for a block scalar from the first line of its contents.
     ///
     /// The function skips over whitespace-only lines and sets `indent` to the the longest
     /// whitespace line that was encountered.
-    fn skip_block_scalar_first_line_indent(&mut self, indent: &mut usize, breaks: &mut String) {
+    fn skip_block_scalar_first_line_indent(
+        &mut self,
+        indent: &mut usize,
+        breaks: &mut String,
+    ) -> ScanResult {
         let mut max_indent = 0;
         loop {
             // Consume all spaces. Tabs cannot be used as indentation.
             self.skip_spaces();
+            self.input.lookahead(1);
+            self.refuse_tab_in_block_scalar_indent(0)?;
 
             if self.mark.col > max_indent {
                 max_indent = self.mark.col;
@@ -1970,6 +2011,7 @@ impl<'input, T: Input> Scanner<'input, T> {
         if self.indent > 0 {
             *indent = (*indent).max(1);
         }
+        Ok(())
     }
 
     fn fetch_flow_scalar(&mut self, single: bool) -> ScanResult {
@@ -2192,7 +2234,8 @@ impl<'input, T: Input> Scanner<'input, T> {
             'e' => ret = '\x1b',
             ' ' => ret = '\x20',
             '"' => ret = '"',
-            '/' => ret = '/',
+            // libyaml's escapes: `\'` is one of them, JSON's `\/` is not.
+            '\'' => ret = '\'',
             '\\' => ret = '\\',
             // Unicode next line (#x85)
             'N' => ret = char::from_u32(0x85).unwrap(),
@@ -2348,6 +2391,15 @@ impl<'input, T: Input> Scanner<'input, T> {
                     if !self.leading_whitespace {
                         self.buf_whitespaces.push(self.input.peek());
                         self.skip_blank();
+                    } else if self.flow_level == 0
+                        && (self.mark.col as isize) < indent
+                        && self.input.peek() == '\t'
+                    {
+                        // libyaml refuses a tab in a block's indentation, even on a blank line.
+                        return Err(ScanError::new_str(
+                            self.mark,
+                            "found a tab character that violates indentation",
+                        ));
                     } else if (self.mark.col as isize) < indent && self.input.peek() == '\t' {
                         // Tabs in an indentation columns are allowed if and only if the line is
                         // empty. Skip to the end of the line.
@@ -2728,13 +2780,4 @@ pub enum Chomping {
     Clip,
     /// The final line break and trailing empty lines are included.
     Keep,
-}
-
-#[cfg(test)]
-mod test {
-    #[test]
-    fn test_is_anchor_char() {
-        use super::is_anchor_char;
-        assert!(is_anchor_char('x'));
-    }
 }
