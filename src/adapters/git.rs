@@ -1,8 +1,9 @@
 //! Manifests as a git revision holds them (`REV:PATH`), read without touching the work tree.
 
 use std::ffi::{OsStr, OsString};
+use std::io::{self, Read as _};
 use std::path::{Component, Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use super::fs::{self, InputError, Source, is_manifest};
 
@@ -28,18 +29,51 @@ fn git(root: &Path, args: &[&str], spec: &str) -> Result<Vec<u8>, GitError> {
     git_os(root, &args, spec)
 }
 
-/// [`git`] with arguments that need not be UTF-8 (a file name as the repository holds it).
+/// [`git`] with arguments that need not be UTF-8 (a file name as the repository holds it). What
+/// git prints is read as every input is, up to [`fs::INPUT_LIMIT`]: a blob larger than that is
+/// refused, not held.
 fn git_os(root: &Path, args: &[&OsStr], spec: &str) -> Result<Vec<u8>, GitError> {
-    let output = Command::new("git")
+    let mut child = Command::new("git")
         .arg("-C")
         .arg(root)
         .args(args)
-        .output()
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .map_err(GitError::Spawn)?;
-    if output.status.success() {
-        Ok(output.stdout)
+    let (Some(stdout), Some(mut stderr)) = (child.stdout.take(), child.stderr.take()) else {
+        unreachable!("both are piped above");
+    };
+    // Read beside stdout, so that git never waits on a full stderr pipe; only its first line is
+    // shown, and the rest is drained.
+    let complaint = std::thread::spawn(move || {
+        let mut text = Vec::new();
+        let _ = (&mut stderr).take(64 << 10).read_to_end(&mut text);
+        let _ = io::copy(&mut stderr, &mut io::sink());
+        text
+    });
+    let mut output = Vec::new();
+    let read = stdout.take(fs::INPUT_LIMIT + 1).read_to_end(&mut output);
+    if output.len() as u64 > fs::INPUT_LIMIT {
+        let _ = child.kill();
+    }
+    let status = child.wait().map_err(GitError::Spawn)?;
+    let complaint = complaint.join().unwrap_or_default();
+    if output.len() as u64 > fs::INPUT_LIMIT {
+        return Err(GitError::Git {
+            spec: spec.to_string(),
+            message: format!(
+                "larger than {} MiB, the most an input may hold",
+                fs::INPUT_LIMIT >> 20
+            ),
+        });
+    }
+    read.map_err(GitError::Spawn)?;
+    if status.success() {
+        Ok(output)
     } else {
-        let message = String::from_utf8_lossy(&output.stderr);
+        let message = String::from_utf8_lossy(&complaint);
         Err(GitError::Git {
             spec: spec.to_string(),
             message: message.lines().next().unwrap_or("git failed").to_string(),

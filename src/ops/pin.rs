@@ -370,7 +370,7 @@ pub fn stage_lock(
     let mut lock = resolution.lock(resolve.platform.as_ref());
     checked.record(&mut lock);
     let text = lock.render();
-    if std::fs::read_to_string(path).ok().as_deref() == Some(text.as_str()) {
+    if fs::read_to_string(path).ok().as_deref() == Some(text.as_str()) {
         return Ok(None);
     }
     let staged = fs::stage(&fs::real_path(path), None, [text.as_bytes()])
