@@ -561,7 +561,8 @@ fn extends_reads_only_regular_files_inside_the_tree() {
         .status()
         .unwrap();
     assert!(status.success());
-    symlink(&outside, project.join("link.yaml")).unwrap();
+    // Not named *.yaml: `-f .` would refuse it as a link out of the tree before any extends.
+    symlink(&outside, project.join("link.base")).unwrap();
     fs::write(
         project.join("common.yaml"),
         "services:\n  base: {restart: always}\n",
@@ -576,7 +577,7 @@ services:
     extends: {file: /dev/zero, service: base}
     image: b:1
   link:
-    extends: {file: link.yaml, service: base}
+    extends: {file: link.base, service: base}
     image: c:1
   up:
     extends: {file: ../outside.yaml, service: base}
@@ -592,7 +593,7 @@ services:
         format!(
             "error: {name}:3:21: extends fifo.yaml, which is not a regular file\n\
              error: {name}:6:21: extends /dev/zero, which {outside}\n\
-             error: {name}:9:21: extends link.yaml, which {outside}\n\
+             error: {name}:9:21: extends link.base, which {outside}\n\
              error: {name}:12:21: extends ../outside.yaml, which {outside}\n"
         )
     };
