@@ -118,11 +118,14 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
     }
 }
 
-/// The one place errors are printed: `error: ` and the problem, a line each.
+/// The one place errors are printed: `error: ` and the problem, a line each, scrubbed as every
+/// log line is ([`crate::logging::scrub`]): a reason a server gave (a registry's error envelope,
+/// an API server's Status) may quote the credentials it was sent.
 pub(crate) fn print_errors(problems: &[Problem]) {
     let mut stderr = io::stderr().lock();
     for problem in problems {
-        let _ = writeln!(stderr, "error: {problem}");
+        let line = problem.to_string();
+        let _ = writeln!(stderr, "error: {}", crate::logging::scrub(&line));
     }
 }
 

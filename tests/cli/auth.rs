@@ -699,3 +699,60 @@ fn an_api_servers_refusal_never_shows_the_token_it_echoes() {
         );
     }
 }
+
+/// A registry's refusal says its reason, from the spec's error envelope: a registry (or a proxy
+/// in front of it) that echoes the Basic credentials it was sent there never gets the password
+/// printed, at the default output or any `-v`.
+#[test]
+fn a_registrys_refusal_never_shows_the_password_it_echoes() {
+    let (user, password) = ("deploy-bot", "echo-me-s3cret");
+    let proxy = FaultProxy::start("127.0.0.1:9");
+    let host = proxy.host();
+    // No HEAD, so the manifest is asked with a GET; asked without credentials, it challenges
+    // for Basic; asked with them, it refuses, quoting them.
+    proxy.always(Some("HEAD"), "/manifests/", Fault::status(405));
+    let echo = Fault::Echo {
+        status: 400,
+        headers: vec![("Content-Type".into(), "application/json".into())],
+        body: r#"{"errors":[{"code":"NAME_INVALID","message":"no access for {basic} ({credential})"}]}"#
+            .into(),
+    };
+    let challenge = Fault::Respond {
+        status: 401,
+        headers: vec![(
+            "WWW-Authenticate".into(),
+            r#"Basic realm="registry""#.into(),
+        )],
+        body: String::new(),
+    };
+    let config = tempfile::tempdir().unwrap();
+    docker_config_auths(config.path(), &host, user, password);
+    let basic = crate::support::faults::base64(format!("{user}:{password}").as_bytes());
+    for verbosity in [&[][..], &["-v=6"], &["-v=9"]] {
+        proxy.script(
+            Some("GET"),
+            "/manifests/",
+            [challenge.clone(), echo.clone(), echo.clone(), echo.clone()],
+        );
+        let mut args = vec!["pin", "-f", "-", "--insecure-registry", &host];
+        args.extend_from_slice(verbosity);
+        let run = Plugin::new(args)
+            .env("DOCKER_CONFIG", config.path())
+            .stdin(&pod(&format!("{host}/app/web:v1")))
+            .run();
+        assert_no_panic(&run);
+        assert_eq!(run.code, 2, "{verbosity:?}\n{}", show(&run));
+        assert!(
+            run.stderr.contains("refused the request: no access for "),
+            "{verbosity:?}\n{}",
+            show(&run)
+        );
+        for secret in [password, basic.as_str()] {
+            assert!(
+                !run.stdout.contains(secret) && !run.stderr.contains(secret),
+                "{verbosity:?} shows {secret}\n{}",
+                show(&run)
+            );
+        }
+    }
+}
